@@ -1,0 +1,9 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: {'^.+\\.ts$': ['@swc/jest', {jsc: {target: 'es2022', parser: {syntax: 'typescript'}}, module: {type: 'commonjs'}}]},
+  setupFiles: ['<rootDir>/test/setup/console.ts'],
+  testTimeout: 60000,
+}

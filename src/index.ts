@@ -1,0 +1,1 @@
+export {CmaamError} from './errors'
