@@ -13,4 +13,7 @@ export const sharedDir: string | null = (() => {
 export const describeWithShared: jest.Describe = sharedDir
   ? describe
   : (((name: string) =>
-      describe.skip(`${name} (skipped: ../shared is absent in this checkout)`, () => {})) as unknown as jest.Describe)
+      // One skipped test keeps jest from failing a file whose only suite needs ../shared.
+      describe(name, () => {
+        it.skip('skipped: ../shared is absent in this checkout', () => {})
+      })) as unknown as jest.Describe)

@@ -1,0 +1,155 @@
+import {randomBytes} from 'node:crypto'
+import {lstatSync, renameSync, rmSync} from 'node:fs'
+import {mkdir, readdir, realpath, rm, stat} from 'node:fs/promises'
+import {basename, dirname, join, resolve, sep} from 'node:path'
+import {CmaamError} from '../../errors'
+
+/** A hidden folder next to the output where the model is written, and moved into place when complete. */
+export interface Staging {
+  /** Absolute path of the staging folder: write the model files here. */
+  dir: string
+  /** Replaces the output folder with the staging folder. */
+  commit(): Promise<void>
+  /** Removes the staging folder; does nothing after a successful commit, so it can sit in a `finally`. */
+  discard(): Promise<void>
+}
+
+export interface CreateStagingOptions {
+  /** Replace an existing non-empty output folder. */
+  force: boolean
+  /** Input model folders: the output may be neither one of them nor contain one. */
+  inputs: string[]
+}
+
+const EXIT_CODES: Partial<Record<NodeJS.Signals, number>> = {SIGINT: 130, SIGTERM: 143}
+
+/** Folders to remove if the process is interrupted; shared by every open staging of this process. */
+const pending = new Set<string>()
+
+/**
+ * Checks `--output` and creates a staging folder in its parent, so that the final rename is atomic
+ * and an interrupted run never leaves a half-written model at the output path. Until commit or
+ * discard, SIGINT/SIGTERM remove the staging folder and exit with 130/143.
+ */
+export async function createStaging(outputDir: string, options: CreateStagingOptions): Promise<Staging> {
+  const output = resolve(outputDir)
+  // Follow symlinks: a link to an input is that input, and a linked output is replaced where it lives.
+  const target = await realpathOfExisting(output)
+  const targetPrefix = target.endsWith(sep) ? target : target + sep
+  for (const input of options.inputs) {
+    const realInput = await realpathOfExisting(resolve(input))
+    if (realInput === target || realInput.startsWith(targetPrefix)) {
+      throw new CmaamError(
+        `--output ${output} ${realInput === target ? 'is' : 'contains'} the input model folder ${resolve(input)}`,
+        {hint: 'Choose a new folder for the merged model: cmaam never replaces its inputs.'},
+      )
+    }
+  }
+
+  const existing = await stat(target).catch(() => null)
+  if (existing && !existing.isDirectory()) {
+    throw new CmaamError(`--output ${output} exists and is not a folder`, {hint: 'Choose a folder path for --output.'})
+  }
+  if (existing && !options.force && (await readdir(target)).length > 0) {
+    throw new CmaamError(`--output ${output} already exists and is not empty; pass --force to replace it`, {
+      hint: 'Pass --force to replace it, or choose another folder.',
+    })
+  }
+
+  const parent = dirname(target)
+  // Not mkdtemp: its 0700 mode would end up on the published model folder.
+  const dir = join(parent, `.${basename(target)}.cmaam-partial-${process.pid}-${randomBytes(4).toString('hex')}`)
+  try {
+    await mkdir(parent, {recursive: true})
+    await mkdir(dir)
+  } catch (error) {
+    throw new CmaamError(`Cannot create the output folder ${output}: ${(error as Error).message}`, {
+      hint: `Check that you can write to ${parent}.`,
+      cause: error,
+    })
+  }
+  track(dir)
+
+  let committed = false
+  return {
+    dir,
+    async commit() {
+      if (committed) return
+      // Synchronous renames: no signal handler can run between moving the old output aside and
+      // moving the new one in.
+      const old = lstatSync(target, {throwIfNoEntry: false})
+        ? join(parent, `.${basename(target)}.cmaam-old-${process.pid}-${randomBytes(4).toString('hex')}`)
+        : null
+      try {
+        if (old) renameSync(target, old)
+        try {
+          renameSync(dir, target)
+        } catch (error) {
+          if (old) renameSync(old, target)
+          throw error
+        }
+      } catch (error) {
+        throw new CmaamError(`Cannot move the merged model into ${output}: ${(error as Error).message}`, {
+          hint: `Check that you can write to ${parent}.`,
+          cause: error,
+        })
+      }
+      committed = true
+      if (old) track(old)
+      untrack(dir)
+      if (old) {
+        await rm(old, {recursive: true, force: true})
+        untrack(old)
+      }
+    },
+    async discard() {
+      if (committed) return
+      await rm(dir, {recursive: true, force: true})
+      untrack(dir)
+    },
+  }
+}
+
+/** The real path of `path`, or of its deepest existing ancestor joined with the rest. */
+async function realpathOfExisting(path: string): Promise<string> {
+  try {
+    return await realpath(path)
+  } catch {
+    const parent = dirname(path)
+    return parent === path ? path : join(await realpathOfExisting(parent), basename(path))
+  }
+}
+
+function track(dir: string): void {
+  if (pending.size === 0) {
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
+    process.on('exit', removePending)
+  }
+  pending.add(dir)
+}
+
+function untrack(dir: string): void {
+  pending.delete(dir)
+  if (pending.size === 0) {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+    process.off('exit', removePending)
+  }
+}
+
+function onSignal(signal: NodeJS.Signals): void {
+  removePending()
+  process.exit(EXIT_CODES[signal])
+}
+
+function removePending(): void {
+  for (const dir of pending) {
+    try {
+      rmSync(dir, {recursive: true, force: true})
+    } catch {
+      // Exiting anyway: a folder that cannot be removed stays behind under its hidden name.
+    }
+  }
+  pending.clear()
+}
