@@ -1,0 +1,64 @@
+import {CmaamError} from '../errors'
+import {RULE_ORDER, type AdapterDefinition, type Component, type ModelAdapter, type ParamClass} from './types'
+import {validateDefinition} from './validate-definition'
+
+interface CompiledRule {
+  component: Component
+  match: RegExp
+  layer: RegExp | null
+  tower: RegExp | null
+}
+
+/**
+ * Turns a declarative definition into an adapter. Rules are compiled once and tried in the order
+ * bridge → shared → vision → language (rules of one component in their listed order); the first
+ * rule whose `match` matches at the start of the name decides. Its `layer` and `tower` patterns are
+ * searched anywhere in the name, so they anchor themselves with `^` where that matters.
+ */
+export function createAdapter(definition: AdapterDefinition): ModelAdapter {
+  const checked = deepFreeze(validateDefinition(definition))
+  const rules: CompiledRule[] = RULE_ORDER.flatMap((component) =>
+    checked.rules
+      .filter((rule) => rule.component === component)
+      .map((rule) => ({
+        component,
+        match: new RegExp(`^(?:${rule.match})`),
+        layer: rule.layer === undefined ? null : new RegExp(rule.layer),
+        tower: rule.tower === undefined ? null : new RegExp(rule.tower),
+      })),
+  )
+
+  const layerOf = (rule: CompiledRule, name: string): number | null => {
+    const captured = rule.layer?.exec(name)?.[1]
+    if (captured === undefined) return null
+    if (!/^\d+$/.test(captured)) {
+      throw new CmaamError(
+        `adapter "${checked.name}": the layer pattern captured "${captured}" from "${name}", ` +
+          'which is not a block number',
+        {hint: String.raw`The capture group of a "layer" pattern must match digits only, as in \.layers\.(\d+)\.`},
+      )
+    }
+
+    return Number(captured)
+  }
+
+  return {
+    name: checked.name,
+    title: checked.title,
+    definition: checked,
+    classify(name: string): ParamClass {
+      const rule = rules.find((candidate) => candidate.match.test(name))
+      if (rule === undefined) return {component: 'language', layer: null, tower: null}
+      return {component: rule.component, layer: layerOf(rule, name), tower: rule.tower?.exec(name)?.[1] ?? null}
+    },
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const child of Object.values(value)) deepFreeze(child)
+    Object.freeze(value)
+  }
+
+  return value
+}

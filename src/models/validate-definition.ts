@@ -1,0 +1,96 @@
+import {CmaamError} from '../errors'
+import {COMPONENTS, type AdapterDefinition, type AdapterRule, type Component} from './types'
+
+const NAME = /^[a-z0-9][a-z0-9_.-]*$/
+const DEFINITION_FIELDS = new Set(['name', 'title', 'modelTypes', 'architectures', 'signatures', 'rules'])
+const RULE_FIELDS = new Set(['component', 'match', 'layer', 'tower'])
+const HINT =
+  'An adapter definition is {name, title, modelTypes, architectures, signatures, rules}; each rule is ' +
+  '{component: "vision" | "bridge" | "language" | "shared", match, layer?, tower?} with JavaScript regular ' +
+  'expression sources.'
+
+/**
+ * Checks a definition that may come from a plugin or a JSON file and returns a detached copy, so
+ * later changes to the caller's object cannot change an adapter built from it.
+ */
+export function validateDefinition(input: unknown): AdapterDefinition {
+  const label = labelOf(input)
+  const fail = (problem: string): never => {
+    throw new CmaamError(`${label}: ${problem}`, {hint: HINT})
+  }
+
+  if (!isRecord(input)) return fail('the definition is not an object')
+  for (const key of Object.keys(input)) if (!DEFINITION_FIELDS.has(key)) fail(`unknown field "${key}"`)
+  if (typeof input.name !== 'string' || !NAME.test(input.name)) {
+    fail('"name" must be lower-case letters, digits, "_", "-" or "." (it is the --model-type value)')
+  }
+
+  if (typeof input.title !== 'string' || input.title.trim() === '') fail('"title" must be a non-empty string')
+  const modelTypes = stringList(input.modelTypes, 'modelTypes', fail)
+  const architectures = stringList(input.architectures, 'architectures', fail)
+  const signatures = stringList(input.signatures, 'signatures', fail)
+  signatures.forEach((source, i) => compile(source, `signatures[${i}]`, fail))
+  if (!Array.isArray(input.rules) || input.rules.length === 0) fail('"rules" must be a non-empty array')
+
+  const rules = (input.rules as unknown[]).map((rule, i) => validateRule(rule, `rule ${i + 1}`, fail))
+  return {name: input.name as string, title: input.title as string, modelTypes, architectures, signatures, rules}
+}
+
+function validateRule(rule: unknown, where: string, fail: (problem: string) => never): AdapterRule {
+  if (!isRecord(rule)) return fail(`${where} is not an object`)
+  for (const key of Object.keys(rule)) if (!RULE_FIELDS.has(key)) fail(`${where} has unknown field "${key}"`)
+  const component = rule.component
+  if (typeof component !== 'string' || !(COMPONENTS as readonly string[]).includes(component)) {
+    fail(`${where} has component ${JSON.stringify(component)}; expected one of ${COMPONENTS.join(', ')}`)
+  }
+
+  if (typeof rule.match !== 'string') fail(`${where} has no "match" pattern`)
+  compile(rule.match as string, `${where} "match"`, fail)
+  const out: AdapterRule = {component: component as Component, match: rule.match as string}
+
+  if (rule.layer !== undefined) {
+    // Spec §1: bridge and shared parameters have no layer index, whatever a definition says.
+    if (component === 'bridge' || component === 'shared') {
+      fail(`${where} (${component}) has a "layer" pattern, but ${component} parameters have no layer index`)
+    }
+
+    out.layer = captureSource(rule.layer, `${where} "layer"`, fail)
+  }
+
+  if (rule.tower !== undefined) out.tower = captureSource(rule.tower, `${where} "tower"`, fail)
+  return out
+}
+
+function captureSource(source: unknown, where: string, fail: (problem: string) => never): string {
+  if (typeof source !== 'string') return fail(`${where} is not a string`)
+  compile(source, where, fail)
+  // An empty alternative always matches, so the result's length counts the pattern's groups.
+  const groups = new RegExp(`(?:${source})|`).exec('')!.length - 1
+  if (groups !== 1) fail(`${where} must have exactly one capture group, it has ${groups}`)
+  return source
+}
+
+function compile(source: string, where: string, fail: (problem: string) => never): RegExp {
+  try {
+    return new RegExp(source)
+  } catch (error) {
+    return fail(`${where} "${source}" is not a valid regular expression (${(error as Error).message})`)
+  }
+}
+
+function stringList(value: unknown, field: string, fail: (problem: string) => never): string[] {
+  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) {
+    return fail(`"${field}" must be an array of strings`)
+  }
+
+  return [...value]
+}
+
+function labelOf(input: unknown): string {
+  const name = isRecord(input) ? input.name : undefined
+  return typeof name === 'string' && name !== '' ? `adapter "${name}"` : 'adapter definition'
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
