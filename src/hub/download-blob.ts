@@ -1,0 +1,135 @@
+import {createHash, type Hash} from 'node:crypto'
+import {createReadStream} from 'node:fs'
+import {open, rename, rm, stat} from 'node:fs/promises'
+import {Readable} from 'node:stream'
+import type {ReadableStream as WebReadableStream} from 'node:stream/web'
+import {CmaamError} from '../errors'
+import {DEFAULT_RETRY, hubFetch} from './hub-fetch'
+import {networkError} from './network-error'
+import {sleep} from './sleep'
+import type {HubRequestContext, RepoFile} from './types'
+
+export interface DownloadBlobOptions {
+  /** The file's `resolve` URL on the Hub. */
+  url: string
+  file: RepoFile
+  /** Where the verified file goes: `blobs/<etag>`. */
+  blobPath: string
+  context: HubRequestContext
+  /** Called as bytes reach the disk: the file's bytes on disk, and how many of them just came over the network. */
+  progress?: (fileBytes: number, transferred: number) => void
+}
+
+/**
+ * Downloads one file into `<blob>.incomplete`, resuming what an earlier run left there with
+ * `Range: bytes=<have>-` and again after every dropped connection; checks its size and digest
+ * (sha256 for LFS files, git blob sha1 otherwise) and only then renames it into place. The caller
+ * holds the blob's lock.
+ */
+export async function downloadBlob(options: DownloadBlobOptions): Promise<void> {
+  const {url, file, blobPath, context} = options
+  const progress = options.progress ?? ((): void => undefined)
+  const retry = context.retry ?? DEFAULT_RETRY
+  const incomplete = `${blobPath}.incomplete`
+
+  let have = await sizeOf(incomplete)
+  if (have > file.size) {
+    await rm(incomplete, {force: true})
+    have = 0
+  }
+  let hash = newHash(file)
+  if (have > 0) {
+    for await (const chunk of createReadStream(incomplete, {end: have - 1})) hash.update(chunk as Buffer)
+  }
+  progress(have, 0)
+
+  let failures = 0
+  let overrun = false
+  while (have < file.size && !overrun) {
+    // Ranges count bytes of the encoded body: ask for the file as it is stored.
+    const headers: Record<string, string> = {'Accept-Encoding': 'identity', ...(have > 0 ? {Range: `bytes=${have}-`} : {})}
+    const response = await hubFetch({url, init: {headers}, context})
+    if (have > 0 && !resumesAt(response, have)) {
+      // The server ignored the range (200) or answered another one: start again from the first byte.
+      await rm(incomplete, {force: true})
+      have = 0
+      hash = newHash(file)
+      progress(0, 0)
+      if (response.status !== 200) {
+        await response.body?.cancel().catch(() => undefined)
+        continue
+      }
+    }
+
+    const before = have
+    let dropped: unknown = null
+    let writeError: unknown = null
+    const handle = await open(incomplete, have === 0 ? 'w' : 'a')
+    try {
+      for await (const chunk of Readable.fromWeb(response.body as WebReadableStream<Uint8Array>)) {
+        const bytes = chunk as Buffer
+        if (have + bytes.length > file.size) {
+          overrun = true
+          break
+        }
+        try {
+          await handle.write(bytes)
+        } catch (error) {
+          writeError = error
+          break
+        }
+        hash.update(bytes)
+        have += bytes.length
+        progress(have, bytes.length)
+      }
+    } catch (error) {
+      dropped = error
+    } finally {
+      await handle.close()
+    }
+    if (writeError) {
+      // A full disk: the partial file only takes space that the user needs back.
+      if ((writeError as NodeJS.ErrnoException).code === 'ENOSPC') await rm(incomplete, {force: true})
+      throw writeError
+    }
+    if (context.signal?.aborted) throw context.signal.reason
+    if (have >= file.size || overrun) break
+
+    // The connection dropped, or the body ended early: keep what arrived and ask for the rest.
+    failures = have > before ? 1 : failures + 1
+    if (failures >= retry.attempts) {
+      throw networkError(url, dropped ?? new Error(`the connection closed after ${have} of ${file.size} bytes`), failures)
+    }
+    await sleep(Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (failures - 1)), context.signal)
+  }
+
+  const digest = hash.digest('hex')
+  if (overrun || digest !== file.etag) {
+    await rm(incomplete, {force: true})
+    const algorithm = file.lfs ? 'sha256' : 'git blob sha1'
+    throw new CmaamError(
+      overrun
+        ? `Download of ${file.path} from ${context.repo} is corrupt: the server sent more than its ${file.size} bytes`
+        : `Download of ${file.path} from ${context.repo} is corrupt: its ${algorithm} is ${digest}, expected ${file.etag}`,
+      {hint: 'The partial file was removed: run the command again. If this repeats, something between cmaam and the Hub alters downloads.'},
+    )
+  }
+  await rename(incomplete, blobPath)
+}
+
+function newHash(file: RepoFile): Hash {
+  return file.lfs ? createHash('sha256') : createHash('sha1').update(`blob ${file.size}\0`)
+}
+
+function resumesAt(response: Response, offset: number): boolean {
+  const range = /^bytes (\d+)-/.exec(response.headers.get('content-range') ?? '')
+  return response.status === 206 && range !== null && Number(range[1]) === offset
+}
+
+async function sizeOf(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size
+  } catch {
+    return 0
+  }
+}

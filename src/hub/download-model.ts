@@ -1,0 +1,205 @@
+import {randomBytes} from 'node:crypto'
+import {mkdir, readFile, rename, rm, stat, statfs, writeFile} from 'node:fs/promises'
+import {dirname} from 'node:path'
+import {CmaamError} from '../errors'
+import {diskFullError} from './disk-full-error'
+import {downloadBlob} from './download-blob'
+import {fetchRepoListing} from './fetch-repo-listing'
+import {findCachedModel} from './find-cached-model'
+import {isRepoId} from './is-repo-id'
+import {isRevision} from './is-revision'
+import {linkSnapshotFile} from './link-snapshot-file'
+import {parseIndexJson} from './parse-index-json'
+import {repoCachePaths, type RepoCachePaths} from './repo-cache-paths'
+import {runPool} from './run-pool'
+import {INDEX_FILE, selectMergeFiles} from './select-merge-files'
+import {withBlobLock} from './with-blob-lock'
+import type {DownloadedModel, HubRequestContext, HubSettings, RepoFile, RetryOptions, TransferProgress} from './types'
+
+const PARALLEL_DOWNLOADS = 4
+
+export interface DownloadModelOptions {
+  repo: string
+  revision: string
+  settings: HubSettings
+  progress?: (event: TransferProgress) => void
+  signal?: AbortSignal
+  retry?: RetryOptions
+}
+
+/**
+ * Brings what a merge needs from a Hub repo into the cache, in huggingface_hub's layout
+ * (`blobs/<etag>`, `snapshots/<sha>/<path>` as relative symlinks, `refs/<revision>`), so that
+ * either tool reuses what the other downloaded. Files already in the cache are not requested;
+ * interrupted downloads resume. Offline, it only looks in the cache.
+ */
+export async function downloadModel(options: DownloadModelOptions): Promise<DownloadedModel> {
+  const {repo, revision, settings, signal} = options
+  if (!isRepoId(repo) || !isRevision(revision)) {
+    throw new CmaamError(`"${repo}@${revision}" is not a valid Hub repo id and revision`, {
+      hint: 'Name the model as org/name or org/name@revision.',
+    })
+  }
+  if (settings.offline) return findCachedModel({repo, revision, settings})
+
+  const cache = repoCachePaths(settings.cacheDir, repo)
+  // Files this run writes, so that a full disk can be given back their partial downloads.
+  let planned: RepoFile[] = []
+  // Stops the other downloads when one fails, as well as when the caller aborts.
+  const stop = new AbortController()
+  const stopSignal = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal
+  try {
+    const context: HubRequestContext & {revision: string} = {settings, operation: 'download', repo, revision, signal, retry: options.retry}
+    const {sha, files: listing} = await fetchRepoListing(context)
+    const byPath = new Map(listing.map((file) => [file.path, file]))
+    const source = `${repo}@${revision}`
+    const selection = await selectMergeFiles({
+      paths: listing.map((file) => file.path),
+      source,
+      loadIndex: async () => {
+        const index = byPath.get(INDEX_FILE) as RepoFile
+        planned = [index]
+        await ensureFile({file: index, sha, cache, context: {...context, revision: sha, path: INDEX_FILE}})
+        return parseIndexJson(await readFile(cache.pointer(sha, INDEX_FILE), 'utf8'), `${INDEX_FILE} of ${source}`)
+      },
+    })
+    if (selection.missing.length > 0) {
+      throw new CmaamError(`${INDEX_FILE} of ${source} lists ${selection.missing.join(', ')}, not in the repo`, {
+        hint: 'The repo is incomplete: ask its owner to fix the index or upload the missing shards.',
+      })
+    }
+    const files = [...selection.support, ...selection.weights].map((path) => byPath.get(path) as RepoFile)
+    planned = files
+
+    // What each file already has on disk: a finished blob, or a partial one to resume.
+    const onDisk = new Map<string, number>()
+    for (const file of files) onDisk.set(file.path, await bytesInCache(cache, sha, file))
+    const totalBytes = files.reduce((sum, file) => sum + file.size, 0)
+    let bytes = [...onDisk.values()].reduce((sum, value) => sum + value, 0)
+    await checkFreeSpace(settings.cacheDir, totalBytes - bytes)
+
+    let transferredBytes = 0
+    const report = (file: RepoFile | null): void =>
+      options.progress?.({
+        phase: 'download',
+        file: file?.path ?? null,
+        fileBytes: file ? (onDisk.get(file.path) ?? 0) : 0,
+        fileTotalBytes: file?.size ?? 0,
+        bytes,
+        totalBytes,
+        transferredBytes,
+      })
+    report(null)
+    await runPool(files, PARALLEL_DOWNLOADS, stop, (file) =>
+      ensureFile({
+        file,
+        sha,
+        cache,
+        context: {...context, revision: sha, path: file.path, signal: stopSignal},
+        onBytes: (fileBytes, transferred) => {
+          bytes += fileBytes - (onDisk.get(file.path) ?? 0)
+          onDisk.set(file.path, fileBytes)
+          transferredBytes += transferred
+          report(file)
+        },
+      }),
+    )
+
+    if (revision !== sha) await writeRef(cache.ref(revision), sha)
+    return {dir: cache.snapshot(sha), sha, files: files.map((file) => file.path)}
+  } catch (error) {
+    throw await cacheWriteError(error, settings.cacheDir, async () => {
+      await Promise.all(planned.map((file) => rm(`${cache.blob(file.etag)}.incomplete`, {force: true})))
+      return planned.reduce((sum, file) => sum + file.size, 0) - (await bytesOfFinishedBlobs(cache, planned))
+    })
+  }
+}
+
+interface EnsureFileOptions {
+  file: RepoFile
+  sha: string
+  cache: RepoCachePaths
+  context: HubRequestContext
+  onBytes?: (bytes: number, transferred: number) => void
+}
+
+/** Makes `snapshots/<sha>/<path>` point at a complete blob, downloading the blob only when the cache lacks it. */
+async function ensureFile(options: EnsureFileOptions): Promise<void> {
+  const {file, sha, cache, context} = options
+  const pointer = cache.pointer(sha, file.path)
+  const blob = cache.blob(file.etag)
+  if ((await sizeOf(pointer)) === file.size) return options.onBytes?.(file.size, 0)
+
+  await mkdir(dirname(blob), {recursive: true})
+  await withBlobLock({path: `${blob}.lock`, signal: context.signal}, async () => {
+    // Another run may have finished this blob while we waited for the lock.
+    if ((await sizeOf(blob)) === file.size) return
+    const url = `${context.settings.endpoint}/${context.repo}/resolve/${sha}/${file.path.split('/').map(encodeURIComponent).join('/')}`
+    await downloadBlob({url, file, blobPath: blob, context, progress: options.onBytes})
+  })
+  await linkSnapshotFile({blobPath: blob, pointerPath: pointer})
+  options.onBytes?.(file.size, 0)
+}
+
+async function bytesInCache(cache: RepoCachePaths, sha: string, file: RepoFile): Promise<number> {
+  if ((await sizeOf(cache.pointer(sha, file.path))) === file.size) return file.size
+  const blob = cache.blob(file.etag)
+  if ((await sizeOf(blob)) === file.size) return file.size
+  return Math.max(0, Math.min(await sizeOf(`${blob}.incomplete`), file.size))
+}
+
+/**
+ * A full disk becomes a message saying how much room the download needs, once the partial files
+ * are removed (`cleanUp` removes them and returns the bytes still to download); other file system
+ * failures get a message naming the cache. Other errors pass through.
+ */
+async function cacheWriteError(error: unknown, cacheDir: string, cleanUp: () => Promise<number>): Promise<unknown> {
+  const code = (error as NodeJS.ErrnoException).code
+  if (code === 'ENOSPC') {
+    const neededBytes = await cleanUp()
+    const freeBytes = await statfs(cacheDir).then((stats) => stats.bavail * stats.bsize, () => undefined)
+    return diskFullError({dir: cacheDir, neededBytes, freeBytes})
+  }
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+    return new CmaamError(`Cannot write to the Hub cache ${cacheDir} (${code})`, {
+      hint: 'Fix its permissions, or set HF_HUB_CACHE (or HF_HOME) to a writable folder.',
+      cause: error,
+    })
+  }
+  // Any other failed system call here is the cache's (network failures are CmaamErrors by now).
+  if (code !== undefined && (error as NodeJS.ErrnoException).syscall !== undefined) {
+    return new CmaamError(`Cannot use the Hub cache ${cacheDir}: ${(error as Error).message}`, {
+      hint: 'Check the disk, or set HF_HUB_CACHE (or HF_HOME) to another folder.',
+      cause: error,
+    })
+  }
+  return error
+}
+
+async function bytesOfFinishedBlobs(cache: RepoCachePaths, files: RepoFile[]): Promise<number> {
+  let bytes = 0
+  for (const file of files) if ((await sizeOf(cache.blob(file.etag))) === file.size) bytes += file.size
+  return bytes
+}
+
+async function checkFreeSpace(cacheDir: string, neededBytes: number): Promise<void> {
+  let dir = cacheDir
+  // statfs needs an existing path: the cache itself may not exist yet.
+  while ((await sizeOf(dir)) < 0 && dirname(dir) !== dir) dir = dirname(dir)
+  const stats = await statfs(dir).catch(() => null)
+  if (stats && stats.bavail * stats.bsize < neededBytes) {
+    throw diskFullError({dir: cacheDir, neededBytes, freeBytes: stats.bavail * stats.bsize})
+  }
+}
+
+async function writeRef(path: string, sha: string): Promise<void> {
+  await mkdir(dirname(path), {recursive: true})
+  const temporary = `${path}.${randomBytes(6).toString('hex')}.tmp`
+  await writeFile(temporary, sha)
+  await rename(temporary, path)
+}
+
+/** Size of the file at `path` (following symlinks), or -1 when there is none. */
+async function sizeOf(path: string): Promise<number> {
+  return stat(path).then((stats) => stats.size, () => -1)
+}

@@ -1,0 +1,29 @@
+import {existsSync} from 'node:fs'
+import {resolve} from 'node:path'
+import {CmaamError} from '../errors'
+import {isRepoId} from './is-repo-id'
+import {isRevision} from './is-revision'
+import type {ModelRef} from './types'
+
+export interface ParseModelRefOptions {
+  /** Folder that relative paths are resolved against; defaults to the working directory. */
+  cwd?: string
+}
+
+/**
+ * Reads a model argument: an existing path is a local folder; otherwise `org/name` or
+ * `org/name@revision` names a Hub repo (revision defaults to `main`).
+ */
+export function parseModelRef(ref: string, options: ParseModelRefOptions = {}): ModelRef {
+  const path = resolve(options.cwd ?? process.cwd(), ref)
+  if (ref !== '' && existsSync(path)) return {kind: 'local', path}
+
+  const at = ref.indexOf('@')
+  const repo = at === -1 ? ref : ref.slice(0, at)
+  const revision = at === -1 ? 'main' : ref.slice(at + 1)
+  if (isRepoId(repo) && isRevision(revision)) return {kind: 'hub', repo, revision}
+
+  throw new CmaamError(`Model "${ref}" is not an existing folder (${path}) nor a valid Hub repo id`, {
+    hint: 'Pass a model folder, or a Hub repo as org/name or org/name@revision (a branch, tag, commit sha or refs/pr/N).',
+  })
+}

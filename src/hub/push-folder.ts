@@ -1,0 +1,188 @@
+import {readdir, stat} from 'node:fs/promises'
+import {join, resolve} from 'node:path'
+import {pathToFileURL} from 'node:url'
+import {commitIter, type CommitFile} from '@huggingface/hub'
+import {CmaamError} from '../errors'
+import {CountingBlob} from './counting-blob'
+import {hubFetch} from './hub-fetch'
+import {isRepoId} from './is-repo-id'
+import {libraryFetch} from './library-fetch'
+import type {HubRequestContext, HubSettings, PushResult, RetryOptions, TransferProgress} from './types'
+
+/** Folders that describe a checkout rather than the model. */
+const SKIPPED_DIRS = new Set(['.git', '.cache'])
+const DEFAULT_COMMIT_MESSAGE = 'Upload model merged with cmaam'
+
+export interface PushFolderOptions {
+  dir: string
+  /** `org/name`; created when it does not exist. */
+  repo: string
+  settings: HubSettings
+  /** Visibility of a repo created by this call; an existing repo keeps its own. */
+  private?: boolean
+  commitMessage?: string
+  progress?: (event: TransferProgress) => void
+  signal?: AbortSignal
+  retry?: RetryOptions
+}
+
+interface LocalFile {
+  path: string
+  absolute: string
+  size: number
+}
+
+/**
+ * Uploads every file of `dir` to the root of a model repo in one commit, creating the repo if
+ * needed. Weights go through Git LFS with the basic transfer (a PUT per file, or multipart parts
+ * when the Hub asks for them), which every Hub accepts: Xet is not offered.
+ */
+export async function pushFolder(options: PushFolderOptions): Promise<PushResult> {
+  const {repo, settings, signal} = options
+  const tokensPage = `${settings.endpoint}/settings/tokens`
+  if (!settings.token) {
+    throw new CmaamError('Uploading to the Hub requires a token: set HF_TOKEN or pass --token', {
+      hint: `Create a token with write access at ${tokensPage}.`,
+    })
+  }
+  if (settings.offline) {
+    throw new CmaamError(`Offline mode is on (HF_HUB_OFFLINE): cannot upload to ${repo}`, {hint: 'Unset HF_HUB_OFFLINE to upload.'})
+  }
+  if (!isRepoId(repo)) {
+    throw new CmaamError(`"${repo}" is not a valid repo id`, {hint: 'Name the repo as org/name (or your-user-name/name).'})
+  }
+  const dir = resolve(options.dir)
+  const files = await listFolder(dir)
+  if (files.length === 0) throw new CmaamError(`Nothing to upload: ${dir} has no files`)
+
+  const context: HubRequestContext = {settings, operation: 'upload', repo, signal, retry: options.retry}
+  await createRepo(repo, options.private === true, context)
+
+  const totalBytes = files.reduce((sum, file) => sum + file.size, 0)
+  const sizes = new Map(files.map((file) => [file.path, file.size]))
+  const hashed = new Map<string, number>()
+  const uploaded = new Map<string, number>()
+  const sending = new Map<string, number>()
+  let transferredBytes = 0
+  const sum = (map: Map<string, number>): number => [...map.values()].reduce((a, b) => a + b, 0)
+  const report = (phase: TransferProgress['phase'], file: string | null, bytes: number): void => {
+    const fileBytes = file === null ? 0 : ((phase === 'hash' ? hashed : uploaded).get(file) ?? 0)
+    const fileTotalBytes = file === null ? 0 : (sizes.get(file) ?? 0)
+    options.progress?.({phase, file, fileBytes, fileTotalBytes, bytes, totalBytes, transferredBytes})
+  }
+
+  const baseFetch = libraryFetch(context)
+  // The library passes `progressHint` with each upload request: count the bytes fetch reads from the body.
+  const countingFetch: typeof fetch = (input, init) => {
+    const hint = (init as {progressHint?: {path?: string; part?: number}} | undefined)?.progressHint
+    if (init?.method !== 'PUT' || !(init.body instanceof Blob) || hint?.path === undefined) return baseFetch(input, init)
+    const path = hint.path
+    const key = `${path}\0${hint.part ?? ''}`
+    return baseFetch(input, {
+      ...init,
+      body: new CountingBlob(init.body, (read) => {
+        transferredBytes += Math.max(0, read - (sending.get(key) ?? 0))
+        sending.set(key, read)
+        uploaded.set(path, Math.min(sizes.get(path) ?? 0, sumForFile(sending, path)))
+        report('upload', path, sum(uploaded))
+      }),
+    })
+  }
+
+  const operations: CommitFile[] = files.map((file) => ({operation: 'addOrUpdate', path: file.path, content: pathToFileURL(file.absolute)}))
+  let commitSha: string | undefined
+  try {
+    const iterator = commitIter({
+      repo: {type: 'model', name: repo},
+      operations,
+      title: options.commitMessage ?? DEFAULT_COMMIT_MESSAGE,
+      hubUrl: settings.endpoint,
+      branch: 'main',
+      // The token goes in through the fetch wrapper, which sends it to the Hub's origin only.
+      fetch: countingFetch,
+      abortSignal: signal,
+      // Xet needs its own storage service; LFS (basic or multipart) works with every Hub.
+      useXet: false,
+    })
+    for (let next = await iterator.next(); ; next = await iterator.next()) {
+      if (next.done) {
+        commitSha = next.value?.commit.oid
+        break
+      }
+      const event = next.value
+      if (event.event === 'phase' && event.phase === 'committing') report('commit', null, sum(uploaded))
+      if (event.event !== 'fileProgress') continue
+      const size = sizes.get(event.path) ?? 0
+      if (event.state === 'hashing') {
+        hashed.set(event.path, event.progress * size)
+        report('hash', event.path, sum(hashed))
+      } else if (event.state === 'uploading') {
+        // Also reported for LFS objects the Hub already has, which need no upload.
+        uploaded.set(event.path, Math.max(uploaded.get(event.path) ?? 0, event.progress * size))
+        report('upload', event.path, sum(uploaded))
+      }
+    }
+  } catch (error) {
+    if (signal?.aborted) throw signal.reason
+    if (error instanceof CmaamError) throw error
+    throw new CmaamError(`Upload to ${repo} failed: ${messageOf(error)}`, {
+      hint: 'Run the command again: files the Hub already has are not sent twice.',
+      cause: error,
+    })
+  }
+  // Files that were not hashed were not LFS: they travelled inside the commit request itself.
+  transferredBytes += files.reduce((bytes, file) => bytes + (hashed.has(file.path) ? 0 : file.size), 0)
+  report('commit', null, totalBytes)
+  return {url: `${settings.endpoint}/${repo}`, commitSha}
+}
+
+function sumForFile(sending: Map<string, number>, path: string): number {
+  let bytes = 0
+  for (const [key, read] of sending) if (key.startsWith(`${path}\0`)) bytes += read
+  return bytes
+}
+
+async function createRepo(repo: string, isPrivate: boolean, context: HubRequestContext): Promise<void> {
+  const [organization, name] = repo.split('/')
+  const response = await hubFetch({
+    url: `${context.settings.endpoint}/api/repos/create`,
+    init: {
+      method: 'POST',
+      headers: {'Content-Type': 'application/json'},
+      body: JSON.stringify({type: 'model', organization, name, private: isPrivate}),
+    },
+    context,
+    // 409: the repo exists already, which is fine.
+    acceptStatus: [409],
+  })
+  await response.body?.cancel().catch(() => undefined)
+}
+
+async function listFolder(dir: string, prefix = ''): Promise<LocalFile[]> {
+  let entries: string[]
+  try {
+    entries = (await readdir(join(dir, prefix))).sort()
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    throw new CmaamError(`Cannot read the folder to upload, ${join(dir, prefix)} (${code ?? 'unknown error'})`, {
+      hint: 'Pass the folder that the merge wrote.',
+    })
+  }
+  const files: LocalFile[] = []
+  for (const name of entries) {
+    const path = prefix ? `${prefix}/${name}` : name
+    const absolute = join(dir, path)
+    const stats = await stat(absolute)
+    if (stats.isDirectory()) {
+      if (!SKIPPED_DIRS.has(name)) files.push(...(await listFolder(dir, path)))
+    } else if (stats.isFile()) {
+      files.push({path, absolute, size: stats.size})
+    }
+  }
+  return files
+}
+
+// The library throws Errors, HubApiErrors and occasionally bare strings.
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}

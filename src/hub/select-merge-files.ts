@@ -1,0 +1,99 @@
+import {CmaamError} from '../errors'
+import type {SafetensorsIndex} from './types'
+
+export const INDEX_FILE = 'model.safetensors.index.json'
+const SINGLE_FILE = 'model.safetensors'
+
+/** Small files a merge reads or copies to its output, besides the weights. */
+const SUPPORT_FILES = new Set([
+  INDEX_FILE,
+  'config.json',
+  'generation_config.json',
+  'tokenizer.json',
+  'tokenizer_config.json',
+  'tokenizer.model',
+  'special_tokens_map.json',
+  'added_tokens.json',
+  'vocab.json',
+  'merges.txt',
+  'preprocessor_config.json',
+  'processor_config.json',
+  'video_preprocessor_config.json',
+  'chat_template.json',
+  'chat_template.jinja',
+  // Read for the license the merged model inherits.
+  'README.md',
+])
+/** Weights in Python's pickle format, which can run code when loaded. */
+export const PICKLE_FILE = /\.(bin|pt|pth|ckpt|pkl|pickle)$/i
+
+export interface SelectMergeFilesOptions {
+  /** Every file of the repo (or snapshot), relative to its root. */
+  paths: string[]
+  /** Reads the index; called only when `paths` has one. */
+  loadIndex: () => Promise<SafetensorsIndex>
+  /** `org/name@revision`, for messages. */
+  source: string
+}
+
+export interface MergeFiles {
+  support: string[]
+  /** The weights a merge reads: the index's shards, else `model.safetensors`, else every top-level `*.safetensors`. */
+  weights: string[]
+  index: SafetensorsIndex | null
+  /** Shards the index lists that are not in `paths`. */
+  missing: string[]
+}
+
+/**
+ * Picks what a merge needs from a repo, as transformers loads a model: the index and its shards,
+ * or a single file. Other safetensors (e.g. Mistral's `consolidated.safetensors` next to the
+ * shards) are not fetched, and pickles never are.
+ */
+export async function selectMergeFiles(options: SelectMergeFilesOptions): Promise<MergeFiles> {
+  const {paths, source} = options
+  const present = new Set(paths)
+  const support = paths.filter((path) => SUPPORT_FILES.has(path)).sort()
+  const index = present.has(INDEX_FILE) ? await options.loadIndex() : null
+
+  let weights: string[]
+  if (index) {
+    weights = [...new Set(Object.values(index.weightMap))].sort()
+    for (const shard of weights) {
+      if (!isSafeShard(shard)) {
+        throw new CmaamError(`${INDEX_FILE} of ${source} lists an unsafe shard file name: ${JSON.stringify(shard)}`, {
+          hint: 'Shard names must be .safetensors files inside the repo.',
+        })
+      }
+    }
+  } else if (present.has(SINGLE_FILE)) {
+    weights = [SINGLE_FILE]
+  } else {
+    weights = paths.filter((path) => !path.includes('/') && path.endsWith('.safetensors')).sort()
+  }
+  if (weights.length > 0) return {support, weights, index, missing: weights.filter((shard) => !present.has(shard))}
+
+  const pickles = paths.filter((path) => PICKLE_FILE.test(path))
+  if (pickles.length > 0) {
+    const listed = pickles.slice(0, 3).join(', ') + (pickles.length > 3 ? ', …' : '')
+    throw new CmaamError(`${source} has only pickle weights (${listed}); cmaam reads safetensors only`, {
+      hint:
+        'Loading a pickle can run arbitrary code, so cmaam refuses them. Convert the model to safetensors first ' +
+        '(https://huggingface.co/spaces/safetensors/convert opens a pull request with the conversion, or load it in ' +
+        'transformers and call save_pretrained(dir, safe_serialization=True)), then merge the converted copy.',
+    })
+  }
+  throw new CmaamError(`${source} has no safetensors weights`, {
+    hint: 'A merge needs model.safetensors, or model.safetensors.index.json with its shards.',
+  })
+}
+
+function isSafeShard(path: string): boolean {
+  return (
+    path.endsWith('.safetensors') &&
+    !path.startsWith('/') &&
+    !path.includes('\\') &&
+    !/^[A-Za-z]:/.test(path) &&
+    path.split('/').every((part) => part !== '' && part !== '.' && part !== '..')
+  )
+}
