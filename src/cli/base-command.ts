@@ -1,0 +1,57 @@
+import {Command, Flags} from '@oclif/core'
+import {CmaamError} from '../errors'
+import {resolveHubSettings} from '../hub/hub-settings'
+import type {HubSettings} from '../hub/types'
+import {strictJson} from '../report/write-json-file'
+import {silentProgress, terminalProgress, type ProgressFactory} from './progress'
+
+/**
+ * Flags every cmaam command shares, and the error policy: one readable `Error:` line (and a hint)
+ * on stderr, no stack trace unless --debug, a non-zero exit code.
+ */
+export abstract class BaseCommand extends Command {
+  static override baseFlags = {
+    json: Flags.boolean({description: 'Print machine-readable JSON on stdout (progress and messages stay on stderr).'}),
+    quiet: Flags.boolean({char: 'q', description: 'No progress bars and no summary; errors are still printed.'}),
+    debug: Flags.boolean({description: 'Print stack traces of errors.', helpGroup: 'GLOBAL'}),
+  }
+
+  /** Progress bars on stderr unless --quiet or --json (or stderr is not a terminal). */
+  protected progressFor(flags: {quiet?: boolean; json?: boolean}): ProgressFactory {
+    return flags.quiet || flags.json ? silentProgress : terminalProgress(process.stderr)
+  }
+
+  private hub?: HubSettings
+
+  /**
+   * Token, endpoint, cache and offline mode: `--token`, then the HF_* variables. Resolved on first
+   * use only, so that commands on local folders never read the token file.
+   */
+  protected hubSettings(flags: {token?: string}): HubSettings {
+    this.hub ??= resolveHubSettings({token: flags.token})
+    return this.hub
+  }
+
+  protected printJson(value: unknown): void {
+    process.stdout.write(strictJson(value) + '\n')
+  }
+
+  protected override async catch(error: Error & {oclif?: {exit?: number}; exitCode?: number}): Promise<void> {
+    // oclif's own exit (e.g. --help, this.exit()) is not an error to report.
+    if (error.oclif?.exit === 0) throw error
+    const debug = this.argv.includes('--debug')
+    const hint = error instanceof CmaamError ? error.hint : undefined
+    const known = error instanceof CmaamError || error.oclif !== undefined
+    let text = `Error: ${error.message}`
+    if (hint) text += `\n${hint}`
+    if (!known && !debug) text += '\n(this looks like a bug in cmaam: run again with --debug and report the output)'
+    if (debug && error.stack) text += `\n\n${error.stack}`
+    // No message should hold the token; if one ever does (a library's, or oclif's about a
+    // mistyped flag), the token is not shown.
+    const at = this.argv.indexOf('--token')
+    const given = at >= 0 ? this.argv[at + 1] : this.argv.find((arg) => arg.startsWith('--token='))?.slice('--token='.length)
+    for (const secret of [this.hub?.token, given]) if (secret) text = text.split(secret).join('***')
+    process.stderr.write(text + '\n')
+    this.exit(error instanceof CmaamError ? error.exitCode : (error.oclif?.exit ?? 1))
+  }
+}

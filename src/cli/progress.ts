@@ -1,0 +1,63 @@
+/** A pass over weights, as the engine reports it. */
+export interface Progress {
+  /** Adds processed bytes. */
+  advance(bytes: number): void
+  done(): void
+}
+
+export type ProgressFactory = (label: string, totalBytes: number) => Progress
+
+export const silentProgress: ProgressFactory = () => ({advance() {}, done() {}})
+
+/**
+ * Progress bars on a TTY stream (stderr): percentage, bytes, throughput and ETA, redrawn at most
+ * ten times a second. Not a TTY (CI, pipes, `--json` consumers) → silent.
+ */
+export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): ProgressFactory {
+  if (!stream.isTTY) return silentProgress
+  return (label, totalBytes) => {
+    const started = Date.now()
+    let done = 0
+    let drawn = 0
+    const draw = (final: boolean): void => {
+      const seconds = Math.max((Date.now() - started) / 1000, 1e-3)
+      const rate = done / seconds
+      const fraction = totalBytes > 0 ? Math.min(done / totalBytes, 1) : 1
+      const width = 24
+      const filled = Math.round(fraction * width)
+      const bar = '█'.repeat(filled) + '░'.repeat(width - filled)
+      const eta = final ? `in ${formatDuration(seconds)}` : rate > 0 ? `ETA ${formatDuration((totalBytes - done) / rate)}` : 'ETA --'
+      const line = `${label.padEnd(22)} ${bar} ${(fraction * 100).toFixed(0).padStart(3)}%  ${formatBytes(done)}/${formatBytes(totalBytes)}  ${formatBytes(rate)}/s  ${eta}`
+      stream.write(`\r\u001b[2K${line.slice(0, (stream.columns ?? 120) - 1)}${final ? '\n' : ''}`)
+    }
+    return {
+      advance(bytes) {
+        done += bytes
+        const now = Date.now()
+        if (now - drawn >= 100) {
+          drawn = now
+          draw(false)
+        }
+      },
+      done() {
+        done = totalBytes
+        draw(true)
+      },
+    }
+  }
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(2)} GB`
+  if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(1)} MB`
+  if (bytes >= 1e3) return `${(bytes / 1e3).toFixed(1)} kB`
+  return `${Math.round(bytes)} B`
+}
+
+export function formatDuration(seconds: number): string {
+  const s = Math.round(seconds)
+  const h = Math.floor(s / 3600)
+  const m = Math.floor((s % 3600) / 60)
+  const rest = String(s % 60).padStart(2, '0')
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${rest}` : `${m}:${rest}`
+}

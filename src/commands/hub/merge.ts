@@ -1,0 +1,75 @@
+import {Flags} from '@oclif/core'
+import {BaseCommand} from '../../cli/base-command'
+import {alphaOptionsFromFlags, analysisFlags, hubFlags, mergeOnlyFlags, outputDtypeFromFlag, parseNumberFlag, shardSizeFromFlag} from '../../cli/merge-flags'
+import {runHubMerge} from '../../hub/run-hub-merge'
+import {resolveAlphaOptions} from '../../merge/analysis/options'
+import type {MergeMethod} from '../../merge/run-merge'
+import {mergeReproduction} from '../merge'
+
+export default class HubMerge extends BaseCommand {
+  static override summary = 'Merge two Hub models and publish the result, with its model card, to a Hub repo.'
+  static override description = `Downloads the source and target into the Hugging Face cache (only what a merge reads), merges them as \`cmaam merge\` does, writes the model card (README.md) and a cmaam_config.yaml that \`cmaam merge --config\` replays, creates the --push repo if needed and uploads the folder. Both name the inputs by repo id and commit sha. Without --output the merged model is written to a temporary folder, removed once the upload succeeded; if the upload fails the folder stays and the error says how to retry with \`cmaam hub push\`.`
+
+  static override examples = [
+    '<%= config.bin %> hub merge --source me/qwen2vl-ko-vqa --target Qwen/Qwen2-VL-7B-Instruct --push me/qwen2vl-ko-merged',
+    '<%= config.bin %> hub merge -s org/ft@v1.0 -t org/base --push me/merged --private --output ./merged --strategy component --component-alpha vision=0.3',
+  ]
+
+  static override flags = {
+    source: Flags.string({char: 's', description: 'Fine-tuned Hub model, org/name[@revision].', required: true}),
+    target: Flags.string({char: 't', description: 'Base Hub model, org/name[@revision].', required: true}),
+    push: Flags.string({description: 'Hub repo to publish the merged model to, org/name (created when missing).', required: true}),
+    private: Flags.boolean({description: 'Create the --push repo private (an existing repo keeps its visibility).'}),
+    'commit-message': Flags.string({description: 'Title of the commit (default: "Merge <source> into <target> with cmaam").'}),
+    ...mergeOnlyFlags,
+    output: Flags.string({char: 'o', description: 'Keep the merged model in this folder (default: a temporary folder, removed after the upload).'}),
+    ...analysisFlags,
+    ...hubFlags,
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(HubMerge)
+    const alpha = alphaOptionsFromFlags(flags)
+    // Bad values fail now, not after downloading the models.
+    resolveAlphaOptions(alpha)
+    const result = await runHubMerge({
+      source: flags.source,
+      target: flags.target,
+      push: flags.push,
+      private: flags.private,
+      output: flags.output,
+      commitMessage: flags['commit-message'],
+      settings: this.hubSettings(flags),
+      merge: {
+        method: flags.method as MergeMethod,
+        linearAlpha: parseNumberFlag(flags.alpha, '--alpha'),
+        alpha,
+        modelType: flags['model-type'],
+        compat: flags.compat as 'default' | 'reference',
+        seed: flags.seed,
+        dtype: outputDtypeFromFlag(flags.dtype),
+        maxShardBytes: shardSizeFromFlag(flags['shard-size']),
+        force: flags.force,
+        allowNonfinite: flags['allow-nonfinite'],
+        threads: flags.threads,
+        analyze: flags.analyze,
+        saveAlphas: flags['save-alphas'],
+        progress: this.progressFor(flags),
+      },
+      reproduce: (inputs) => mergeReproduction(flags, inputs),
+    })
+    if (flags.json) {
+      return this.printJson({
+        url: result.url,
+        repo: result.repo,
+        commit: result.commitSha ?? null,
+        output: result.output,
+        source: {repo: result.source.repo, revision: result.source.revision, sha: result.source.sha},
+        target: {repo: result.target.repo, revision: result.target.revision, sha: result.target.sha},
+        merge: result.record,
+      })
+    }
+    if (!flags.quiet && result.output) this.logToStderr(`merged model kept in ${result.output}`)
+    this.log(result.url)
+  }
+}

@@ -1,0 +1,46 @@
+import {closeSync, fsyncSync, openSync, readSync, writeSync} from 'node:fs'
+
+/**
+ * Positional reads and writes with one open descriptor per file and thread: the engine never
+ * holds a file in memory, and workers write their tensors straight to their offsets.
+ */
+export class FileAccess {
+  private readonly readers = new Map<string, number>()
+  private readonly writers = new Map<string, number>()
+
+  readAt(path: string, position: number, into: Uint8Array): void {
+    const fd = this.descriptor(this.readers, path, 'r')
+    let done = 0
+    while (done < into.byteLength) {
+      const got = readSync(fd, into, done, into.byteLength - done, position + done)
+      if (got === 0) throw new Error(`${path}: unexpected end of file at byte ${position + done}`)
+      done += got
+    }
+  }
+
+  writeAt(path: string, position: number, bytes: Uint8Array): void {
+    const fd = this.descriptor(this.writers, path, 'r+')
+    let done = 0
+    while (done < bytes.byteLength) done += writeSync(fd, bytes, done, bytes.byteLength - done, position + done)
+  }
+
+  /** Flushes written files to disk and closes every descriptor. */
+  close(options: {sync: boolean}): void {
+    for (const fd of this.writers.values()) {
+      if (options.sync) fsyncSync(fd)
+      closeSync(fd)
+    }
+    for (const fd of this.readers.values()) closeSync(fd)
+    this.writers.clear()
+    this.readers.clear()
+  }
+
+  private descriptor(cache: Map<string, number>, path: string, flags: string): number {
+    let fd = cache.get(path)
+    if (fd === undefined) {
+      fd = openSync(path, flags)
+      cache.set(path, fd)
+    }
+    return fd
+  }
+}

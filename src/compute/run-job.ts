@@ -1,0 +1,150 @@
+import {dtypeSize, isFloatDType} from '../io/dtype'
+import {combineMoments, emptyMoments, momentsOf} from '../merge/analysis/moments'
+import {wasserstein1Sorted} from '../merge/analysis/wasserstein1'
+import type {MomentStats} from '../merge/analysis/types'
+import type {FloatDType} from '../io/dtype'
+import {FileAccess} from './file-access'
+import {decodeFloats, encodeFloats} from './float-codecs'
+import {CHUNK_ELEMENTS, type CopyJob, type Job, type JobResult, type LerpJob, type SpectrumJob, type StatisticsJob, type StatisticsResult, type TensorLocation} from './jobs'
+import {createLerpScratch, lerpChunk, type LerpScratch} from './lerp-chunk'
+import {sampleIndices} from './sample-indices'
+import {topSingularValues} from './top-singular-values'
+
+/** Per-thread state: open files and scratch buffers reused across jobs. */
+export interface JobContext {
+  files: FileAccess
+  scratch: LerpScratch
+  bytes: {a: Uint8Array; b: Uint8Array; out: Uint8Array}
+}
+
+export function createJobContext(): JobContext {
+  const maxBytes = CHUNK_ELEMENTS * 8
+  return {
+    files: new FileAccess(),
+    scratch: createLerpScratch(CHUNK_ELEMENTS),
+    bytes: {a: new Uint8Array(maxBytes), b: new Uint8Array(maxBytes), out: new Uint8Array(maxBytes)},
+  }
+}
+
+/** Runs one job; `progress` receives bytes read as the job advances. */
+export function runJob<J extends Job>(job: J, context: JobContext, progress: (bytes: number) => void): JobResult<J> {
+  switch (job.kind) {
+    case 'statistics':
+      return statistics(job, context, progress) as JobResult<J>
+    case 'spectrum':
+      return spectrum(job, context, progress) as JobResult<J>
+    case 'lerp':
+      return lerp(job, context, progress) as JobResult<J>
+    case 'copy':
+      return copy(job, context, progress) as JobResult<J>
+  }
+  throw new Error(`unknown job kind ${(job as Job).kind}`)
+}
+
+function statistics(job: StatisticsJob, context: JobContext, progress: (bytes: number) => void): StatisticsResult {
+  const {files, scratch, bytes} = context
+  const sampled = job.count > job.sampleSize
+  const indices = sampled ? sampleIndices(job.count, job.sampleSize, job.seed, job.name) : null
+  const sampleLength = sampled ? job.sampleSize : job.count
+  const sourceSample = new Float64Array(sampleLength)
+  const targetSample = new Float64Array(sampleLength)
+  let sourceMoments: MomentStats = emptyMoments()
+  let targetMoments: MomentStats = emptyMoments()
+  let dot = 0
+  let next = 0
+  const sourceType = job.source.dtype as FloatDType
+  const targetType = job.target.dtype as FloatDType
+  for (let start = 0; start < job.count; start += CHUNK_ELEMENTS) {
+    const count = Math.min(CHUNK_ELEMENTS, job.count - start)
+    const s = scratch.source.subarray(0, count)
+    const t = scratch.target.subarray(0, count)
+    readChunk(files, job.source, start, count, bytes.a)
+    readChunk(files, job.target, start, count, bytes.b)
+    decodeFloats(sourceType, bytes.a, count, s)
+    decodeFloats(targetType, bytes.b, count, t)
+    sourceMoments = combineMoments(sourceMoments, momentsOf(s))
+    targetMoments = combineMoments(targetMoments, momentsOf(t))
+    if (job.withDot) {
+      for (let i = 0; i < count; i++) dot += s[i] * t[i]
+    }
+    if (indices) {
+      const end = start + count
+      for (; next < indices.length && indices[next] < end; next++) {
+        sourceSample[next] = s[indices[next] - start]
+        targetSample[next] = t[indices[next] - start]
+      }
+    } else {
+      sourceSample.set(s, start)
+      targetSample.set(t, start)
+    }
+    progress(count * (dtypeSize(job.source.dtype) + dtypeSize(job.target.dtype)))
+  }
+  const finite = {source: Number.isFinite(sourceMoments.m2 + sourceMoments.sumAbs), target: Number.isFinite(targetMoments.m2 + targetMoments.sumAbs)}
+  const w1 = finite.source && finite.target ? wasserstein1Sorted(sourceSample.sort(), targetSample.sort()) : Number.NaN
+  return {source: sourceMoments, target: targetMoments, w1, dot: job.withDot ? dot : null, finite}
+}
+
+function spectrum(job: SpectrumJob, context: JobContext, progress: (bytes: number) => void): Float64Array {
+  const count = job.rows * job.cols
+  const matrix = new Float32Array(count)
+  const values = context.scratch.source
+  for (let start = 0; start < count; start += CHUNK_ELEMENTS) {
+    const n = Math.min(CHUNK_ELEMENTS, count - start)
+    readChunk(context.files, job.location, start, n, context.bytes.a)
+    decodeFloats(job.location.dtype as FloatDType, context.bytes.a, n, values)
+    matrix.set(values.subarray(0, n), start)
+    progress(n * dtypeSize(job.location.dtype))
+  }
+  return topSingularValues(matrix, job.rows, job.cols, job.k, {seed: job.seed})
+}
+
+function lerp(job: LerpJob, context: JobContext, progress: (bytes: number) => void): {finite: boolean} {
+  const {files, scratch, bytes} = context
+  const outSize = dtypeSize(job.out.dtype)
+  let finite = true
+  for (let start = 0; start < job.count; start += CHUNK_ELEMENTS) {
+    const count = Math.min(CHUNK_ELEMENTS, job.count - start)
+    readChunk(files, job.target, start, count, bytes.a)
+    readChunk(files, job.source, start, count, bytes.b)
+    const out = bytes.out.subarray(0, count * outSize)
+    const input = {targetDtype: job.target.dtype as FloatDType, target: bytes.a, sourceDtype: job.source.dtype as FloatDType, source: bytes.b}
+    finite = lerpChunk(input, count, job.alpha, job.out.dtype as FloatDType, out, scratch) && finite
+    files.writeAt(job.out.path, job.out.offset + start * outSize, out)
+    progress(count * (dtypeSize(job.target.dtype) + dtypeSize(job.source.dtype)))
+  }
+  return {finite}
+}
+
+function copy(job: CopyJob, context: JobContext, progress: (bytes: number) => void): {finite: boolean} {
+  const {files, scratch, bytes} = context
+  const inSize = dtypeSize(job.from.dtype)
+  const outSize = dtypeSize(job.out.dtype)
+  const convert = job.from.dtype !== job.out.dtype
+  const checked = isFloatDType(job.from.dtype)
+  let finite = true
+  for (let start = 0; start < job.count; start += CHUNK_ELEMENTS) {
+    const count = Math.min(CHUNK_ELEMENTS, job.count - start)
+    const input = bytes.a.subarray(0, count * inSize)
+    readChunk(files, job.from, start, count, input)
+    let out = input
+    if (checked) {
+      const values = scratch.target
+      decodeFloats(job.from.dtype as FloatDType, input, count, values)
+      let poison = 0
+      for (let i = 0; i < count; i++) poison += values[i] * 0
+      finite = finite && poison === 0
+      if (convert) {
+        out = bytes.out.subarray(0, count * outSize)
+        encodeFloats(job.out.dtype as FloatDType, values, count, out)
+      }
+    }
+    files.writeAt(job.out.path, job.out.offset + start * outSize, out)
+    progress(count * inSize)
+  }
+  return {finite}
+}
+
+function readChunk(files: FileAccess, location: TensorLocation, start: number, count: number, into: Uint8Array): void {
+  const size = dtypeSize(location.dtype)
+  files.readAt(location.path, location.offset + start * size, into.subarray(0, count * size))
+}

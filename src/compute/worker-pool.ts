@@ -1,0 +1,123 @@
+import {existsSync} from 'node:fs'
+import {join} from 'node:path'
+import {Worker} from 'node:worker_threads'
+import type {Job, JobResult} from './jobs'
+import {createJobContext, runJob, type JobContext} from './run-job'
+
+export interface WorkerPool {
+  readonly threads: number
+  run<J extends Job>(job: J, progress?: (bytes: number) => void): Promise<JobResult<J>>
+  /** Waits for running jobs, fsyncs written files, and stops the threads. */
+  close(): Promise<void>
+}
+
+/**
+ * Runs compute jobs on `threads` worker threads, or on the calling thread when `threads` is 1
+ * (the worker entry only exists in the compiled package, so tests of the sources use one thread).
+ */
+export function createWorkerPool(options: {threads: number}): WorkerPool {
+  return options.threads <= 1 ? inlinePool() : threadPool(options.threads)
+}
+
+function inlinePool(): WorkerPool {
+  let context: JobContext | null = createJobContext()
+  return {
+    threads: 1,
+    async run(job, progress = () => {}) {
+      if (!context) throw new Error('worker pool is closed')
+      // Yield first so timers (progress bars) and signals get a turn between jobs.
+      await new Promise((resolve) => setImmediate(resolve))
+      return runJob(job, context, progress)
+    },
+    async close() {
+      context?.files.close({sync: true})
+      context = null
+    },
+  }
+}
+
+interface Task {
+  id: number
+  job: Job
+  progress: (bytes: number) => void
+  resolve: (value: never) => void
+  reject: (error: Error) => void
+}
+
+function threadPool(threads: number): WorkerPool {
+  const entry = join(__dirname, 'worker.js')
+  if (!existsSync(entry)) throw new Error(`compute worker not found at ${entry}: build the package (npm run build) or use one thread`)
+  const queue: Task[] = []
+  const idle: Worker[] = []
+  const running = new Map<Worker, Task>()
+  let nextId = 0
+  let failure: Error | null = null
+  let closed = false
+  const exited = new Set<Worker>()
+
+  const dispatch = (): void => {
+    while (idle.length > 0 && queue.length > 0) {
+      const worker = idle.pop()!
+      const task = queue.shift()!
+      running.set(worker, task)
+      worker.postMessage({id: task.id, job: task.job})
+    }
+  }
+
+  const workers = Array.from({length: threads}, () => {
+    const worker = new Worker(entry)
+    worker.on('message', (message: {id: number; progress?: number; result?: unknown; error?: string}) => {
+      const task = running.get(worker)
+      if (!task || message.id !== task.id) return
+      if (message.progress) task.progress(message.progress)
+      if (message.error !== undefined) {
+        running.delete(worker)
+        idle.push(worker)
+        task.reject(new Error(message.error))
+        dispatch()
+      } else if ('result' in message) {
+        running.delete(worker)
+        idle.push(worker)
+        task.resolve(message.result as never)
+        dispatch()
+      }
+    })
+    worker.on('error', (error) => {
+      failure = error
+      running.get(worker)?.reject(error)
+      running.delete(worker)
+      for (const task of queue.splice(0)) task.reject(error)
+    })
+    worker.on('exit', () => exited.add(worker))
+    idle.push(worker)
+    return worker
+  })
+
+  return {
+    threads,
+    run(job, progress = () => {}) {
+      if (failure) return Promise.reject(failure)
+      if (closed) return Promise.reject(new Error('worker pool is closed'))
+      return new Promise((resolve, reject) => {
+        queue.push({id: nextId++, job, progress, resolve, reject})
+        dispatch()
+      })
+    },
+    async close() {
+      if (closed) return
+      closed = true
+      for (const task of queue.splice(0)) task.reject(new Error('worker pool is closed'))
+      await Promise.all(
+        workers.filter((worker) => !exited.has(worker)).map(
+          (worker) =>
+            new Promise<void>((resolve) => {
+              worker.once('message', () => resolve())
+              worker.once('exit', () => resolve())
+              worker.postMessage({close: true})
+            }),
+        ),
+      )
+      await Promise.all(workers.map((worker) => worker.terminate()))
+    },
+  }
+}

@@ -1,0 +1,34 @@
+import {parentPort} from 'node:worker_threads'
+import type {Job} from './jobs'
+import {createJobContext, runJob} from './run-job'
+
+/** Worker thread entry: runs jobs one at a time and reports progress at most every 50 ms. */
+const port = parentPort
+if (!port) throw new Error('cmaam compute worker must run in a worker thread')
+
+const context = createJobContext()
+
+port.on('message', (message: {id: number; job: Job} | {close: true}) => {
+  if ('close' in message) {
+    context.files.close({sync: true})
+    port.postMessage({closed: true})
+    return
+  }
+  let pending = 0
+  let last = Date.now()
+  const progress = (bytes: number): void => {
+    pending += bytes
+    const now = Date.now()
+    if (now - last >= 50) {
+      port.postMessage({id: message.id, progress: pending})
+      pending = 0
+      last = now
+    }
+  }
+  try {
+    const result = runJob(message.job, context, progress)
+    port.postMessage({id: message.id, progress: pending, result})
+  } catch (error) {
+    port.postMessage({id: message.id, error: error instanceof Error ? error.message : String(error)})
+  }
+})

@@ -1,0 +1,73 @@
+import type {ProgressFactory} from '../cli/progress'
+import {createWorkerPool} from '../compute/worker-pool'
+import type {GroupingCompat} from './analysis/layer-groups'
+import {analyzePairs} from './analysis/analyze'
+import {resolveAlphaOptions} from './analysis/options'
+import type {AlphaOptions, CmaamReport} from './analysis/types'
+import {alphaBreakdown, type AlphaBreakdown} from './alpha-breakdown'
+import {collectStatistics} from './collect-statistics'
+import {openModels} from './open-models'
+import {planMerge} from './plan-merge'
+
+export interface AnalysisSettings {
+  source: string
+  target: string
+  alpha: Partial<AlphaOptions>
+  modelType: string
+  compat: GroupingCompat
+  seed: number
+  allowNonfinite: boolean
+  threads: number
+  progress: ProgressFactory
+}
+
+export interface AnalysisRecord {
+  source: string
+  target: string
+  model_type: string
+  model_type_reason: string
+  config: {base_alpha: number; strategy: string; compat: GroupingCompat; seed: number; min_alpha: number; max_alpha: number; component_alpha: Record<string, number>}
+  compatibility: {common_params: number; source_only: number; target_only: number; shape_mismatches: number; dtype_mismatches: number}
+  analysis: CmaamReport
+  alphas: AlphaBreakdown
+  /** Tensors left out of the scores because of NaN/Inf values (only with --allow-nonfinite). */
+  nonfinite_tensors: string[]
+}
+
+/** `cmaam analyze`: pass 1 and the CMAAM analysis, without writing a model. */
+export async function runAnalysis(settings: AnalysisSettings): Promise<AnalysisRecord> {
+  const alphaOptions = resolveAlphaOptions(settings.alpha)
+  const models = await openModels(settings)
+  const plan = planMerge(models.source, models.target, models.adapter, 'keep')
+  const pool = createWorkerPool({threads: settings.threads})
+  try {
+    const analysis = analyzePairs(await collectStatistics(plan, pool, settings), plan.bridgeCounts, alphaOptions)
+    return {
+      source: settings.source,
+      target: settings.target,
+      model_type: models.adapter.name,
+      model_type_reason: models.adapterReason,
+      config: {
+        base_alpha: alphaOptions.baseAlpha,
+        strategy: alphaOptions.strategy,
+        compat: settings.compat,
+        seed: settings.seed,
+        min_alpha: alphaOptions.minAlpha,
+        max_alpha: alphaOptions.maxAlpha,
+        component_alpha: alphaOptions.componentBaseAlpha as Record<string, number>,
+      },
+      compatibility: {
+        common_params: plan.commonKeys,
+        source_only: plan.sourceOnly.length,
+        target_only: plan.targetOnly.length,
+        shape_mismatches: plan.shapeMismatches.length,
+        dtype_mismatches: plan.dtypeMismatches.length,
+      },
+      analysis: analysis.report,
+      alphas: alphaBreakdown(plan, analysis.alphas),
+      nonfinite_tensors: analysis.nonFiniteTensors,
+    }
+  } finally {
+    await pool.close()
+  }
+}

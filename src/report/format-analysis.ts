@@ -1,0 +1,46 @@
+import type {AlphaBreakdown} from '../merge/alpha-breakdown'
+import type {CmaamReport} from '../merge/analysis/types'
+import {COMPONENTS} from '../models/types'
+
+/** The analysis as a terminal table: scores and α per component, the layer α range, the α actually used. */
+export function formatAnalysis(report: CmaamReport | null, alphas: AlphaBreakdown, heading: string): string {
+  const f = (v: number | undefined): string => (v === undefined ? '     –' : v.toFixed(4))
+  const lines = [heading, '']
+  if (report) {
+    const a = report.alignment
+    lines.push(
+      `alignment  overall ${f(a.overall.score)}   PDA ${f(a.pda.overall)}   GFS ${f(a.gfs.overall)}   CMBC ${f(a.cmbc.overall ?? 0.5)}`,
+      `bridge     coherence ${f(a.cmbc.coherence)}   spectral ${f(a.cmbc.spectral)}   coverage ${a.cmbc.coverage.toFixed(2)} (${a.cmbc.n_params} tensors)${a.cmbc.warning ? `   ${a.cmbc.warning}` : ''}`,
+      `layers     GFS mean ${f(a.gfs.layer_mean)}   std ${f(a.gfs.layer_std)}`,
+      '',
+    )
+  }
+  const header = report
+    ? ['component', 'PDA', 'GFS', 'score', 'α comp', 'tensors', 'α mean', 'α min', 'α max']
+    : ['component', 'tensors', 'α mean', 'α min', 'α max']
+  const rows = COMPONENTS.map((c) => {
+    const s = alphas.components[c]
+    const used = s ? [String(s.tensors), f(s.mean), f(s.min), f(s.max)] : ['0', '     –', '     –', '     –']
+    if (!report) return [c, ...used]
+    const a = report.alignment
+    return [c, f(a.pda[c]), f(a.gfs[c]), f(a.component_scores[c]), f(report.component_alphas[c]), ...used]
+  })
+  lines.push(...table([header, ...rows]), '')
+
+  const indexed = alphas.layers.filter((l) => !l.group.endsWith('non_layer'))
+  for (const c of COMPONENTS) {
+    const layers = indexed.filter((l) => l.component === c)
+    if (layers.length === 0) continue
+    const means = layers.map((l) => l.mean)
+    lines.push(`layer α    ${c.padEnd(9)} ${String(layers.length).padStart(4)} layers   ${f(Math.min(...means))} – ${f(Math.max(...means))}`)
+  }
+  const o = alphas.overall
+  lines.push(`α used     ${o.tensors} tensors   mean ${f(o.mean)}   std ${f(o.std)}   min ${f(o.min)}   max ${f(o.max)}`)
+  return lines.join('\n')
+}
+
+/** Left-aligned first column, right-aligned numbers. */
+export function table(rows: string[][]): string[] {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)))
+  return rows.map((r) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ').trimEnd())
+}

@@ -1,0 +1,91 @@
+import {COMPONENTS} from '../models/types'
+import type {MergeRecord} from './merge-record'
+import {toYaml, type YamlValue} from './yaml'
+
+export interface ModelCardOptions {
+  /** `model_type` from the target's config.json (a tag on the Hub), when known. */
+  modelType: string | null
+  /** The target's own card (README.md), for its license and pipeline tag. */
+  targetCard: string | null
+  /** The command that reproduces this merge (never local secrets: built from settings, not argv). */
+  reproduce: string
+  /** Whether `source` and `target` are both Hub repo ids (then they are linked; so is any input with a revision). */
+  hubIds: boolean
+}
+
+/** The merged model's README.md: Hub front matter, then how it was made and how to make it again. */
+export function buildModelCard(record: MergeRecord, options: ModelCardOptions): string {
+  const inherited = frontMatter(options.targetCard)
+  const front: {[key: string]: YamlValue} = {
+    base_model: [record.target, record.source],
+    base_model_relation: 'merge',
+    library_name: 'transformers',
+    pipeline_tag: inherited.pipeline_tag ?? 'image-text-to-text',
+  }
+  if (inherited.license) front.license = inherited.license
+  front.tags = ['merge', 'cmaam', ...(options.modelType ? [options.modelType] : [])]
+
+  const link = (name: string, revision?: string): string => {
+    const shown = revision ? `${name} @ \`${revision.slice(0, 12)}\`` : name
+    // Only Hub inputs have a revision: with one Hub input and one folder, link the Hub one.
+    return options.hubIds || revision !== undefined ? `[${shown}](https://huggingface.co/${name})` : `\`${shown}\``
+  }
+  const {config, analysis, alphas} = record
+  const lines: string[] = [
+    `# ${record.output.split(/[\\/]/).filter(Boolean).pop() ?? 'merged model'}`,
+    '',
+    `This model merges ${link(record.source, record.revisions?.source)} (source) into ${link(record.target, record.revisions?.target)} (target) with [cmaam](https://www.npmjs.com/package/cmaam) ${record.cmaam_version}:`,
+    '`merged = (1 − α)·target + α·source`, with α chosen per tensor.',
+    '',
+    '## Method',
+    '',
+    config.method === 'cmaam'
+      ? `CMAAM (Cross-Modal Alignment-Aware Merging), strategy \`${config.strategy}\`, base α ${config.base_alpha}, α clamped to [${config.min_alpha}, ${config.max_alpha}], model type \`${config.model_type}\`, seed ${config.seed}. Each tensor's α comes from how the two models' vision encoder, cross-modal bridge, language model and shared embeddings line up, computed from the weights alone.`
+      : `Linear merge with a constant α = ${config.base_alpha} for every tensor, model type \`${config.model_type}\`.`,
+    '',
+    `${record.compatibility.merged} tensors merged, ${record.compatibility.kept_target} kept from the target (shape or dtype differ, or not float), ${record.compatibility.target_only} only in the target and ${record.compatibility.source_only} only in the source (kept as they are).`,
+    '',
+    '## α per component',
+    '',
+    '| component | tensors | mean α | min | max |',
+    '|---|---:|---:|---:|---:|',
+    ...COMPONENTS.flatMap((c) => {
+      const s = alphas.components[c]
+      return s ? [`| ${c} | ${s.tensors} | ${s.mean.toFixed(4)} | ${s.min.toFixed(4)} | ${s.max.toFixed(4)} |`] : []
+    }),
+  ]
+  const perLayer = COMPONENTS.flatMap((c) => {
+    const layers = alphas.layers.filter((l) => l.component === c && !l.group.endsWith('non_layer'))
+    if (layers.length === 0) return []
+    const means = layers.map((l) => l.mean)
+    return [`| ${c} | ${layers.length} | ${Math.min(...means).toFixed(4)} | ${Math.max(...means).toFixed(4)} |`]
+  })
+  if (perLayer.length > 0) {
+    lines.push('', '## α per layer (summary)', '', '| component | layers | lowest layer mean α | highest layer mean α |', '|---|---:|---:|---:|', ...perLayer)
+  }
+  if (analysis) {
+    const a = analysis.alignment
+    const score = (v: number | undefined): string => (v === undefined ? '–' : v.toFixed(4))
+    lines.push(
+      '',
+      '## Alignment scores',
+      '',
+      `Overall alignment ${a.overall.score.toFixed(4)}; CMBC ${score(a.cmbc.overall ?? 0.5)} (coherence ${score(a.cmbc.coherence)}, spectral ${score(a.cmbc.spectral)}, coverage ${a.cmbc.coverage.toFixed(2)}).`,
+      '',
+      '| component | PDA | GFS | score |',
+      '|---|---:|---:|---:|',
+      ...COMPONENTS.map((c) => `| ${c} | ${score(a.pda[c])} | ${score(a.gfs[c])} | ${a.component_scores[c].toFixed(4)} |`),
+    )
+  }
+  lines.push('', '## Reproduce', '', '```bash', `npx cmaam ${options.reproduce}`, '```', '')
+  return `---\n${toYaml(front)}---\n\n${lines.join('\n')}`
+}
+
+/** `license` and `pipeline_tag` from a card's YAML front matter (simple `key: value` lines). */
+function frontMatter(card: string | null): {license?: string; pipeline_tag?: string} {
+  const block = card?.match(/^---\r?\n([\s\S]*?)\r?\n---/)?.[1]
+  if (!block) return {}
+  const value = (key: string): string | undefined =>
+    block.match(new RegExp(`^${key}:[ \\t]*["']?([^"'\\r\\n]+?)["']?[ \\t]*$`, 'm'))?.[1]
+  return {license: value('license'), pipeline_tag: value('pipeline_tag')}
+}
