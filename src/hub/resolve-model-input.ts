@@ -1,0 +1,47 @@
+import {silentProgress, type ProgressFactory} from '../cli/progress'
+import {downloadModel} from './download-model'
+import {parseModelRef} from './parse-model-ref'
+import {transferProgressBar} from './transfer-progress-bar'
+import type {HubSettings} from './types'
+
+/** A model argument made ready to read: its folder, and how reports should name it. */
+export interface ModelInput {
+  /** The folder to read: the argument itself, or the Hub cache snapshot it resolved to. */
+  dir: string
+  /** How reports and the model card name it: the folder as given, or the repo id. */
+  label: string
+  /** How a command that makes the merge again names it: the folder as given, or `org/name@<sha>`. */
+  replay: string
+  /** Set for a Hub model only. */
+  repo?: string
+  /** The revision asked for (`main` by default). */
+  revision?: string
+  /** The commit sha the revision resolved to. */
+  sha?: string
+}
+
+export interface ResolveModelInputOptions {
+  /** A folder, or `org/name[@revision]`. */
+  ref: string
+  /** Called only for a Hub reference, so that a local merge never reads the token file or HF_ENDPOINT. */
+  settings: () => HubSettings
+  progress?: ProgressFactory
+}
+
+/**
+ * Accepts a model wherever cmaam takes one: a local folder is used as it is; a Hub repo is brought
+ * into the Hugging Face cache (only what a merge reads) and its snapshot folder is returned.
+ */
+export async function resolveModelInput(options: ResolveModelInputOptions): Promise<ModelInput> {
+  const ref = parseModelRef(options.ref)
+  if (ref.kind === 'local') return {dir: ref.path, label: options.ref, replay: options.ref}
+  const bar = transferProgressBar(options.progress ?? silentProgress, ref.repo)
+  const model = await downloadModel({
+    repo: ref.repo,
+    revision: ref.revision,
+    settings: options.settings(),
+    progress: bar.update,
+  })
+  bar.done()
+  return {dir: model.dir, label: ref.repo, replay: `${ref.repo}@${model.sha}`, repo: ref.repo, revision: ref.revision, sha: model.sha}
+}
