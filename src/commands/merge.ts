@@ -88,6 +88,8 @@ export default class Merge extends BaseCommand {
     const c = record.compatibility
     this.log(`\ntensors    ${c.merged} merged, ${c.kept_target} kept from target, ${c.target_only} target-only, ${c.source_only} source-only`)
     for (const m of c.shape_mismatches) this.log(`           shape differs, target kept: ${m.name} source [${m.source}] target [${m.target}]`)
+    for (const m of c.dtype_mismatches) this.log(`           dtype differs: ${m.name} source ${m.source} target ${m.target}`)
+    if (c.nonfinite_tensors.length > 0) this.log(`           NaN/Inf values, left out of the scores: ${c.nonfinite_tensors.join(', ')}`)
     this.log(`wrote      ${record.output} (${record.files.weights.length} shard${record.files.weights.length === 1 ? '' : 's'}, ${formatBytes(record.files.total_size)}) in ${record.timing.seconds.toFixed(1)} s`)
   }
 }

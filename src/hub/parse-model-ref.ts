@@ -1,5 +1,5 @@
 import {existsSync} from 'node:fs'
-import {resolve} from 'node:path'
+import {isAbsolute, resolve} from 'node:path'
 import {CmaamError} from '../errors'
 import {isRepoId} from './is-repo-id'
 import {isRevision} from './is-revision'
@@ -23,7 +23,9 @@ export function parseModelRef(ref: string, options: ParseModelRefOptions = {}): 
   const revision = at === -1 ? 'main' : ref.slice(at + 1)
   if (isRepoId(repo) && isRevision(revision)) return {kind: 'hub', repo, revision}
 
-  throw new CmaamError(`Model "${ref}" is not an existing folder (${path}) nor a valid Hub repo id`, {
+  // Something written as a path (absolute, ./, ../, or deeper than org/name) was meant as a folder.
+  const pathLike = isAbsolute(ref) || /^\.{1,2}[\\/]/.test(ref) || ref.split(/[\\/]/).filter(Boolean).length > 2
+  throw new CmaamError(pathLike ? `Model folder not found: ${path}` : `Model "${ref}" is neither an existing folder (${path}) nor a valid Hub repo id`, {
     hint: 'Pass a model folder, or a Hub repo as org/name or org/name@revision (a branch, tag, commit sha or refs/pr/N).',
   })
 }

@@ -122,6 +122,7 @@ export async function runMerge(settings: MergeSettings): Promise<MergeRecord> {
         kept_target: plan.tensors.filter((t) => t.action === 'keep-target').length,
         shape_mismatches: plan.shapeMismatches,
         dtype_mismatches: plan.dtypeMismatches,
+        nonfinite_tensors: analysis?.nonFiniteTensors ?? [],
       },
       analysis: analysis?.report ?? null,
       alphas: alphaBreakdown(plan, alphas),

@@ -39,6 +39,8 @@ export interface MergeRecord {
     kept_target: number
     shape_mismatches: Array<{name: string; source: number[]; target: number[]}>
     dtype_mismatches: Array<{name: string; source: string; target: string}>
+    /** Tensors with NaN/Inf values, left out of the scores (only with --allow-nonfinite). */
+    nonfinite_tensors: string[]
   }
   /** The CMAAM analysis (scores, sensitivities, α tables); null for a linear merge without --analyze. */
   analysis: CmaamReport | null

@@ -2,7 +2,8 @@ import {readFile, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {generatePair} from '../../src/example/generate-pair'
 import {useTempDir} from '../helpers/temp-dir'
-import {cmaam, useHubEnv} from '../hub/cli-env'
+import {useHubEnv} from '../hub/cli-env'
+import {cmaam} from '../helpers/cli'
 
 const tmp = useTempDir()
 const setEnv = useHubEnv()

@@ -1,7 +1,3 @@
-import {join} from 'node:path'
-import {runCommand} from '@oclif/test'
-
-const ROOT = join(__dirname, '..', '..')
 const HUB_VARIABLES = ['HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN', 'HF_TOKEN_PATH', 'HF_HOME', 'HF_HUB_CACHE', 'HUGGINGFACE_HUB_CACHE', 'HF_ENDPOINT', 'HF_HUB_OFFLINE', 'TRANSFORMERS_OFFLINE', 'XDG_CACHE_HOME']
 
 /**
@@ -21,19 +17,4 @@ export function useHubEnv(): (values: Record<string, string>) => void {
     }
   })
   return (values) => Object.assign(process.env, values)
-}
-
-export interface CliRun {
-  stdout: string
-  stderr: string
-  /** The exit code: 0 on success. */
-  code: number
-  error?: Error
-}
-
-/** Runs `cmaam …` in this process (so that nock answers its requests), from the compiled dist/. */
-export async function cmaam(argv: string[]): Promise<CliRun> {
-  const {stdout, stderr, error} = await runCommand(argv, {root: ROOT})
-  const code = error ? ((error as {oclif?: {exit?: number}}).oclif?.exit ?? 1) : 0
-  return {stdout, stderr, code, error}
 }

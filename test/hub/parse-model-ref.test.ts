@@ -1,5 +1,5 @@
 import {mkdir} from 'node:fs/promises'
-import {join} from 'node:path'
+import {join, resolve} from 'node:path'
 import {CmaamError} from '../../src/errors'
 import {parseModelRef} from '../../src/hub/parse-model-ref'
 import {tempDir} from './fixtures'
@@ -30,11 +30,12 @@ describe('parseModelRef', () => {
     expect(parseModelRef(ref, {cwd})).toEqual({kind: 'hub', repo, revision})
   })
 
-  test.each(['missing-folder', './missing/folder/deep', 'a/b/c', 'acme/vlm@', 'acme/vlm@a..b', '-acme/vlm', 'acme--x/vlm', 'acme/vlm@/x', ''])(
-    '%j is neither',
-    (ref) => {
-      expect(() => parseModelRef(ref, {cwd})).toThrow(CmaamError)
-      expect(() => parseModelRef(ref, {cwd})).toThrow(/is not an existing folder .* nor a valid Hub repo id/)
-    },
-  )
+  test.each(['missing-folder', 'acme/vlm@', 'acme/vlm@a..b', '-acme/vlm', 'acme--x/vlm', ''])('%j is neither', (ref) => {
+    expect(() => parseModelRef(ref, {cwd})).toThrow(CmaamError)
+    expect(() => parseModelRef(ref, {cwd})).toThrow(/is neither an existing folder .* nor a valid Hub repo id/)
+  })
+
+  test.each(['./missing/folder/deep', 'a/b/c', 'acme/vlm@/x', '/abs/missing', '../up'])('%j, written as a path, is a missing folder', (ref) => {
+    expect(() => parseModelRef(ref, {cwd})).toThrow(`Model folder not found: ${resolve(cwd, ref)}`)
+  })
 })
