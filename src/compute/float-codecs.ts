@@ -51,6 +51,31 @@ export function decodeFloats(dtype: FloatDType, bytes: Uint8Array, count: number
   }
 }
 
+/**
+ * The `count` values of `bytes` as exact float32 or float64 numbers, without a float64 copy where
+ * none is needed: F32 and F64 data are viewed in place, BF16 is widened into `bits` (whose float32
+ * view is returned) and F16 looked up into it.
+ */
+export function viewFloats(dtype: FloatDType, bytes: Uint8Array, count: number, bits: Uint32Array): Float32Array | Float64Array {
+  switch (dtype) {
+    case 'F32':
+      return new Float32Array(bytes.buffer, bytes.byteOffset, count)
+    case 'F64':
+      return new Float64Array(bytes.buffer, bytes.byteOffset, count)
+    case 'BF16': {
+      const src = new Uint16Array(bytes.buffer, bytes.byteOffset, count)
+      for (let i = 0; i < count; i++) bits[i] = src[i] << 16
+      return new Float32Array(bits.buffer, 0, count)
+    }
+    case 'F16': {
+      const src = new Uint16Array(bytes.buffer, bytes.byteOffset, count)
+      const out = new Float32Array(bits.buffer, 0, count)
+      for (let i = 0; i < count; i++) out[i] = F16_TABLE[src[i]]
+      return out
+    }
+  }
+}
+
 /** Encodes `count` float64 values into `out` as `dtype`, rounding each once to nearest-even. */
 export function encodeFloats(dtype: FloatDType, values: Float64Array, count: number, out: Uint8Array): void {
   switch (dtype) {

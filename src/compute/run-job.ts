@@ -1,13 +1,15 @@
 import {dtypeSize, isFloatDType} from '../io/dtype'
-import {combineMoments, emptyMoments, momentsOf} from '../merge/analysis/moments'
+import {combineMoments, emptyMoments} from '../merge/analysis/moments'
 import {wasserstein1Sorted} from '../merge/analysis/wasserstein1'
 import type {MomentStats} from '../merge/analysis/types'
 import type {FloatDType} from '../io/dtype'
 import {FileAccess} from './file-access'
-import {decodeFloats, encodeFloats} from './float-codecs'
+import {decodeFloats, encodeFloats, viewFloats} from './float-codecs'
+import {pairChunkMoments} from './pair-chunk-moments'
 import {CHUNK_ELEMENTS, type CopyJob, type Job, type JobResult, type LerpJob, type SpectrumJob, type StatisticsJob, type StatisticsResult, type TensorLocation} from './jobs'
 import {createLerpScratch, lerpChunk, type LerpScratch} from './lerp-chunk'
 import {sampleIndices} from './sample-indices'
+import {sortFloat32} from './radix-sort'
 import {topSingularValues} from './top-singular-values'
 
 /** Per-thread state: open files and scratch buffers reused across jobs. */
@@ -46,8 +48,10 @@ function statistics(job: StatisticsJob, context: JobContext, progress: (bytes: n
   const sampled = job.count > job.sampleSize
   const indices = sampled ? sampleIndices(job.count, job.sampleSize, job.seed, job.name) : null
   const sampleLength = sampled ? job.sampleSize : job.count
-  const sourceSample = new Float64Array(sampleLength)
-  const targetSample = new Float64Array(sampleLength)
+  // Samples of float32-exact dtypes are kept as float32, which sorts faster (all but F64).
+  const exact32 = job.source.dtype !== 'F64' && job.target.dtype !== 'F64'
+  const sourceSample = exact32 ? new Float32Array(sampleLength) : new Float64Array(sampleLength)
+  const targetSample = exact32 ? new Float32Array(sampleLength) : new Float64Array(sampleLength)
   let sourceMoments: MomentStats = emptyMoments()
   let targetMoments: MomentStats = emptyMoments()
   let dot = 0
@@ -56,17 +60,14 @@ function statistics(job: StatisticsJob, context: JobContext, progress: (bytes: n
   const targetType = job.target.dtype as FloatDType
   for (let start = 0; start < job.count; start += CHUNK_ELEMENTS) {
     const count = Math.min(CHUNK_ELEMENTS, job.count - start)
-    const s = scratch.source.subarray(0, count)
-    const t = scratch.target.subarray(0, count)
     readChunk(files, job.source, start, count, bytes.a)
     readChunk(files, job.target, start, count, bytes.b)
-    decodeFloats(sourceType, bytes.a, count, s)
-    decodeFloats(targetType, bytes.b, count, t)
-    sourceMoments = combineMoments(sourceMoments, momentsOf(s))
-    targetMoments = combineMoments(targetMoments, momentsOf(t))
-    if (job.withDot) {
-      for (let i = 0; i < count; i++) dot += s[i] * t[i]
-    }
+    const s = viewFloats(sourceType, bytes.a, count, scratch.bits)
+    const t = viewFloats(targetType, bytes.b, count, scratch.otherBits)
+    const chunk = pairChunkMoments(s, t, count, job.withDot)
+    sourceMoments = combineMoments(sourceMoments, chunk.source)
+    targetMoments = combineMoments(targetMoments, chunk.target)
+    dot += chunk.dot
     if (indices) {
       const end = start + count
       for (; next < indices.length && indices[next] < end; next++) {
@@ -80,8 +81,12 @@ function statistics(job: StatisticsJob, context: JobContext, progress: (bytes: n
     progress(count * (dtypeSize(job.source.dtype) + dtypeSize(job.target.dtype)))
   }
   const finite = {source: Number.isFinite(sourceMoments.m2 + sourceMoments.sumAbs), target: Number.isFinite(targetMoments.m2 + targetMoments.sumAbs)}
-  const w1 = finite.source && finite.target ? wasserstein1Sorted(sourceSample.sort(), targetSample.sort()) : Number.NaN
+  const w1 = finite.source && finite.target ? wasserstein1Sorted(sortSample(sourceSample), sortSample(targetSample)) : Number.NaN
   return {source: sourceMoments, target: targetMoments, w1, dot: job.withDot ? dot : null, finite}
+}
+
+function sortSample(values: Float32Array | Float64Array): Float32Array | Float64Array {
+  return values instanceof Float32Array ? sortFloat32(values) : values.sort()
 }
 
 function spectrum(job: SpectrumJob, context: JobContext, progress: (bytes: number) => void): Float64Array {
