@@ -5,6 +5,10 @@ import {parseSize} from '../io/safetensors/parse-size'
 import type {AlphaOptions, MergeStrategy} from '../merge/analysis/types'
 import {MERGE_STRATEGIES} from '../merge/analysis/types'
 import type {OutputDtype} from '../merge/plan-merge'
+import type {GroupingCompat} from '../merge/analysis/layer-groups'
+import {resolveAlphaOptions} from '../merge/analysis/options'
+import type {MergeMethod, MergeSettings} from '../merge/run-merge'
+import type {ProgressFactory} from './progress'
 import {COMPONENTS, type Component} from '../models/types'
 
 const DTYPES: Record<string, OutputDtype> = {keep: 'keep', bf16: 'BF16', f16: 'F16', f32: 'F32'}
@@ -93,4 +97,45 @@ export function reproduceFlags(flags: Record<string, unknown>, defaults: Record<
 
 export function quoteArg(value: string): string {
   return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`
+}
+
+/** The merge settings that come straight from flags (everything but the models, output and labels). */
+export type MergeFlagSettings = Omit<MergeSettings, 'source' | 'target' | 'output' | 'labels' | 'reproduce' | 'config'>
+
+export function mergeSettingsFromFlags(
+  flags: Parameters<typeof alphaOptionsFromFlags>[0] & {
+    method: string
+    alpha: string
+    'model-type': string
+    compat: string
+    seed: number
+    dtype: string
+    'shard-size': string
+    force: boolean
+    'allow-nonfinite': boolean
+    threads: number
+    analyze: boolean
+    'save-alphas': boolean
+  },
+  progress: ProgressFactory,
+): MergeFlagSettings {
+  const settings = {
+    method: flags.method as MergeMethod,
+    linearAlpha: parseNumberFlag(flags.alpha, '--alpha'),
+    alpha: alphaOptionsFromFlags(flags),
+    modelType: flags['model-type'],
+    compat: flags.compat as GroupingCompat,
+    seed: flags.seed,
+    dtype: outputDtypeFromFlag(flags.dtype),
+    maxShardBytes: shardSizeFromFlag(flags['shard-size']),
+    force: flags.force,
+    allowNonfinite: flags['allow-nonfinite'],
+    threads: flags.threads,
+    analyze: flags.analyze,
+    saveAlphas: flags['save-alphas'],
+    progress,
+  }
+  // Bad values fail now, not after downloading or reading the models.
+  resolveAlphaOptions(settings.alpha)
+  return settings
 }

@@ -1,3 +1,5 @@
+import {formatBytes} from '../report/format-bytes'
+
 /** A pass over weights, as the engine reports it. */
 export interface Progress {
   /** Adds processed bytes. */
@@ -45,13 +47,6 @@ export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): P
       },
     }
   }
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(2)} GB`
-  if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(1)} MB`
-  if (bytes >= 1e3) return `${(bytes / 1e3).toFixed(1)} kB`
-  return `${Math.round(bytes)} B`
 }
 
 export function formatDuration(seconds: number): string {

@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command'
 import {hubFlags} from '../cli/merge-flags'
-import {formatBytes} from '../cli/progress'
+import {formatBytes} from '../report/format-bytes'
 import {inspectHubModel} from '../hub/inspect-hub-model'
 import {parseModelRef} from '../hub/parse-model-ref'
 import {inspectModel} from '../inspect/inspect-model'

@@ -1,14 +1,13 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command'
-import {alphaOptionsFromFlags, analysisFlags, hubFlags, mergeOnlyFlags, outputDtypeFromFlag, parseNumberFlag, quoteArg, reproduceFlags, shardSizeFromFlag} from '../cli/merge-flags'
-import {formatBytes} from '../cli/progress'
+import {analysisFlags, hubFlags, mergeOnlyFlags, mergeSettingsFromFlags, quoteArg, reproduceFlags} from '../cli/merge-flags'
+import {formatBytes} from '../report/format-bytes'
 import {CmaamError} from '../errors'
 import {mergeConfigYaml} from '../hub/merge-config-yaml'
 import {modelLabels} from '../hub/model-labels'
 import {readMergeConfig} from '../hub/read-merge-config'
 import {resolveModelInput} from '../hub/resolve-model-input'
-import {resolveAlphaOptions} from '../merge/analysis/options'
-import {runMerge, type MergeMethod, type MergeSettings} from '../merge/run-merge'
+import {runMerge, type MergeSettings} from '../merge/run-merge'
 import {formatAnalysis} from '../report/format-analysis'
 
 export default class Merge extends BaseCommand {
@@ -51,25 +50,7 @@ export default class Merge extends BaseCommand {
       })
     }
     const progress = this.progressFor(flags)
-    const options = {
-      output: flags.output as string,
-      method: flags.method as MergeMethod,
-      linearAlpha: parseNumberFlag(flags.alpha, '--alpha'),
-      alpha: alphaOptionsFromFlags(flags),
-      modelType: flags['model-type'],
-      compat: flags.compat as 'default' | 'reference',
-      seed: flags.seed,
-      dtype: outputDtypeFromFlag(flags.dtype),
-      maxShardBytes: shardSizeFromFlag(flags['shard-size']),
-      force: flags.force,
-      allowNonfinite: flags['allow-nonfinite'],
-      threads: flags.threads,
-      analyze: flags.analyze,
-      saveAlphas: flags['save-alphas'],
-      progress,
-    }
-    // Bad values fail now, not after downloading the models.
-    resolveAlphaOptions(options.alpha)
+    const options = {output: flags.output as string, ...mergeSettingsFromFlags(flags, progress)}
     const hub = () => this.hubSettings(flags)
     const source = await resolveModelInput({ref: flags.source as string, settings: hub, progress})
     const target = await resolveModelInput({ref: flags.target as string, settings: hub, progress})

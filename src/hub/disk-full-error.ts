@@ -1,5 +1,5 @@
 import {CmaamError} from '../errors'
-import {formatBytes} from './format-bytes'
+import {formatBytes} from '../report/format-bytes'
 
 export interface DiskFullErrorOptions {
   /** The folder written to. */

@@ -3,7 +3,8 @@ import {join} from 'node:path'
 import {CmaamError} from '../errors'
 import {parseIndexJson} from './parse-index-json'
 import {repoCachePaths} from './repo-cache-paths'
-import {INDEX_FILE, PICKLE_FILE, selectMergeFiles} from './select-merge-files'
+import {isPickleWeights} from '../io/is-pickle-weights'
+import {INDEX_FILE, selectMergeFiles} from './select-merge-files'
 import type {DownloadedModel, HubSettings} from './types'
 
 const COMMIT_SHA = /^[0-9a-f]{40}$/
@@ -33,7 +34,7 @@ export async function findCachedModel(options: FindCachedModelOptions): Promise<
   const paths = await listFiles(dir)
   const missingAll = (what: string): CmaamError =>
     new CmaamError(`Offline mode is on (HF_HUB_OFFLINE) and the cache of ${source} (${sha}) lacks ${what}`, {hint})
-  if (!paths.some((path) => path.endsWith('.safetensors') || path === INDEX_FILE || PICKLE_FILE.test(path))) {
+  if (!paths.some((path) => path.endsWith('.safetensors') || path === INDEX_FILE || isPickleWeights(path))) {
     throw missingAll(`its weights: model.safetensors, or ${INDEX_FILE} and its shards`)
   }
   const selection = await selectMergeFiles({

@@ -1,31 +1,13 @@
 import {CmaamError} from '../errors'
+import {isPickleWeights} from '../io/is-pickle-weights'
+import {MODEL_FILES} from '../io/output/copy-model-files'
 import type {SafetensorsIndex} from './types'
 
 export const INDEX_FILE = 'model.safetensors.index.json'
 const SINGLE_FILE = 'model.safetensors'
 
-/** Small files a merge reads or copies to its output, besides the weights. */
-const SUPPORT_FILES = new Set([
-  INDEX_FILE,
-  'config.json',
-  'generation_config.json',
-  'tokenizer.json',
-  'tokenizer_config.json',
-  'tokenizer.model',
-  'special_tokens_map.json',
-  'added_tokens.json',
-  'vocab.json',
-  'merges.txt',
-  'preprocessor_config.json',
-  'processor_config.json',
-  'video_preprocessor_config.json',
-  'chat_template.json',
-  'chat_template.jinja',
-  // Read for the license the merged model inherits.
-  'README.md',
-])
-/** Weights in Python's pickle format, which can run code when loaded. */
-export const PICKLE_FILE = /\.(bin|pt|pth|ckpt|pkl|pickle)$/i
+/** Small files a merge reads or copies to its output, besides the weights; README.md for the license the merged model inherits. */
+const SUPPORT_FILES = new Set([INDEX_FILE, ...MODEL_FILES, 'README.md'])
 
 export interface SelectMergeFilesOptions {
   /** Every file of the repo (or snapshot), relative to its root. */
@@ -73,7 +55,7 @@ export async function selectMergeFiles(options: SelectMergeFilesOptions): Promis
   }
   if (weights.length > 0) return {support, weights, index, missing: weights.filter((shard) => !present.has(shard))}
 
-  const pickles = paths.filter((path) => PICKLE_FILE.test(path))
+  const pickles = paths.filter((path) => isPickleWeights(path))
   if (pickles.length > 0) {
     const listed = pickles.slice(0, 3).join(', ') + (pickles.length > 3 ? ', …' : '')
     throw new CmaamError(`${source} has only pickle weights (${listed}); cmaam reads safetensors only`, {

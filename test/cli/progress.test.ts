@@ -1,4 +1,5 @@
-import {formatBytes, formatDuration, terminalProgress} from '../../src/cli/progress'
+import {formatDuration, terminalProgress} from '../../src/cli/progress'
+import {formatBytes} from '../../src/report/format-bytes'
 
 function fakeStream(isTTY: boolean): NodeJS.WriteStream & {text: () => string} {
   const chunks: string[] = []
@@ -15,7 +16,7 @@ describe('progress bars', () => {
     jest.setSystemTime(2000)
     bar.advance(1e9)
     // 1 GB in 2 s: 500 MB/s, 3 GB left → 6 s.
-    expect(stream.text()).toContain(' 25%  1.00 GB/4.00 GB  500.0 MB/s  ETA 0:06')
+    expect(stream.text()).toContain(' 25%  1.00 GB/4.00 GB  500 MB/s  ETA 0:06')
     jest.setSystemTime(2050)
     bar.advance(1e6)
     expect(stream.text().split('\r').length).toBe(2) // redrawn at most every 100 ms
@@ -33,8 +34,9 @@ describe('progress bars', () => {
   })
 
   it('format sizes and durations', () => {
-    expect(formatBytes(999)).toBe('999 B')
-    expect(formatBytes(1_500_000)).toBe('1.5 MB')
+    expect(formatBytes(999.4)).toBe('999 B')
+    expect(formatBytes(1_234_567)).toBe('1.23 MB')
+    expect(formatBytes(512e6)).toBe('512 MB')
     expect(formatDuration(59.6)).toBe('1:00')
     expect(formatDuration(3725)).toBe('1:02:05')
   })

@@ -1,9 +1,7 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../cli/base-command'
-import {alphaOptionsFromFlags, analysisFlags, hubFlags, mergeOnlyFlags, outputDtypeFromFlag, parseNumberFlag, shardSizeFromFlag} from '../../cli/merge-flags'
+import {analysisFlags, hubFlags, mergeOnlyFlags, mergeSettingsFromFlags} from '../../cli/merge-flags'
 import {runHubMerge} from '../../hub/run-hub-merge'
-import {resolveAlphaOptions} from '../../merge/analysis/options'
-import type {MergeMethod} from '../../merge/run-merge'
 import {mergeReproduction} from '../merge'
 
 export default class HubMerge extends BaseCommand {
@@ -29,9 +27,7 @@ export default class HubMerge extends BaseCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(HubMerge)
-    const alpha = alphaOptionsFromFlags(flags)
-    // Bad values fail now, not after downloading the models.
-    resolveAlphaOptions(alpha)
+    const merge = mergeSettingsFromFlags(flags, this.progressFor(flags))
     const result = await runHubMerge({
       source: flags.source,
       target: flags.target,
@@ -40,22 +36,7 @@ export default class HubMerge extends BaseCommand {
       output: flags.output,
       commitMessage: flags['commit-message'],
       settings: this.hubSettings(flags),
-      merge: {
-        method: flags.method as MergeMethod,
-        linearAlpha: parseNumberFlag(flags.alpha, '--alpha'),
-        alpha,
-        modelType: flags['model-type'],
-        compat: flags.compat as 'default' | 'reference',
-        seed: flags.seed,
-        dtype: outputDtypeFromFlag(flags.dtype),
-        maxShardBytes: shardSizeFromFlag(flags['shard-size']),
-        force: flags.force,
-        allowNonfinite: flags['allow-nonfinite'],
-        threads: flags.threads,
-        analyze: flags.analyze,
-        saveAlphas: flags['save-alphas'],
-        progress: this.progressFor(flags),
-      },
+      merge,
       reproduce: (inputs) => mergeReproduction(flags, inputs),
     })
     if (flags.json) {

@@ -1,12 +1,12 @@
 import {readdir, stat} from 'node:fs/promises'
 import {join, resolve} from 'node:path'
 import {CmaamError} from '../../errors'
+import {isPickleWeights} from '../is-pickle-weights'
 import {readSafetensorsHeader} from '../safetensors/read-safetensors-header'
 import type {Checkpoint} from '../safetensors/types'
 import {readWeightIndex} from './read-weight-index'
 
 const INDEX_FILE = 'model.safetensors.index.json'
-const PICKLE_WEIGHTS = /\.(bin|pt|pth)$|^pytorch_model\.bin\.index\.json$/
 
 /**
  * Opens a model folder's weights: the shards named by `model.safetensors.index.json` when it exists,
@@ -76,7 +76,7 @@ async function openIndexed(dir: string): Promise<Checkpoint> {
 async function openUnindexed(dir: string, names: string[]): Promise<Checkpoint> {
   const files = names.filter((name) => name.endsWith('.safetensors'))
   if (files.length === 0) {
-    const pickles = names.filter((name) => PICKLE_WEIGHTS.test(name))
+    const pickles = names.filter(isPickleWeights)
     if (pickles.length > 0) {
       throw new CmaamError(
         `${dir} holds PyTorch pickle weights (${pickles.join(', ')}); cmaam does not load pickle checkpoints because unpickling runs arbitrary code`,

@@ -8,7 +8,7 @@ export interface CopyModelFilesOptions {
 }
 
 /** Files besides the weights that a model folder needs to load; whichever exist are copied. */
-const MODEL_FILES = [
+export const MODEL_FILES = [
   'config.json',
   'generation_config.json',
   'preprocessor_config.json',
