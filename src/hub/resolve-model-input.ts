@@ -1,6 +1,7 @@
 import {silentProgress, type ProgressFactory} from '../cli/progress'
 import {downloadModel} from './download-model'
 import {parseModelRef} from './parse-model-ref'
+import {repoOfCachePath} from './repo-of-cache-path'
 import {transferProgressBar} from './transfer-progress-bar'
 import type {HubSettings} from './types'
 
@@ -34,7 +35,11 @@ export interface ResolveModelInputOptions {
  */
 export async function resolveModelInput(options: ResolveModelInputOptions): Promise<ModelInput> {
   const ref = parseModelRef(options.ref)
-  if (ref.kind === 'local') return {dir: ref.path, label: options.ref, replay: options.ref}
+  if (ref.kind === 'local') {
+    const cached = repoOfCachePath(ref.path)
+    if (cached) return {dir: ref.path, label: cached.repo, replay: `${cached.repo}@${cached.sha}`, repo: cached.repo, sha: cached.sha}
+    return {dir: ref.path, label: options.ref, replay: options.ref}
+  }
   const bar = transferProgressBar(options.progress ?? silentProgress, ref.repo)
   const model = await downloadModel({
     repo: ref.repo,

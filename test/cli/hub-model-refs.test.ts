@@ -1,4 +1,4 @@
-import {mkdir, readdir, readFile, rm, stat, writeFile} from 'node:fs/promises'
+import {cp, mkdir, readdir, readFile, rm, stat, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import nock from 'nock'
 import {useHubEnv} from '../hub/cli-env'
@@ -69,17 +69,25 @@ describe('model references on merge, analyze and inspect', () => {
     expect(card).toContain(`npx cmaam merge --source ${SOURCE}@${sourceSha} --target ${TARGET}@${targetSha} --output merged --method linear`)
     expect(card).not.toContain(work)
 
-    // A local folder is named as given; only the Hub input is linked and pinned.
-    const snapshot = join(work, 'cache', 'models--acme--llava-ft', 'snapshots', sourceSha)
-    const mixed = await cmaam(['merge', '-s', snapshot, '-t', TARGET, '-o', join(work, 'mixed'), '--method', 'linear', '--json'])
+    // A local copy outside the cache is named as given; only the Hub input is linked and pinned.
+    const local = join(work, 'local-ft')
+    await cp(join(work, 'cache', 'models--acme--llava-ft', 'snapshots', sourceSha), local, {recursive: true, dereference: true})
+    const mixed = await cmaam(['merge', '-s', local, '-t', TARGET, '-o', join(work, 'mixed'), '--method', 'linear', '--json'])
     expect(mixed.code).toBe(0)
     const record = JSON.parse(mixed.stdout)
-    expect(record).toMatchObject({source: snapshot, target: TARGET, revisions: {target: targetSha}})
+    expect(record).toMatchObject({source: local, target: TARGET, revisions: {target: targetSha}})
     expect(record.revisions.source).toBeUndefined()
     const mixedCard = await readFile(join(work, 'mixed', 'README.md'), 'utf8')
-    expect(mixedCard).toContain(`\`${snapshot}\` (source) into [${TARGET} @ \`${targetSha.slice(0, 12)}\`](https://huggingface.co/${TARGET})`)
+    expect(mixedCard).toContain(`\`${local}\` (source) into [${TARGET} @ \`${targetSha.slice(0, 12)}\`](https://huggingface.co/${TARGET})`)
+
+    // A folder inside the Hugging Face cache (e.g. downloaded by Python) is named by its repo id and commit.
+    const snapshot = join(work, 'cache', 'models--acme--llava-ft', 'snapshots', sourceSha)
+    const cached = await cmaam(['merge', '-s', snapshot, '-t', TARGET, '-o', join(work, 'cached'), '--method', 'linear', '--json'])
+    expect(JSON.parse(cached.stdout)).toMatchObject({source: SOURCE, target: TARGET, revisions: {source: sourceSha, target: targetSha}})
+    expect(await readFile(join(work, 'cached', 'README.md'), 'utf8')).toContain(`npx cmaam merge --source ${SOURCE}@${sourceSha} --target ${TARGET}@${targetSha}`)
     // Same weights whichever way the inputs were named.
     expect(await readFile(join(work, 'mixed', 'model.safetensors'))).toEqual(await readFile(join(output, 'model.safetensors')))
+    expect(await readFile(join(work, 'cached', 'model.safetensors'))).toEqual(await readFile(join(output, 'model.safetensors')))
   })
 
   test('analyze takes Hub repos and names them by repo id', async () => {
