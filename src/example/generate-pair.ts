@@ -5,6 +5,8 @@ import {silentProgress, type ProgressFactory} from '../cli/progress'
 import {encodeFloats} from '../compute/float-codecs'
 import {createRandom, type Random} from '../compute/random'
 import {dtypeSize, type FloatDType} from '../io/dtype'
+import {INDEX_FILE} from '../io/safetensors/names'
+import {numel} from '../io/safetensors/numel'
 import {planShards} from '../io/safetensors/plan-shards'
 import {getAdapter} from '../models/registry'
 import type {Component} from '../models/types'
@@ -53,7 +55,7 @@ export async function generatePair(options: GeneratePairOptions): Promise<{sourc
       if (name === 'README.md' && role === 'source') continue
       await writeFile(join(dir, name), content)
     }
-    if (shards.index) await writeFile(join(dir, 'model.safetensors.index.json'), JSON.stringify(shards.index, null, 2) + '\n')
+    if (shards.index) await writeFile(join(dir, INDEX_FILE), JSON.stringify(shards.index, null, 2) + '\n')
   }
 
   const byName = new Map(layout.tensors.map((t) => [t.name, t]))
@@ -71,7 +73,7 @@ export async function generatePair(options: GeneratePairOptions): Promise<{sourc
       for (const entry of shard.tensors) {
         const tensor = byName.get(entry.name)!
         const generator = tensorValues(tensor, seed, FINE_TUNE_SHIFT[adapter.classify(entry.name).component])
-        const count = tensor.shape.reduce((a, c) => a * c, 1)
+        const count = numel(tensor.shape)
         for (let start = 0; start < count; start += CHUNK) {
           const n = Math.min(CHUNK, count - start)
           generator(start, n, values.target, values.source)
@@ -98,7 +100,7 @@ export async function generatePair(options: GeneratePairOptions): Promise<{sourc
  */
 function tensorValues(tensor: ExampleTensor, seed: number, shift: number) {
   const rows = tensor.shape.length >= 2 ? tensor.shape[0] : 1
-  const cols = tensor.shape.reduce((a, c) => a * c, 1) / rows
+  const cols = numel(tensor.shape) / rows
   const scaleRandom = createRandom(seed, `scales:${tensor.name}`)
   const rowScale = Float64Array.from({length: rows}, () => Math.exp(0.4 * normal(scaleRandom)))
   const colScale = Float64Array.from({length: tensor.kind === 'matrix' ? cols : 1}, () => Math.exp(0.2 * normal(scaleRandom)))

@@ -4,7 +4,8 @@ import {CmaamError} from '../errors'
 import {parseIndexJson} from './parse-index-json'
 import {repoCachePaths} from './repo-cache-paths'
 import {isPickleWeights} from '../io/is-pickle-weights'
-import {INDEX_FILE, selectMergeFiles} from './select-merge-files'
+import {INDEX_FILE} from '../io/safetensors/names'
+import {selectMergeFiles} from './select-merge-files'
 import type {DownloadedModel, HubSettings} from './types'
 
 const COMMIT_SHA = /^[0-9a-f]{40}$/

@@ -13,7 +13,8 @@ import {parseIndexJson} from './parse-index-json'
 import {readRemoteRange} from './read-remote-range'
 import {repoCachePaths} from './repo-cache-paths'
 import {runPool} from './run-pool'
-import {INDEX_FILE, selectMergeFiles} from './select-merge-files'
+import {INDEX_FILE} from '../io/safetensors/names'
+import {selectMergeFiles} from './select-merge-files'
 import type {HubRequestContext, HubSettings, RemoteInspection, RemoteTensor, RepoFile, RetryOptions} from './types'
 
 /** The reference implementation's limit on a header. */

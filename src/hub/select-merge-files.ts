@@ -1,10 +1,9 @@
 import {CmaamError} from '../errors'
 import {isPickleWeights} from '../io/is-pickle-weights'
 import {MODEL_FILES} from '../io/output/copy-model-files'
+import {INDEX_FILE, SINGLE_FILE} from '../io/safetensors/names'
 import type {SafetensorsIndex} from './types'
 
-export const INDEX_FILE = 'model.safetensors.index.json'
-const SINGLE_FILE = 'model.safetensors'
 
 /** Small files a merge reads or copies to its output, besides the weights; README.md for the license the merged model inherits. */
 const SUPPORT_FILES = new Set([INDEX_FILE, ...MODEL_FILES, 'README.md'])

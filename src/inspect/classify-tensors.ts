@@ -1,5 +1,5 @@
 import type {DType} from '../io/dtype'
-import {numel} from '../merge/plan-merge'
+import {numel} from '../io/safetensors/numel'
 import {detectAdapter} from '../models/detect-adapter'
 import {getAdapter} from '../models/registry'
 import {COMPONENTS, type Component} from '../models/types'

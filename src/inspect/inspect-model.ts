@@ -3,6 +3,7 @@ import {join, resolve} from 'node:path'
 import {CmaamError} from '../errors'
 import {openCheckpoint} from '../io/checkpoint/open-checkpoint'
 import {readWeightIndex} from '../io/checkpoint/read-weight-index'
+import {INDEX_FILE} from '../io/safetensors/names'
 import type {DType} from '../io/dtype'
 import {readModelConfig} from '../io/read-model-config'
 import {classifyTensors, type InspectReport} from './classify-tensors'
@@ -15,7 +16,7 @@ export type {InspectedTensor, InspectReport} from './classify-tensors'
  */
 export async function inspectModel(options: {dir: string; modelType: string}): Promise<InspectReport> {
   const dir = resolve(options.dir)
-  const indexOnly = existsSync(join(dir, 'model.safetensors.index.json')) && (await readWeightIndex(dir)).files.some((f) => !existsSync(join(dir, f)))
+  const indexOnly = existsSync(join(dir, INDEX_FILE)) && (await readWeightIndex(dir)).files.some((f) => !existsSync(join(dir, f)))
   const entries: Array<{name: string; dtype: DType | null; shape: number[] | null}> = indexOnly
     ? [...(await readWeightIndex(dir)).weightMap.keys()].map((name) => ({name, dtype: null, shape: null}))
     : [...(await openCheckpoint(dir)).tensors.values()].map(({name, dtype, shape}) => ({name, dtype, shape}))

@@ -1,6 +1,7 @@
 import {join} from 'node:path'
 import type {DType, FloatDType} from '../io/dtype'
 import {isFloatDType} from '../io/dtype'
+import {numel} from '../io/safetensors/numel'
 import type {Checkpoint, TensorEntry} from '../io/safetensors/types'
 import type {TensorLocation} from '../compute/jobs'
 import type {ModelAdapter, ParamClass} from '../models/types'
@@ -95,8 +96,4 @@ function storedOrder(checkpoint: Checkpoint): Array<TensorEntry & {path: string}
 
 function locationOf(entry: TensorEntry & {path: string}): TensorLocation {
   return {path: entry.path, offset: entry.offset, dtype: entry.dtype}
-}
-
-export function numel(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1)
 }

@@ -4,6 +4,7 @@ import type {ProgressFactory} from '../cli/progress'
 import {createWorkerPool} from '../compute/worker-pool'
 import {copyModelFiles} from '../io/output/copy-model-files'
 import {createStaging} from '../io/output/create-staging'
+import {INDEX_FILE} from '../io/safetensors/names'
 import type {GroupingCompat} from './analysis/layer-groups'
 import {analyzePairs} from './analysis/analyze'
 import {resolveAlphaOptions} from './analysis/options'
@@ -87,7 +88,7 @@ export async function runMerge(settings: MergeSettings): Promise<MergeRecord> {
       progress: settings.progress,
     })
     await pool.close()
-    if (layout.index) await writeJsonFile(join(staging.dir, 'model.safetensors.index.json'), layout.index)
+    if (layout.index) await writeJsonFile(join(staging.dir, INDEX_FILE), layout.index)
     const copied = await copyModelFiles(models.target.dir, staging.dir, {
       dtype: settings.dtype === 'keep' ? undefined : torchDtypeName(settings.dtype),
     })

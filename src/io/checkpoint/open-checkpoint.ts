@@ -2,11 +2,11 @@ import {readdir, stat} from 'node:fs/promises'
 import {join, resolve} from 'node:path'
 import {CmaamError} from '../../errors'
 import {isPickleWeights} from '../is-pickle-weights'
+import {INDEX_FILE} from '../safetensors/names'
 import {readSafetensorsHeader} from '../safetensors/read-safetensors-header'
 import type {Checkpoint} from '../safetensors/types'
 import {readWeightIndex} from './read-weight-index'
 
-const INDEX_FILE = 'model.safetensors.index.json'
 
 /**
  * Opens a model folder's weights: the shards named by `model.safetensors.index.json` when it exists,

@@ -1,5 +1,6 @@
 import {readFile} from 'node:fs/promises'
 import {isAbsolute, join, resolve} from 'node:path'
+import {INDEX_FILE} from '../safetensors/names'
 import {CmaamError} from '../../errors'
 
 export interface WeightIndex {
@@ -15,7 +16,7 @@ const INDEX_HINT = 'The index is damaged: download model.safetensors.index.json 
 
 /** Reads and checks `model.safetensors.index.json` of a model folder; the shards themselves are not opened. */
 export async function readWeightIndex(dir: string): Promise<WeightIndex> {
-  const path = join(resolve(dir), 'model.safetensors.index.json')
+  const path = join(resolve(dir), INDEX_FILE)
   let text: string
   try {
     text = await readFile(path, 'utf8')

@@ -1,5 +1,6 @@
 import {dtypeSize} from '../dtype'
 import {encodeSafetensorsHeader} from './encode-safetensors-header'
+import {SINGLE_FILE} from './names'
 import {tensorByteLength} from './tensor-byte-length'
 import type {OutputTensor, ShardLayout} from './types'
 
@@ -40,7 +41,7 @@ export function planShards(tensors: readonly OutputTensor[], options: PlanShards
 
   const fileName = (index: number): string =>
     groups.length === 1
-      ? 'model.safetensors'
+      ? SINGLE_FILE
       : `model-${String(index + 1).padStart(5, '0')}-of-${String(groups.length).padStart(5, '0')}.safetensors`
 
   const shards = groups.map((group, index) => {
