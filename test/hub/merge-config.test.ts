@@ -100,7 +100,7 @@ describe('cmaam_config.yaml', () => {
     ['seed', 'line 1: expected "key: value"'],
     ['seed:', 'line 1: seed has no value'],
     ['target: "org/b', 'line 1: unterminated quoted value'],
-    ['component-alpha:\n  vision 0.3', 'line 2: expected "  component: alpha" under component-alpha'],
+    ['component-alpha:\n  vision 0.3', 'line 2: expected "key: value", got "vision 0.3"'],
   ])('refuses %j', async (text, message) => {
     const error = await read(text).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(CmaamError)
