@@ -1,4 +1,5 @@
 import {readFile} from 'node:fs/promises'
+import {dirname, resolve} from 'node:path'
 import {CmaamError} from '../errors'
 import {parseYaml, YamlSyntaxError, type YamlNode} from '../io/parse-yaml'
 
@@ -15,6 +16,7 @@ const VALUE_KEYS = new Set([
   'max-alpha',
   'component-alpha',
   'model-type',
+  'adapter',
   'compat',
   'seed',
   'dtype',
@@ -23,7 +25,10 @@ const VALUE_KEYS = new Set([
 ])
 const BOOLEAN_KEYS = new Set(['analyze', 'save-alphas', 'allow-nonfinite'])
 
-/** Flag name → value: a string for value flags, a boolean for switches. */
+/**
+ * Flag name → value: a string for value flags, a boolean for switches. `adapter` is resolved
+ * against the config file's folder, where the merge wrote it.
+ */
 export type MergeConfig = Record<string, string | boolean>
 
 /**
@@ -72,6 +77,8 @@ export async function readMergeConfig(path: string): Promise<MergeConfig> {
     if (BOOLEAN_KEYS.has(key)) {
       if (value.value !== 'true' && value.value !== 'false') throw fail(line, `${key} must be true or false, got ${JSON.stringify(value.value)}`)
       config[key] = value.value === 'true'
+    } else if (key === 'adapter') {
+      config[key] = resolve(dirname(path), value.value)
     } else if (VALUE_KEYS.has(key)) {
       config[key] = value.value
     } else {
