@@ -1,1 +1,2 @@
 export {CmaamError} from './errors'
+export type {AdapterDefinition, AdapterRule, Component} from './models'

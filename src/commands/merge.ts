@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command'
+import {adapterFlags} from '../cli/adapter-flags'
 import {analysisFlags, hubFlags, mergeOnlyFlags, mergeSettingsFromFlags, quoteArg, reproduceFlags} from '../cli/merge-flags'
 import {formatBytes} from '../report/format-bytes'
 import {CmaamError} from '../errors'
@@ -29,6 +30,7 @@ export default class Merge extends BaseCommand {
     output: Flags.string({char: 'o', description: 'Folder for the merged model (written elsewhere, moved into place when complete).'}),
     config: Flags.string({description: 'Replay a cmaam_config.yaml (written next to every merged model); flags given on the command line override its keys.'}),
     ...analysisFlags,
+    ...adapterFlags,
     ...hubFlags,
   }
 
@@ -50,7 +52,7 @@ export default class Merge extends BaseCommand {
       })
     }
     const progress = this.progressFor(flags)
-    const options = {output: flags.output as string, ...mergeSettingsFromFlags(flags, progress)}
+    const options = {output: flags.output as string, ...mergeSettingsFromFlags(flags, progress), adapter: await this.loadAdapters(flags)}
     const hub = () => this.hubSettings(flags)
     const source = await resolveModelInput({ref: flags.source as string, settings: hub, progress})
     const target = await resolveModelInput({ref: flags.target as string, settings: hub, progress})
@@ -80,7 +82,7 @@ export function mergeReproduction(flags: Record<string, unknown>, names?: {sourc
   const defaults = {method: 'cmaam', alpha: '0.5', strategy: 'full', 'base-alpha': '0.5', 'min-alpha': '0.05', 'max-alpha': '0.95', 'model-type': 'auto', compat: 'default', seed: 0, dtype: 'keep', 'shard-size': '5GB'}
   const inputs = names ?? {source: String(flags.source), target: String(flags.target)}
   const output = String(flags.output ?? flags.push ?? 'merged').split(/[\\/]/).filter(Boolean).pop()
-  const rest = reproduceFlags(flags, defaults, ['method', 'alpha', 'strategy', 'base-alpha', 'min-alpha', 'max-alpha', 'component-alpha', 'model-type', 'compat', 'seed', 'dtype', 'shard-size'])
+  const rest = reproduceFlags(flags, defaults, ['method', 'alpha', 'strategy', 'base-alpha', 'min-alpha', 'max-alpha', 'component-alpha', 'model-type', 'adapter', 'compat', 'seed', 'dtype', 'shard-size'])
   const alphaIrrelevant = flags.method !== 'linear' ? rest.replace(/--alpha \S+ ?/, '') : rest
   return `merge --source ${quoteArg(inputs.source)} --target ${quoteArg(inputs.target)} --output ${quoteArg(output ?? 'merged')} ${alphaIrrelevant}`.trim()
 }
