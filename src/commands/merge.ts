@@ -70,6 +70,7 @@ export default class Merge extends BaseCommand {
     this.log(formatAnalysis(record.analysis, record.alphas, heading))
     const c = record.compatibility
     this.log(`\ntensors    ${c.merged} merged, ${c.kept_target} kept from target, ${c.target_only} target-only, ${c.source_only} source-only`)
+    this.log(`coverage   every input tensor is in the output (merged/kept/copied): ${Object.entries(c.coverage).map(([component, n]) => `${component} ${n.merged}/${n.kept}/${n.copied}`).join(', ')}`)
     for (const m of c.shape_mismatches) this.log(`           shape differs, target kept: ${m.name} source [${m.source}] target [${m.target}]`)
     for (const m of c.dtype_mismatches) this.log(`           dtype differs: ${m.name} source ${m.source} target ${m.target}`)
     if (c.nonfinite_tensors.length > 0) this.log(`           NaN/Inf values, left out of the scores: ${c.nonfinite_tensors.join(', ')}`)
