@@ -159,6 +159,14 @@ describe('--adapter files, cmaam adapters, and models no adapter recognises', ()
     expect(fromIndex.towers[0]).toEqual({component: 'vision', tower: null, tensors: 2, layers: {first: 0, last: 2, count: 2, missing: [1]}})
   })
 
+  it('adapters list shows an --adapter file first, with where it comes from', async () => {
+    const list = JSON.parse((await cmaam(['adapters', 'list', '--adapter', ADAPTER_FILE, '--json'])).stdout)
+    expect(list.map((a: {name: string}) => a.name)).toEqual(['internvl', 'qwen2vl', 'llava_onevision', 'llava', 'cogvlm', 'mplugowl', 'generic'])
+    expect(list[0]).toEqual({name: 'internvl', title: 'InternVL2 / InternVL2.5', origin: {kind: 'file', path: ADAPTER_FILE}, model_types: ['internvl_chat'], architectures: ['InternVLChatModel']})
+    expect(list[1].origin).toEqual({kind: 'built-in'})
+    expect((await cmaam(['adapters', 'list', '--adapter', ADAPTER_FILE])).stdout).toContain(`internvl         InternVL2 / InternVL2.5 · file ${ADAPTER_FILE}\n`)
+  })
+
   it('adapters show prints the rules in the order they are tried; --json the definition', async () => {
     const text = await cmaam(['adapters', 'show', 'qwen2vl'])
     expect(text.code).toBe(0)
