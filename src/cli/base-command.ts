@@ -10,6 +10,9 @@ import {genericFallbackWarning} from './adapter-warnings'
 import {strictJson} from '../report/write-json-file'
 import {silentProgress, terminalProgress, type ProgressFactory} from './progress'
 
+/** A plugin whose cmaam:adapters hook takes longer is reported and skipped, rather than hanging every command. */
+const PLUGIN_HOOK_TIMEOUT_MS = 10_000
+
 /**
  * Flags every cmaam command shares, and the error policy: one readable `Error:` line (and a hint)
  * on stderr, no stack trace unless --debug, a non-zero exit code.
@@ -42,7 +45,7 @@ export abstract class BaseCommand extends Command {
    * broken plugin once on stderr and going on without it, and reads `--adapter FILE` if given.
    */
   protected async loadAdapters(flags: {adapter?: string}): Promise<ModelAdapter | undefined> {
-    const results = await this.config.runHook('cmaam:adapters', {}, undefined, true)
+    const results = await this.config.runHook('cmaam:adapters', {}, PLUGIN_HOOK_TIMEOUT_MS, true)
     const {problems} = registerPluginAdapters(results as AdapterHookResults)
     for (const {plugin, reason} of problems) process.stderr.write(`Warning: plugin ${plugin} skipped: ${reason}\n`)
     return flags.adapter === undefined ? undefined : readAdapterFile(flags.adapter)

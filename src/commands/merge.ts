@@ -8,7 +8,7 @@ import {mergeConfigYaml} from '../hub/merge-config-yaml'
 import {modelLabels} from '../hub/model-labels'
 import {readMergeConfig} from '../hub/read-merge-config'
 import {resolveModelInput} from '../hub/resolve-model-input'
-import {runMerge, type MergeSettings} from '../merge/run-merge'
+import {ADAPTER_FILE, runMerge, type MergeSettings} from '../merge/run-merge'
 import {formatAnalysis} from '../report/format-analysis'
 
 export default class Merge extends BaseCommand {
@@ -83,7 +83,8 @@ export function mergeReproduction(flags: Record<string, unknown>, names?: {sourc
   const defaults = {method: 'cmaam', alpha: '0.5', strategy: 'full', 'base-alpha': '0.5', 'min-alpha': '0.05', 'max-alpha': '0.95', 'model-type': 'auto', compat: 'default', seed: 0, dtype: 'keep', 'shard-size': '5GB'}
   const inputs = names ?? {source: String(flags.source), target: String(flags.target)}
   const output = String(flags.output ?? flags.push ?? 'merged').split(/[\\/]/).filter(Boolean).pop()
-  const rest = reproduceFlags(flags, defaults, ['method', 'alpha', 'strategy', 'base-alpha', 'min-alpha', 'max-alpha', 'component-alpha', 'model-type', 'adapter', 'compat', 'seed', 'dtype', 'shard-size'])
+  // The card sits beside the adapter definition the merge wrote, not beside the user's file.
+  const rest = reproduceFlags({...flags, adapter: flags.adapter === undefined ? undefined : ADAPTER_FILE}, defaults, ['method', 'alpha', 'strategy', 'base-alpha', 'min-alpha', 'max-alpha', 'component-alpha', 'model-type', 'adapter', 'compat', 'seed', 'dtype', 'shard-size'])
   const alphaIrrelevant = flags.method !== 'linear' ? rest.replace(/--alpha \S+ ?/, '') : rest
   return `merge --source ${quoteArg(inputs.source)} --target ${quoteArg(inputs.target)} --output ${quoteArg(output ?? 'merged')} ${alphaIrrelevant}`.trim()
 }

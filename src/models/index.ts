@@ -2,6 +2,7 @@ export {chooseAdapter, type ChooseAdapterOptions} from './choose-adapter'
 export {createAdapter} from './create-adapter'
 export {detectAdapter, type DetectAdapterInput, type DetectedAdapter} from './detect-adapter'
 export {readAdapterFile} from './read-adapter-file'
+export {registerPluginAdapters, type AdapterHookResults, type PluginProblem} from './register-plugin-adapters'
 export {getAdapter, listAdapters, registerAdapter, unregisterAdapter} from './registry'
 export {unmatchedNames, type UnmatchedGroup} from './unmatched-names'
 export {AdapterDefinitionError, validateDefinition} from './validate-definition'
@@ -16,4 +17,3 @@ export {
   type ParamClass,
   type RuleMatch,
 } from './types'
-export {registerPluginAdapters, type AdapterHookResults, type PluginProblem} from './register-plugin-adapters'

@@ -81,6 +81,7 @@ describe('--adapter files, cmaam adapters, and models no adapter recognises', ()
     const written = JSON.parse(readFileSync(join(out, 'cmaam_adapter.json'), 'utf8'))
     expect(written.name).toBe('internvl')
     expect(written.rules).toHaveLength(5)
+    expect(readFileSync(join(out, 'README.md'), 'utf8')).toContain('--adapter cmaam_adapter.json')
 
     // The replay reads the adapter beside the config, wherever it is run from.
     const again = await cmaam(['merge', '--config', join(out, 'cmaam_config.yaml'), '--output', join(tmp(), 'again'), '--json'])
