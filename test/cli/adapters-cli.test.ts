@@ -1,4 +1,5 @@
-import {mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 import {cmaam} from '../helpers/cli'
 import {useTempDir} from '../helpers/temp-dir'
@@ -10,6 +11,18 @@ const counts = {vision: INTERNVL.vision.length, bridge: INTERNVL.bridge.length, 
 
 describe('--adapter files, cmaam adapters, and models no adapter recognises', () => {
   const tmp = useTempDir()
+  // No plugins: an adapter plugin the developer installed would recognise the test models.
+  const saved = process.env.XDG_DATA_HOME
+  let noPlugins = ''
+  beforeAll(() => {
+    noPlugins = mkdtempSync(join(tmpdir(), 'cmaam-no-plugins-'))
+    process.env.XDG_DATA_HOME = noPlugins
+  })
+  afterAll(() => {
+    if (saved === undefined) delete process.env.XDG_DATA_HOME
+    else process.env.XDG_DATA_HOME = saved
+    rmSync(noPlugins, {recursive: true, force: true})
+  })
 
   it('warns on stderr when an unknown model falls back to the generic rules, with the unmatched prefixes', async () => {
     const {source, target} = await writeInternvlPair(tmp())
