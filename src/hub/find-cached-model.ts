@@ -6,7 +6,7 @@ import {repoCachePaths} from './repo-cache-paths'
 import {isPickleWeights} from '../io/is-pickle-weights'
 import {INDEX_FILE} from '../io/safetensors/names'
 import {selectMergeFiles} from './select-merge-files'
-import type {DownloadedModel, HubSettings} from './types'
+import type {DownloadedModel, HubSettings, SelectFiles} from './types'
 
 const COMMIT_SHA = /^[0-9a-f]{40}$/
 
@@ -14,6 +14,8 @@ export interface FindCachedModelOptions {
   repo: string
   revision: string
   settings: HubSettings
+  /** Picks the files the model needs (default: what a merge reads). */
+  selectFiles?: SelectFiles
 }
 
 /**
@@ -33,6 +35,11 @@ export async function findCachedModel(options: FindCachedModelOptions): Promise<
   }
 
   const paths = await listFiles(dir)
+  if (options.selectFiles) {
+    const selection = options.selectFiles(paths, source)
+    if (selection.missing.length > 0) throw new CmaamError(`Offline mode is on (HF_HUB_OFFLINE) and the cache of ${source} (${sha}) lacks ${selection.missing.join(', ')}`, {hint})
+    return {dir, sha, files: [...selection.support, ...selection.weights]}
+  }
   const missingAll = (what: string): CmaamError =>
     new CmaamError(`Offline mode is on (HF_HUB_OFFLINE) and the cache of ${source} (${sha}) lacks ${what}`, {hint})
   if (!paths.some((path) => path.endsWith('.safetensors') || path === INDEX_FILE || isPickleWeights(path))) {
