@@ -1,1 +1,2 @@
 export {CmaamError} from './errors'
+export * from './onnx/proto'
