@@ -65,6 +65,9 @@ export default class Eval extends BaseCommand {
     if (flags.quiet) return
     const resumed = run.models.filter((m) => m.resumed > 0).map((m) => `${m.model}: ${m.resumed} of ${m.resumed + m.asked} from earlier predictions`)
     this.log(comparisonText(run.comparison))
-    this.log(`\n${run.selection.items} items${run.selection.shard ? ` (shard ${run.selection.shard})` : ''} · results in ${flags.output}${resumed.length > 0 ? `\nresumed ${resumed.join('; ')}` : ''}`)
+    const skipped = run.models.filter((m) => Object.keys(m.metrics.skipped).length > 0).map((m) => `${m.model}: ${Object.entries(m.metrics.skipped).map(([reason, n]) => `${n} ${reason.replace('_', ' ')}`).join(', ')}`)
+    this.log(`\n${run.selection.items} items${run.selection.shard ? ` (shard ${run.selection.shard})` : ''} · results in ${flags.output}`)
+    if (skipped.length > 0) this.log(`skipped ${skipped.join('; ')}`)
+    if (resumed.length > 0) this.log(`resumed ${resumed.join('; ')}`)
   }
 }

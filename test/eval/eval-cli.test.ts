@@ -113,6 +113,7 @@ describe('cmaam eval on a tiny Qwen2-VL with known answers', () => {
     // The terminal shows the same table.
     expect(run.stdout).toMatch(/target\s+5\s+40\.0%\s+60\.0%\s+2/)
     expect(run.stdout).toMatch(/source\s+50\.0% \/ 100\.0% \(n=2\)\s+0\.0% \/ 0\.0% \(n=2\)/)
+    expect(run.stdout).toContain('skipped target: 1 missing image, 1 unreadable image; source: 1 missing image, 1 unreadable image')
   })
 
   test('an interrupted run resumes where it stopped; changed settings need --restart', async () => {
@@ -183,5 +184,11 @@ describe('cmaam eval on a tiny Qwen2-VL with known answers', () => {
     const device = await cmaam(['eval', '-m', pair.target, '--data', data, '-o', out, '--device', 'tpu'])
     expect(device.code).toBe(2)
     expect(device.stderr).toMatch(/Expected --device=tpu to be one of: cpu, cuda, webgpu/)
+
+    // Without a GPU driver (as in CI) webgpu cannot start: one clear error line, and a hint.
+    const webgpu = await cmaam(['eval', '-m', pair.target, '--data', data, '-o', out, '--device', 'webgpu'])
+    if (webgpu.code !== 0) {
+      expect(webgpu.stderr).toMatch(/^Error: --device webgpu is not available here: .*\n.*or use --device cpu\.\n$/)
+    }
   })
 })
