@@ -1,6 +1,5 @@
 import {CmaamError} from '../errors'
 import {MODEL_FILES} from '../io/output/copy-model-files'
-import type {SelectFiles} from '../hub/types'
 import {EVAL_DTYPES, VLM_SESSIONS, type EvalDtype} from './eval-model'
 
 /**
@@ -24,7 +23,10 @@ export function onnxModelFiles(paths: string[], source: string, dtype: EvalDtype
   return {support: paths.filter((path) => MODEL_FILES.includes(path)).sort(), weights: [...graphs, ...data.sort()]}
 }
 
-/** The same choice as a Hub download selection. */
-export function selectOnnxModelFiles(dtype: EvalDtype): SelectFiles {
-  return (paths, source) => ({...onnxModelFiles(paths, source, dtype), missing: []})
+/** The same choice as a Hub download selection: the files' paths, for `source` (named in errors). */
+export function selectOnnxModelFiles(source: string, dtype: EvalDtype): (paths: string[]) => string[] {
+  return (paths) => {
+    const {support, weights} = onnxModelFiles(paths, source, dtype)
+    return [...support, ...weights]
+  }
 }

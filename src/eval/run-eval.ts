@@ -81,7 +81,7 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRun> {
 
   const evaluations: ModelEvaluation[] = []
   for (const [name, ref] of names) {
-    const input = await resolveModelInput({ref, settings: options.settings, progress, selectFiles: selectOnnxModelFiles(options.dtype)})
+    const input = await resolveModelInput({ref, settings: options.settings, progress, select: selectOnnxModelFiles(ref, options.dtype)})
     if (!input.repo) await checkLocalModel(input.dir, options.dtype)
     const settings: EvalSettings = {model: input.label, dtype: options.dtype, max_new_tokens: options.maxNewTokens}
     const predictionsPath = join(options.output, `${name}_predictions.jsonl`)

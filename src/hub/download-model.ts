@@ -15,7 +15,7 @@ import {runPool} from './run-pool'
 import {INDEX_FILE} from '../io/safetensors/names'
 import {selectMergeFiles} from './select-merge-files'
 import {withBlobLock} from './with-blob-lock'
-import type {DownloadedModel, HubRequestContext, HubSettings, RepoFile, RetryOptions, SelectFiles, TransferProgress} from './types'
+import type {DownloadedModel, HubRequestContext, HubSettings, RepoFile, RetryOptions, TransferProgress} from './types'
 
 const PARALLEL_DOWNLOADS = 4
 
@@ -26,8 +26,11 @@ export interface DownloadModelOptions {
   progress?: (event: TransferProgress) => void
   signal?: AbortSignal
   retry?: RetryOptions
-  /** Picks the files to bring from the repo's listing (default: what a merge reads). */
-  selectFiles?: SelectFiles
+  /**
+   * Picks the files to bring from the repo's listing instead of what a merge reads (e.g. an ONNX
+   * template's `onnx/` files); it may throw a CmaamError naming what the repo lacks.
+   */
+  select?: (paths: string[]) => string[]
 }
 
 /**
@@ -43,7 +46,7 @@ export async function downloadModel(options: DownloadModelOptions): Promise<Down
       hint: 'Name the model as org/name or org/name@revision.',
     })
   }
-  if (settings.offline) return findCachedModel({repo, revision, settings, selectFiles: options.selectFiles})
+  if (settings.offline) return findCachedModel({repo, revision, settings, select: options.select})
 
   const cache = repoCachePaths(settings.cacheDir, repo)
   // Files this run writes, so that a full disk can be given back their partial downloads.
@@ -56,7 +59,7 @@ export async function downloadModel(options: DownloadModelOptions): Promise<Down
     const {sha, files: listing} = await fetchRepoListing(context)
     const byPath = new Map(listing.map((file) => [file.path, file]))
     const source = `${repo}@${revision}`
-    const selection = options.selectFiles ? options.selectFiles(listing.map((file) => file.path), source) : await selectMergeFiles({
+    const selection = options.select ? {support: [], weights: options.select(listing.map((file) => file.path)), missing: []} : await selectMergeFiles({
       paths: listing.map((file) => file.path),
       source,
       loadIndex: async () => {

@@ -6,7 +6,7 @@ import {repoCachePaths} from './repo-cache-paths'
 import {isPickleWeights} from '../io/is-pickle-weights'
 import {INDEX_FILE} from '../io/safetensors/names'
 import {selectMergeFiles} from './select-merge-files'
-import type {DownloadedModel, HubSettings, SelectFiles} from './types'
+import type {DownloadedModel, HubSettings} from './types'
 
 const COMMIT_SHA = /^[0-9a-f]{40}$/
 
@@ -14,8 +14,8 @@ export interface FindCachedModelOptions {
   repo: string
   revision: string
   settings: HubSettings
-  /** Picks the files the model needs (default: what a merge reads). */
-  selectFiles?: SelectFiles
+  /** As for downloadModel: the files wanted, from the snapshot's; replaces the merge's selection. */
+  select?: (paths: string[]) => string[]
 }
 
 /**
@@ -35,11 +35,7 @@ export async function findCachedModel(options: FindCachedModelOptions): Promise<
   }
 
   const paths = await listFiles(dir)
-  if (options.selectFiles) {
-    const selection = options.selectFiles(paths, source)
-    if (selection.missing.length > 0) throw new CmaamError(`Offline mode is on (HF_HUB_OFFLINE) and the cache of ${source} (${sha}) lacks ${selection.missing.join(', ')}`, {hint})
-    return {dir, sha, files: [...selection.support, ...selection.weights]}
-  }
+  if (options.select) return {dir, sha, files: options.select(paths)}
   const missingAll = (what: string): CmaamError =>
     new CmaamError(`Offline mode is on (HF_HUB_OFFLINE) and the cache of ${source} (${sha}) lacks ${what}`, {hint})
   if (!paths.some((path) => path.endsWith('.safetensors') || path === INDEX_FILE || isPickleWeights(path))) {

@@ -3,7 +3,7 @@ import {downloadModel} from './download-model'
 import {parseModelRef} from './parse-model-ref'
 import {repoOfCachePath} from './repo-of-cache-path'
 import {transferProgressBar} from './transfer-progress-bar'
-import type {HubSettings, SelectFiles} from './types'
+import type {HubSettings} from './types'
 
 /** A model argument made ready to read: its folder, and how reports should name it. */
 export interface ModelInput {
@@ -27,8 +27,8 @@ export interface ResolveModelInputOptions {
   /** Called only for a Hub reference, so that a local merge never reads the token file or HF_ENDPOINT. */
   settings: () => HubSettings
   progress?: ProgressFactory
-  /** Picks the files to download (default: what a merge reads). */
-  selectFiles?: SelectFiles
+  /** Picks the files to download from the repo's (default: what a merge reads); see downloadModel. */
+  select?: (paths: string[]) => string[]
 }
 
 /**
@@ -48,7 +48,7 @@ export async function resolveModelInput(options: ResolveModelInputOptions): Prom
     revision: ref.revision,
     settings: options.settings(),
     progress: bar.update,
-    selectFiles: options.selectFiles,
+    select: options.select,
   })
   bar.done()
   return {dir: model.dir, label: ref.repo, replay: `${ref.repo}@${model.sha}`, repo: ref.repo, revision: ref.revision, sha: model.sha}

@@ -104,9 +104,3 @@ export interface SafetensorsIndex {
   /** Tensor name → shard file, relative to the repo root. */
   weightMap: Record<string, string>
 }
-
-/**
- * Picks what a command needs from a repo's files (or a cached snapshot's): small support files, the
- * weights, and which needed files the listing lacks (a cached snapshot may be incomplete).
- */
-export type SelectFiles = (paths: string[], source: string) => {support: string[]; weights: string[]; missing: string[]}
