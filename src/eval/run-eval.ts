@@ -83,7 +83,8 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRun> {
   for (const [name, ref] of names) {
     const input = await resolveModelInput({ref, settings: options.settings, progress, select: selectOnnxModelFiles(ref, options.dtype)})
     if (!input.repo) await checkLocalModel(input.dir, options.dtype)
-    const settings: EvalSettings = {model: input.label, dtype: options.dtype, max_new_tokens: options.maxNewTokens}
+    // A Hub model is pinned to its commit: predictions of another commit are not resumed or combined.
+    const settings: EvalSettings = {model: input.repo ? input.replay : input.label, dtype: options.dtype, max_new_tokens: options.maxNewTokens}
     const predictionsPath = join(options.output, `${name}_predictions.jsonl`)
     const done = new Map<string, PredictionRecord>()
     const previous = options.restart ? null : await readPredictions(predictionsPath)

@@ -67,6 +67,7 @@ export interface EvalSelection {
 
 /** Settings a prediction depends on: a resume or a combine refuses to mix different ones. */
 export interface EvalSettings {
+  /** The folder as given, or `org/name@<commit>` for a Hub model. */
   model: string
   dtype: string
   max_new_tokens: number

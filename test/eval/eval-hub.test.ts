@@ -52,7 +52,7 @@ describe('cmaam eval with a Hub model', () => {
     ])
     const results = JSON.parse(readFileSync(join(out, 'tiny-qwen2vl_results.json'), 'utf8'))
     expect(results.metrics).toMatchObject({model: 'tiny-qwen2vl', n_samples: 2, exact_match_accuracy: 0.5, contains_accuracy: 0.5})
-    expect(results.settings.model).toBe(REPO)
+    expect(results.settings.model).toMatch(new RegExp(`^${REPO}@[0-9a-f]{40}$`))
 
     hub.close()
     setEnv({HF_HUB_OFFLINE: '1'})
