@@ -1,1 +1,8 @@
 export {CmaamError} from './errors'
+export * from './onnx/proto'
+export {runEval, type RunEvalOptions, type EvalRun} from './eval/run-eval'
+export {combineShards} from './eval/combine-shards'
+export {containsMatch, exactMatch} from './eval/metrics'
+export {loadTransformersModel} from './eval/load-transformers-model'
+export {generateAnswerPair} from './example/generate-answer-pair'
+export {writeQwen2VLOnnx} from './example/qwen2vl-onnx/write-qwen2vl-onnx'
