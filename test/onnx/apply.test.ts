@@ -6,7 +6,7 @@ import {applyOnnx, type ApplyOnnxSettings} from '../../src/onnx/apply-onnx'
 import {decodeModel, encodeModel, TensorDataType as T, type OnnxModel, type OnnxTensor} from '../../src/onnx/proto'
 import type {OnnxApplyReport} from '../../src/onnx/types'
 import {useTempDir} from '../helpers/temp-dir'
-import {D, f16BitsExact, f16Value, makeValues, transpose, writeCheckpoint, writeTemplate, type Values} from './qwen2vl-fixture'
+import {D, f16BitsExact, f16Value, makeValues, transpose, writeCheckpoint, writeTemplate, type Precision, type Values} from './qwen2vl-fixture'
 
 const SESSIONS = ['embed_tokens', 'vision_encoder', 'decoder_model_merged']
 
@@ -67,7 +67,7 @@ describe('onnx apply', () => {
     merged = makeValues(2, {twins: 'differ'})
   })
 
-  async function setUp(options: {precisions: ('fp32' | 'fp16' | 'q4' | 'q4f16')[]; external?: boolean; weights?: Values}) {
+  async function setUp(options: {precisions: Precision[]; external?: boolean; weights?: Values}) {
     const weights = join(tmp(), 'merged')
     await writeCheckpoint(weights, options.weights ?? merged)
     const template = writeTemplate(join(tmp(), 'template'), base, options)
