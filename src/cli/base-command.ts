@@ -29,6 +29,11 @@ export abstract class BaseCommand extends Command {
     return flags.quiet || flags.json ? silentProgress : terminalProgress(process.stderr)
   }
 
+  /** Messages that are not errors (what was cleaned up, what was assumed) on stderr, unless --quiet. */
+  protected noticeFor(flags: {quiet?: boolean}): (message: string) => void {
+    return flags.quiet ? () => {} : (message) => process.stderr.write(`${message}\n`)
+  }
+
   private hub?: HubSettings
 
   /**

@@ -52,7 +52,7 @@ export default class Merge extends BaseCommand {
       })
     }
     const progress = this.progressFor(flags)
-    const options = {output: flags.output as string, ...mergeSettingsFromFlags(flags, progress), adapter: await this.loadAdapters(flags)}
+    const options = {output: flags.output as string, ...mergeSettingsFromFlags(flags, progress, this.noticeFor(flags)), adapter: await this.loadAdapters(flags)}
     const hub = () => this.hubSettings(flags)
     const source = await resolveModelInput({ref: flags.source as string, settings: hub, progress})
     const target = await resolveModelInput({ref: flags.target as string, settings: hub, progress})

@@ -4,6 +4,10 @@ import type {ProgressFactory} from '../cli/progress'
 import {createWorkerPool} from '../compute/worker-pool'
 import {copyModelFiles} from '../io/output/copy-model-files'
 import {createStaging} from '../io/output/create-staging'
+import {describeRemovedStaging} from '../io/output/describe-removed-staging'
+import {writeFailure} from '../io/output/write-failure'
+import {checkInputsUnchanged, snapshotInputs} from '../io/checkpoint/input-snapshot'
+import {tensorByteLength} from '../io/safetensors/tensor-byte-length'
 import {INDEX_FILE} from '../io/safetensors/names'
 import type {GroupingCompat} from './analysis/layer-groups'
 import {analyzePairs} from './analysis/analyze'
@@ -56,6 +60,8 @@ export interface MergeSettings {
   analyze: boolean
   saveAlphas: boolean
   progress: ProgressFactory
+  /** Messages worth telling the user that are not errors (e.g. leftovers of a killed run removed). */
+  notice?: (message: string) => void
   /** Arguments after `cmaam` that reproduce this merge, for the model card. */
   reproduce: string
   /** Text of a `cmaam_config.yaml` to write beside the card (`cmaam merge --config` replays it). */
@@ -79,7 +85,14 @@ export async function runMerge(settings: MergeSettings): Promise<MergeRecord> {
     throw genericFallbackError({model, reason: models.adapterReason, unmatched: unmatchedNames(models.adapter, models.target.tensors.keys())})
   }
   const plan = planMerge(models.source, models.target, models.adapter, settings.dtype)
-  const staging = await createStaging(settings.output, {force: settings.force, inputs: [models.source.dir, models.target.dir]})
+  const inputs = await snapshotInputs([...models.source.tensors.values(), ...models.target.tensors.values()].map((t) => t.path))
+  const staging = await createStaging(settings.output, {
+    force: settings.force,
+    inputs: [models.source.dir, models.target.dir],
+    neededBytes: plan.tensors.reduce((sum, t) => sum + tensorByteLength(t.outDtype, t.shape), 0),
+  })
+  const removed = describeRemovedStaging(staging.removedStale)
+  if (removed) settings.notice?.(removed)
   const pool = createWorkerPool({threads: settings.threads})
   try {
     let analysis: CmaamAnalysis | null = null
@@ -87,6 +100,7 @@ export async function runMerge(settings: MergeSettings): Promise<MergeRecord> {
       const pairs = await collectStatistics(plan, pool, settings)
       analysis = analyzePairs(pairs, plan.bridgeCounts, alphaOptions)
     }
+    await checkInputsUnchanged(inputs)
     const statisticsDone = Date.now()
     const alphas =
       settings.method === 'cmaam'
@@ -171,8 +185,11 @@ export async function runMerge(settings: MergeSettings): Promise<MergeRecord> {
     )
     if (settings.config !== undefined) await writeFileSynced(join(staging.dir, 'cmaam_config.yaml'), settings.config)
     if (settings.adapter !== undefined) await writeJsonFile(join(staging.dir, ADAPTER_FILE), settings.adapter.definition)
+    await checkInputsUnchanged(inputs)
     await staging.commit()
     return record
+  } catch (error) {
+    throw writeFailure(error, staging.dir) ?? error
   } finally {
     await pool.close()
     await staging.discard()
