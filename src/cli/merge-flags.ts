@@ -118,6 +118,7 @@ export function mergeSettingsFromFlags(
     'save-alphas': boolean
   },
   progress: ProgressFactory,
+  notice?: (message: string) => void,
 ): MergeFlagSettings {
   const settings = {
     method: flags.method as MergeMethod,
@@ -134,6 +135,7 @@ export function mergeSettingsFromFlags(
     analyze: flags.analyze,
     saveAlphas: flags['save-alphas'],
     progress,
+    notice,
   }
   // Bad values fail now, not after downloading or reading the models.
   resolveAlphaOptions(settings.alpha)

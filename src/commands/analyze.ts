@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command'
+import {adapterFlags} from '../cli/adapter-flags'
 import {alphaOptionsFromFlags, analysisFlags, hubFlags} from '../cli/merge-flags'
 import {modelLabels} from '../hub/model-labels'
 import {resolveModelInput} from '../hub/resolve-model-input'
@@ -20,6 +21,7 @@ export default class Analyze extends BaseCommand {
     source: Flags.string({char: 's', description: 'Fine-tuned model: a folder, or a Hub repo org/name[@revision].', required: true}),
     target: Flags.string({char: 't', description: 'Base model: a folder, or a Hub repo org/name[@revision].', required: true}),
     ...analysisFlags,
+    ...adapterFlags,
     ...hubFlags,
   }
 
@@ -28,6 +30,7 @@ export default class Analyze extends BaseCommand {
     const alpha = alphaOptionsFromFlags(flags)
     // Bad values fail now, not after downloading the models.
     resolveAlphaOptions(alpha)
+    const adapter = await this.loadAdapters(flags)
     const progress = this.progressFor(flags)
     const hub = () => this.hubSettings(flags)
     const source = await resolveModelInput({ref: flags.source, settings: hub, progress})
@@ -37,6 +40,7 @@ export default class Analyze extends BaseCommand {
       target: target.dir,
       alpha,
       modelType: flags['model-type'],
+      adapter,
       compat: flags.compat as 'default' | 'reference',
       seed: flags.seed,
       allowNonfinite: flags['allow-nonfinite'],
@@ -46,6 +50,7 @@ export default class Analyze extends BaseCommand {
     // Hub models are named by repo id and the commit they resolved to, not by their cache folder.
     const {revisions} = modelLabels(source, target)
     const record = {...analysis, source: source.label, target: target.label, ...(revisions ? {revisions} : {})}
+    this.warnGenericFallback(record, record.target)
     if (flags.json) return this.printJson(record)
     if (flags.quiet) return
     this.log(formatAnalysis(record.analysis, record.alphas, `CMAAM analysis (${record.config.strategy}) · model type ${record.model_type} (${record.model_type_reason})`))

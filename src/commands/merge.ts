@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command'
+import {adapterFlags} from '../cli/adapter-flags'
 import {analysisFlags, hubFlags, mergeOnlyFlags, mergeSettingsFromFlags, quoteArg, reproduceFlags} from '../cli/merge-flags'
 import {formatBytes} from '../report/format-bytes'
 import {CmaamError} from '../errors'
@@ -7,7 +8,7 @@ import {mergeConfigYaml} from '../hub/merge-config-yaml'
 import {modelLabels} from '../hub/model-labels'
 import {readMergeConfig} from '../hub/read-merge-config'
 import {resolveModelInput} from '../hub/resolve-model-input'
-import {runMerge, type MergeSettings} from '../merge/run-merge'
+import {ADAPTER_FILE, runMerge, type MergeSettings} from '../merge/run-merge'
 import {formatAnalysis} from '../report/format-analysis'
 
 export default class Merge extends BaseCommand {
@@ -29,6 +30,7 @@ export default class Merge extends BaseCommand {
     output: Flags.string({char: 'o', description: 'Folder for the merged model (written elsewhere, moved into place when complete).'}),
     config: Flags.string({description: 'Replay a cmaam_config.yaml (written next to every merged model); flags given on the command line override its keys.'}),
     ...analysisFlags,
+    ...adapterFlags,
     ...hubFlags,
   }
 
@@ -50,7 +52,7 @@ export default class Merge extends BaseCommand {
       })
     }
     const progress = this.progressFor(flags)
-    const options = {output: flags.output as string, ...mergeSettingsFromFlags(flags, progress)}
+    const options = {output: flags.output as string, ...mergeSettingsFromFlags(flags, progress, this.noticeFor(flags)), adapter: await this.loadAdapters(flags)}
     const hub = () => this.hubSettings(flags)
     const source = await resolveModelInput({ref: flags.source as string, settings: hub, progress})
     const target = await resolveModelInput({ref: flags.target as string, settings: hub, progress})
@@ -68,6 +70,7 @@ export default class Merge extends BaseCommand {
     this.log(formatAnalysis(record.analysis, record.alphas, heading))
     const c = record.compatibility
     this.log(`\ntensors    ${c.merged} merged, ${c.kept_target} kept from target, ${c.target_only} target-only, ${c.source_only} source-only`)
+    this.log(`coverage   every input tensor is in the output (merged/kept/copied): ${Object.entries(c.coverage).map(([component, n]) => `${component} ${n.merged}/${n.kept}/${n.copied}`).join(', ')}`)
     for (const m of c.shape_mismatches) this.log(`           shape differs, target kept: ${m.name} source [${m.source}] target [${m.target}]`)
     for (const m of c.dtype_mismatches) this.log(`           dtype differs: ${m.name} source ${m.source} target ${m.target}`)
     if (c.nonfinite_tensors.length > 0) this.log(`           NaN/Inf values, left out of the scores: ${c.nonfinite_tensors.join(', ')}`)
@@ -80,7 +83,8 @@ export function mergeReproduction(flags: Record<string, unknown>, names?: {sourc
   const defaults = {method: 'cmaam', alpha: '0.5', strategy: 'full', 'base-alpha': '0.5', 'min-alpha': '0.05', 'max-alpha': '0.95', 'model-type': 'auto', compat: 'default', seed: 0, dtype: 'keep', 'shard-size': '5GB'}
   const inputs = names ?? {source: String(flags.source), target: String(flags.target)}
   const output = String(flags.output ?? flags.push ?? 'merged').split(/[\\/]/).filter(Boolean).pop()
-  const rest = reproduceFlags(flags, defaults, ['method', 'alpha', 'strategy', 'base-alpha', 'min-alpha', 'max-alpha', 'component-alpha', 'model-type', 'compat', 'seed', 'dtype', 'shard-size'])
+  // The card sits beside the adapter definition the merge wrote, not beside the user's file.
+  const rest = reproduceFlags({...flags, adapter: flags.adapter === undefined ? undefined : ADAPTER_FILE}, defaults, ['method', 'alpha', 'strategy', 'base-alpha', 'min-alpha', 'max-alpha', 'component-alpha', 'model-type', 'adapter', 'compat', 'seed', 'dtype', 'shard-size'])
   const alphaIrrelevant = flags.method !== 'linear' ? rest.replace(/--alpha \S+ ?/, '') : rest
   return `merge --source ${quoteArg(inputs.source)} --target ${quoteArg(inputs.target)} --output ${quoteArg(output ?? 'merged')} ${alphaIrrelevant}`.trim()
 }

@@ -10,8 +10,13 @@ const context = createJobContext()
 
 port.on('message', (message: {id: number; job: Job} | {close: true}) => {
   if ('close' in message) {
-    context.files.close({sync: true})
-    port.postMessage({closed: true})
+    try {
+      context.files.close({sync: true})
+      port.postMessage({closed: true})
+    } catch (error) {
+      const {code, path} = error as {code?: unknown; path?: unknown}
+      port.postMessage({closed: true, error: error instanceof Error ? error.message : String(error), code, path})
+    }
     return
   }
   let pending = 0
@@ -29,6 +34,7 @@ port.on('message', (message: {id: number; job: Job} | {close: true}) => {
     const result = runJob(message.job, context, progress)
     port.postMessage({id: message.id, progress: pending, result})
   } catch (error) {
-    port.postMessage({id: message.id, error: error instanceof Error ? error.message : String(error)})
+    const {code, path} = error as {code?: unknown; path?: unknown}
+    port.postMessage({id: message.id, error: error instanceof Error ? error.message : String(error), code, path})
   }
 })

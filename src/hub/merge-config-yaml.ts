@@ -1,4 +1,4 @@
-import type {MergeSettings} from '../merge/run-merge'
+import {ADAPTER_FILE, type MergeSettings} from '../merge/run-merge'
 import {resolveAlphaOptions} from '../merge/analysis/options'
 import {toYaml, type YamlValue} from '../report/yaml'
 import {CMAAM_VERSION} from '../version'
@@ -7,7 +7,7 @@ export interface MergeConfigYamlOptions {
   /** The inputs as a replay should name them: `org/name@<sha>` for Hub models. */
   source: string
   target: string
-  settings: Pick<MergeSettings, 'method' | 'linearAlpha' | 'alpha' | 'modelType' | 'compat' | 'seed' | 'dtype' | 'maxShardBytes' | 'analyze' | 'saveAlphas' | 'allowNonfinite'>
+  settings: Pick<MergeSettings, 'method' | 'linearAlpha' | 'alpha' | 'modelType' | 'adapter' | 'compat' | 'seed' | 'dtype' | 'maxShardBytes' | 'analyze' | 'saveAlphas' | 'allowNonfinite'>
 }
 
 /**
@@ -28,6 +28,8 @@ export function mergeConfigYaml(options: MergeConfigYamlOptions): string {
   const components = Object.entries(alpha.componentBaseAlpha).filter((entry): entry is [string, number] => entry[1] !== undefined)
   if (components.length > 0) config['component-alpha'] = Object.fromEntries(components)
   config['model-type'] = settings.modelType
+  // The merge writes the definition beside this file; a replay reads it relative to this file.
+  if (settings.adapter !== undefined) config.adapter = ADAPTER_FILE
   config.compat = settings.compat
   config.seed = settings.seed
   config.dtype = settings.dtype.toLowerCase()

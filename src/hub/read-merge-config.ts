@@ -1,5 +1,7 @@
 import {readFile} from 'node:fs/promises'
+import {dirname, resolve} from 'node:path'
 import {CmaamError} from '../errors'
+import {parseYaml, YamlSyntaxError, type YamlNode} from '../io/parse-yaml'
 
 /** `cmaam merge` flags a config file may set: everything that decides the merged weights and reports. */
 const VALUE_KEYS = new Set([
@@ -14,6 +16,7 @@ const VALUE_KEYS = new Set([
   'max-alpha',
   'component-alpha',
   'model-type',
+  'adapter',
   'compat',
   'seed',
   'dtype',
@@ -22,12 +25,15 @@ const VALUE_KEYS = new Set([
 ])
 const BOOLEAN_KEYS = new Set(['analyze', 'save-alphas', 'allow-nonfinite'])
 
-/** Flag name → value: a string for value flags, a boolean for switches. */
+/**
+ * Flag name → value: a string for value flags, a boolean for switches. `adapter` is resolved
+ * against the config file's folder, where the merge wrote it.
+ */
 export type MergeConfig = Record<string, string | boolean>
 
 /**
  * Reads a `cmaam_config.yaml` (the YAML that cmaam writes: `key: value` lines, `#` comments, quoted
- * or plain scalars, and `component-alpha` as a map of component → α). Keys are `cmaam merge` flag
+ * or plain scalars, and `component-alpha` as a map of component → α; see parseYaml). Keys are `cmaam merge` flag
  * names, with `-` or `_`. Anything else is refused with the line at fault, a token above all:
  * secrets do not belong in a file meant to be published next to a model.
  */
@@ -40,78 +46,44 @@ export async function readMergeConfig(path: string): Promise<MergeConfig> {
       hint: 'Pass the cmaam_config.yaml written next to a merged model, or a file with the same keys.',
     })
   }
-  const config: MergeConfig = {}
   const fail = (line: number, what: string): CmaamError =>
     new CmaamError(`${path} line ${line}: ${what}`, {hint: 'Keys are `cmaam merge` flag names (see `cmaam merge --help`), one `key: value` per line.'})
+  let root: YamlNode
+  try {
+    root = parseYaml(text)
+  } catch (error) {
+    if (error instanceof YamlSyntaxError) throw fail(error.line, error.problem)
+    throw error
+  }
+  if (root.kind === 'null') return {}
+  if (root.kind !== 'map') throw fail(root.line, 'expected "key: value" lines')
 
-  const lines = text.split(/\r?\n/)
-  for (let i = 0; i < lines.length; i++) {
-    const line = stripComment(lines[i])
-    if (line.trim() === '' || line.trim() === '---') continue
-    if (/^\s/.test(line)) throw fail(i + 1, `unexpected indentation in ${JSON.stringify(line.trim())}`)
-    const match = /^([A-Za-z][\w-]*)\s*:(?:\s+(.*))?$/.exec(line)
-    if (!match) throw fail(i + 1, `expected "key: value", got ${JSON.stringify(line.trim())}`)
-    const key = match[1].replace(/_/g, '-')
-    const raw = (match[2] ?? '').trim()
-    if (key === 'token') throw fail(i + 1, 'a config file must not hold a token; set HF_TOKEN or pass --token instead')
-    if (key in config) throw fail(i + 1, `${key} is set twice`)
-
-    if (key === 'component-alpha' && raw === '') {
-      // A nested map: the indented `component: alpha` lines that follow.
+  const config: MergeConfig = {}
+  for (const {key: name, line, value} of root.entries) {
+    const key = name.replace(/_/g, '-')
+    if (key === 'token') throw fail(line, 'a config file must not hold a token; set HF_TOKEN or pass --token instead')
+    if (key in config) throw fail(line, `${key} is set twice`)
+    if (key === 'component-alpha' && value.kind === 'map') {
       const parts: string[] = []
-      while (i + 1 < lines.length && /^\s+\S/.test(stripComment(lines[i + 1]))) {
-        i++
-        const entry = /^\s+([A-Za-z]\w*)\s*:\s+(.+)$/.exec(stripComment(lines[i]))
-        if (!entry) throw fail(i + 1, `expected "  component: alpha" under component-alpha, got ${JSON.stringify(lines[i].trim())}`)
-        parts.push(`${entry[1]}=${scalar(entry[2], () => fail(i + 1, 'unterminated quoted value'))}`)
+      for (const entry of value.entries) {
+        if (entry.value.kind !== 'scalar') throw fail(entry.line, `expected "  component: alpha" under component-alpha`)
+        parts.push(`${entry.key}=${entry.value.value}`)
       }
       if (parts.length > 0) config[key] = parts.join(',')
       continue
     }
-    if (raw === '') throw fail(i + 1, `${key} has no value`)
-    const value = scalar(raw, () => fail(i + 1, 'unterminated quoted value'))
+    if (value.kind === 'null') throw fail(line, `${key} has no value`)
+    if (value.kind !== 'scalar') throw fail(line, `${key} must be a single value`)
     if (BOOLEAN_KEYS.has(key)) {
-      if (value !== 'true' && value !== 'false') throw fail(i + 1, `${key} must be true or false, got ${JSON.stringify(value)}`)
-      config[key] = value === 'true'
+      if (value.value !== 'true' && value.value !== 'false') throw fail(line, `${key} must be true or false, got ${JSON.stringify(value.value)}`)
+      config[key] = value.value === 'true'
+    } else if (key === 'adapter') {
+      config[key] = resolve(dirname(path), value.value)
     } else if (VALUE_KEYS.has(key)) {
-      config[key] = value
+      config[key] = value.value
     } else {
-      throw fail(i + 1, `unknown key ${JSON.stringify(match[1])}`)
+      throw fail(line, `unknown key ${JSON.stringify(name)}`)
     }
   }
   return config
-}
-
-/** A plain, 'single' or "double" quoted YAML scalar, as text. */
-function scalar(raw: string, unterminated: () => Error): string {
-  const text = raw.trim()
-  if (text.startsWith('"')) {
-    try {
-      return JSON.parse(text) as string
-    } catch {
-      throw unterminated()
-    }
-  }
-  if (text.startsWith("'")) {
-    if (!/^'(?:[^']|'')*'$/.test(text)) throw unterminated()
-    return text.slice(1, -1).replace(/''/g, "'")
-  }
-  return text
-}
-
-/** The line without a `#` comment: one at the start, or after a space outside quotes. */
-function stripComment(line: string): string {
-  let quote: string | null = null
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i]
-    if (quote) {
-      if (c === '\\' && quote === '"') i++
-      else if (c === quote) quote = null
-    } else if (c === '"' || c === "'") {
-      quote = c
-    } else if (c === '#' && (i === 0 || /\s/.test(line[i - 1]))) {
-      return line.slice(0, i).trimEnd()
-    }
-  }
-  return line.trimEnd()
 }

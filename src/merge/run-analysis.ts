@@ -8,12 +8,16 @@ import {alphaBreakdown, type AlphaBreakdown} from './alpha-breakdown'
 import {collectStatistics} from './collect-statistics'
 import {openModels} from './open-models'
 import {planMerge} from './plan-merge'
+import type {ModelAdapter} from '../models/types'
+import {unmatchedNames, type UnmatchedGroup} from '../models/unmatched-names'
 
 export interface AnalysisSettings {
   source: string
   target: string
   alpha: Partial<AlphaOptions>
   modelType: string
+  /** An adapter from `--adapter FILE`, used instead of detection. */
+  adapter?: ModelAdapter
   compat: GroupingCompat
   seed: number
   allowNonfinite: boolean
@@ -26,6 +30,10 @@ export interface AnalysisRecord {
   target: string
   model_type: string
   model_type_reason: string
+  /** No adapter recognised the target: the generic rules classified it. */
+  model_type_fallback: boolean
+  /** The target's names that no rule recognises (they count as language) or only a catch-all does, grouped by prefix. */
+  unmatched: UnmatchedGroup[]
   config: {base_alpha: number; strategy: string; compat: GroupingCompat; seed: number; min_alpha: number; max_alpha: number; component_alpha: Record<string, number>}
   compatibility: {common_params: number; source_only: number; target_only: number; shape_mismatches: number; dtype_mismatches: number}
   analysis: CmaamReport
@@ -47,6 +55,8 @@ export async function runAnalysis(settings: AnalysisSettings): Promise<AnalysisR
       target: settings.target,
       model_type: models.adapter.name,
       model_type_reason: models.adapterReason,
+      model_type_fallback: models.adapterFallback,
+      unmatched: unmatchedNames(models.adapter, models.target.tensors.keys()),
       config: {
         base_alpha: alphaOptions.baseAlpha,
         strategy: alphaOptions.strategy,

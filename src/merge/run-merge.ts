@@ -4,13 +4,19 @@ import type {ProgressFactory} from '../cli/progress'
 import {createWorkerPool} from '../compute/worker-pool'
 import {copyModelFiles} from '../io/output/copy-model-files'
 import {createStaging} from '../io/output/create-staging'
+import {describeRemovedStaging} from '../io/output/describe-removed-staging'
+import {writeFailure} from '../io/output/write-failure'
+import {checkInputsUnchanged, snapshotInputs} from '../io/checkpoint/input-snapshot'
+import {tensorByteLength} from '../io/safetensors/tensor-byte-length'
 import {INDEX_FILE} from '../io/safetensors/names'
 import type {GroupingCompat} from './analysis/layer-groups'
 import {analyzePairs} from './analysis/analyze'
 import {resolveAlphaOptions} from './analysis/options'
 import type {AlphaOptions, CmaamAnalysis} from './analysis/types'
 import {alphaBreakdown} from './alpha-breakdown'
+import {checkCoverage} from './check-coverage'
 import {collectStatistics} from './collect-statistics'
+import {genericFallbackError} from './generic-fallback-error'
 import {openModels} from './open-models'
 import {planMerge, type OutputDtype} from './plan-merge'
 import {writeMerged} from './write-merged'
@@ -21,8 +27,13 @@ import {writeJsonFile} from '../report/write-json-file'
 import {writeFileSynced} from '../io/output/write-file-synced'
 import {CMAAM_VERSION} from '../version'
 import {CmaamError} from '../errors'
+import type {ModelAdapter} from '../models/types'
+import {unmatchedNames} from '../models/unmatched-names'
 
 export type MergeMethod = 'cmaam' | 'linear'
+
+/** The `--adapter` definition a merge used, written beside it so that `cmaam_config.yaml` replays with it. */
+export const ADAPTER_FILE = 'cmaam_adapter.json'
 
 export interface MergeSettings {
   /** Local folders of the two models. */
@@ -36,6 +47,8 @@ export interface MergeSettings {
   linearAlpha: number
   alpha: Partial<AlphaOptions>
   modelType: string
+  /** An adapter from `--adapter FILE`: it wins over detection; its definition is written beside the model as cmaam_adapter.json. */
+  adapter?: ModelAdapter
   compat: GroupingCompat
   seed: number
   dtype: OutputDtype
@@ -47,6 +60,8 @@ export interface MergeSettings {
   analyze: boolean
   saveAlphas: boolean
   progress: ProgressFactory
+  /** Messages worth telling the user that are not errors (e.g. leftovers of a killed run removed). */
+  notice?: (message: string) => void
   /** Arguments after `cmaam` that reproduce this merge, for the model card. */
   reproduce: string
   /** Text of a `cmaam_config.yaml` to write beside the card (`cmaam merge --config` replays it). */
@@ -64,9 +79,20 @@ export async function runMerge(settings: MergeSettings): Promise<MergeRecord> {
   if (settings.method === 'linear' && !(settings.linearAlpha >= 0 && settings.linearAlpha <= 1)) {
     throw new CmaamError(`--alpha must be a number in [0, 1], got ${settings.linearAlpha}`)
   }
-  const models = await openModels({source: settings.source, target: settings.target, modelType: settings.modelType})
+  const models = await openModels({source: settings.source, target: settings.target, modelType: settings.modelType, adapter: settings.adapter})
+  if (models.adapterFallback) {
+    const model = settings.labels?.target ?? settings.target
+    throw genericFallbackError({model, reason: models.adapterReason, unmatched: unmatchedNames(models.adapter, models.target.tensors.keys())})
+  }
   const plan = planMerge(models.source, models.target, models.adapter, settings.dtype)
-  const staging = await createStaging(settings.output, {force: settings.force, inputs: [models.source.dir, models.target.dir]})
+  const inputs = await snapshotInputs([...models.source.tensors.values(), ...models.target.tensors.values()].map((t) => t.path))
+  const staging = await createStaging(settings.output, {
+    force: settings.force,
+    inputs: [models.source.dir, models.target.dir],
+    neededBytes: plan.tensors.reduce((sum, t) => sum + tensorByteLength(t.outDtype, t.shape), 0),
+  })
+  const removed = describeRemovedStaging(staging.removedStale)
+  if (removed) settings.notice?.(removed)
   const pool = createWorkerPool({threads: settings.threads})
   try {
     let analysis: CmaamAnalysis | null = null
@@ -74,11 +100,13 @@ export async function runMerge(settings: MergeSettings): Promise<MergeRecord> {
       const pairs = await collectStatistics(plan, pool, settings)
       analysis = analyzePairs(pairs, plan.bridgeCounts, alphaOptions)
     }
+    await checkInputsUnchanged(inputs)
     const statisticsDone = Date.now()
     const alphas =
       settings.method === 'cmaam'
         ? analysis!.alphas
         : new Map(plan.tensors.filter((t) => t.action === 'merge').map((t) => [t.name, settings.linearAlpha]))
+    const coverage = checkCoverage(plan, [{label: 'target', checkpoint: models.target}, {label: 'source', checkpoint: models.source}], alphas)
 
     const layout = await writeMerged(plan, pool, {
       dir: staging.dir,
@@ -124,6 +152,7 @@ export async function runMerge(settings: MergeSettings): Promise<MergeRecord> {
         shape_mismatches: plan.shapeMismatches,
         dtype_mismatches: plan.dtypeMismatches,
         nonfinite_tensors: analysis?.nonFiniteTensors ?? [],
+        coverage,
       },
       analysis: analysis?.report ?? null,
       alphas: alphaBreakdown(plan, alphas),
@@ -155,8 +184,12 @@ export async function runMerge(settings: MergeSettings): Promise<MergeRecord> {
       buildModelCard(record, {modelType, targetCard, reproduce: settings.reproduce, hubIds: labels.hubIds}),
     )
     if (settings.config !== undefined) await writeFileSynced(join(staging.dir, 'cmaam_config.yaml'), settings.config)
+    if (settings.adapter !== undefined) await writeJsonFile(join(staging.dir, ADAPTER_FILE), settings.adapter.definition)
+    await checkInputsUnchanged(inputs)
     await staging.commit()
     return record
+  } catch (error) {
+    throw writeFailure(error, staging.dir) ?? error
   } finally {
     await pool.close()
     await staging.discard()

@@ -36,6 +36,8 @@ export async function writeMerged(plan: MergePlan, pool: WorkerPool, options: Wr
     try {
       writeSync(fd, shard.header)
       ftruncateSync(fd, shard.size)
+    } catch (error) {
+      throw Object.assign(error as Error, {path})
     } finally {
       closeSync(fd)
     }

@@ -1,5 +1,6 @@
 import type {AlphaBreakdown} from '../merge/alpha-breakdown'
 import type {CmaamReport} from '../merge/analysis/types'
+import type {MergeCoverage} from '../merge/check-coverage'
 
 /**
  * Everything known about one merge: written as `cmaam_merge_info.json` (and, with `--analyze`,
@@ -41,6 +42,8 @@ export interface MergeRecord {
     dtype_mismatches: Array<{name: string; source: string; target: string}>
     /** Tensors with NaN/Inf values, left out of the scores (only with --allow-nonfinite). */
     nonfinite_tensors: string[]
+    /** Per component: tensors merged, kept from the target and copied from the one model that has them; together, every input tensor. */
+    coverage: MergeCoverage
   }
   /** The CMAAM analysis (scores, sensitivities, α tables); null for a linear merge without --analyze. */
   analysis: CmaamReport | null

@@ -3,6 +3,7 @@ import {join} from 'node:path'
 import {CmaamError} from '../../src/errors'
 import {mergeConfigYaml} from '../../src/hub/merge-config-yaml'
 import {readMergeConfig} from '../../src/hub/read-merge-config'
+import {getAdapter} from '../../src/models'
 import {useTempDir} from '../helpers/temp-dir'
 
 const tmp = useTempDir()
@@ -71,6 +72,11 @@ describe('cmaam_config.yaml', () => {
       'save-alphas': false,
       'allow-nonfinite': false,
     })
+    // An --adapter merge names the definition it writes beside the config, read back relative to the config's folder.
+    const adapter = getAdapter('qwen2vl')
+    const withAdapter = mergeConfigYaml({source: 'a/b@x', target: 'c/d@y', settings: {...SETTINGS, adapter}})
+    expect(withAdapter).toContain('model-type: auto\nadapter: cmaam_adapter.json\ncompat: reference\n')
+    expect((await read(withAdapter)).adapter).toBe(join(tmp(), 'cmaam_adapter.json'))
     const linear = mergeConfigYaml({source: 'a/b@x', target: 'c/d@y', settings: {...SETTINGS, method: 'linear', linearAlpha: 0.3}})
     expect(linear).toContain('method: linear\nalpha: 0.3\n')
   })
@@ -100,7 +106,7 @@ describe('cmaam_config.yaml', () => {
     ['seed', 'line 1: expected "key: value"'],
     ['seed:', 'line 1: seed has no value'],
     ['target: "org/b', 'line 1: unterminated quoted value'],
-    ['component-alpha:\n  vision 0.3', 'line 2: expected "  component: alpha" under component-alpha'],
+    ['component-alpha:\n  vision 0.3', 'line 2: expected "key: value", got "vision 0.3"'],
   ])('refuses %j', async (text, message) => {
     const error = await read(text).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(CmaamError)
