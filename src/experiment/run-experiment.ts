@@ -6,13 +6,13 @@ import {runEval} from '../eval/run-eval'
 import type {EvalMetrics} from '../eval/types'
 import {mergeConfigYaml} from '../hub/merge-config-yaml'
 import {resolveModelInput} from '../hub/resolve-model-input'
+import {resolveOnnxTemplate} from '../hub/resolve-onnx-template'
 import {MODEL_FILES} from '../io/output/copy-model-files'
 import {isAdapterFolder} from '../lora/open-adapter'
 import type {AlphaBreakdown} from '../merge/alpha-breakdown'
 import {runLoraMerge} from '../merge/run-lora-merge'
 import {runMerge, type MergeSettings} from '../merge/run-merge'
 import {applyOnnx} from '../onnx/apply-onnx'
-import {resolveOnnxTemplate} from '../onnx/resolve-onnx-template'
 import {CMAAM_VERSION} from '../version'
 import {readExperimentState, writeExperimentState} from './experiment-state'
 import {fingerprint, stepKey} from './fingerprint'
@@ -47,13 +47,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
   const base = await resolveModelInput({ref: options.base, settings: options.settings, progress: options.progress})
   const finetunedInput = await resolveModelInput({ref: options.finetuned, settings: options.settings, progress: options.progress})
   const adapter = (await isAdapterFolder(finetunedInput.dir)) ? finetunedInput.dir : null
-  const template = await resolveOnnxTemplate({
-    ref: options.onnxTemplate ?? null,
-    base: base.dir,
-    dtype: options.dtype,
-    settings: options.settings,
-    progress: options.progress,
-  })
+  const template = await experimentTemplate(options, base)
   const weightsPrint = (dir: string) => fingerprint(dir, {exclude: ['onnx']})
 
   const steps: Step[] = []
@@ -233,6 +227,17 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     alphas: options.merge.method === 'cmaam' ? main.alphas : null,
     steps: done,
     charts: [],
+  })
+}
+
+/** `--onnx-template`, else the base itself when it carries an export for the dtype. */
+async function experimentTemplate(options: ExperimentOptions, base: {dir: string; label: string}): Promise<{dir: string; label: string}> {
+  if (options.onnxTemplate !== undefined) {
+    return resolveOnnxTemplate({ref: options.onnxTemplate, dtypes: [options.dtype], weightsDir: base.dir, settings: options.settings, progress: options.progress})
+  }
+  if (await hasOnnxVariant(base.dir, options.dtype)) return base
+  throw new CmaamError(`The base ${base.label} has no ONNX export (onnx/) for --dtype ${options.dtype}, and no --onnx-template was given`, {
+    hint: 'Pass --onnx-template with an ONNX export of the base, e.g. onnx-community/Qwen2-VL-2B-Instruct (docs/experiment.md says how to export one).',
   })
 }
 
