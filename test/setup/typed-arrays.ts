@@ -9,7 +9,9 @@ const TYPED_ARRAYS = [
 for (const name of TYPED_ARRAYS) {
   const constructor = (globalThis as Record<string, unknown>)[name] as object | undefined
   if (!constructor) continue
+  // Configurable: test files that share one realm (jest --runInBand) each run this setup again.
   Object.defineProperty(constructor, Symbol.hasInstance, {
+    configurable: true,
     value: (value: unknown) => ArrayBuffer.isView(value) && Object.prototype.toString.call(value) === `[object ${name}]`,
   })
 }
