@@ -8,6 +8,12 @@ const VALUE_KEYS = new Set([
   'output',
   'method',
   'alpha',
+  'lambda',
+  'density',
+  'gamma',
+  't',
+  'weights',
+  'alpha-from',
   'strategy',
   'base-alpha',
   'min-alpha',
@@ -20,14 +26,19 @@ const VALUE_KEYS = new Set([
   'shard-size',
   'threads',
 ])
-const BOOLEAN_KEYS = new Set(['analyze', 'save-alphas', 'allow-nonfinite'])
+const BOOLEAN_KEYS = new Set(['analyze', 'save-alphas', 'allow-nonfinite', 'normalize'])
+/** Keys that may hold a map of component → value (`default:` for the other components). */
+const MAP_KEYS = new Set(['component-alpha', 'method', 'alpha', 'lambda', 'density', 'gamma', 't'])
+/** Keys that may hold a list: each `source` is a flag of its own; `weights` become one comma-separated flag. */
+const LIST_KEYS = new Set(['source', 'weights'])
 
-/** Flag name → value: a string for value flags, a boolean for switches. */
-export type MergeConfig = Record<string, string | boolean>
+/** Flag name → value: a string for value flags, a list for a repeated flag, a boolean for switches. */
+export type MergeConfig = Record<string, string | string[] | boolean>
 
 /**
  * Reads a `cmaam_config.yaml` (the YAML that cmaam writes: `key: value` lines, `#` comments, quoted
- * or plain scalars, and `component-alpha` as a map of component → α). Keys are `cmaam merge` flag
+ * or plain scalars, per-component maps for `method`, `component-alpha` and the method parameters,
+ * and `- item` lists for `source` and `weights`). Keys are `cmaam merge` flag
  * names, with `-` or `_`. Anything else is refused with the line at fault, a token above all:
  * secrets do not belong in a file meant to be published next to a model.
  */
@@ -56,14 +67,24 @@ export async function readMergeConfig(path: string): Promise<MergeConfig> {
     if (key === 'token') throw fail(i + 1, 'a config file must not hold a token; set HF_TOKEN or pass --token instead')
     if (key in config) throw fail(i + 1, `${key} is set twice`)
 
-    if (key === 'component-alpha' && raw === '') {
-      // A nested map: the indented `component: alpha` lines that follow.
+    if (raw === '' && LIST_KEYS.has(key) && /^\s*-\s/.test(stripComment(lines[i + 1] ?? ''))) {
+      const items: string[] = []
+      while (i + 1 < lines.length && /^\s*-\s/.test(stripComment(lines[i + 1]))) {
+        i++
+        items.push(scalar(stripComment(lines[i]).replace(/^\s*-\s/, ''), () => fail(i + 1, 'unterminated quoted value')))
+      }
+      config[key] = key === 'source' ? items : items.join(',')
+      continue
+    }
+    if (raw === '' && MAP_KEYS.has(key)) {
+      // A nested map: the indented `component: value` lines that follow.
       const parts: string[] = []
       while (i + 1 < lines.length && /^\s+\S/.test(stripComment(lines[i + 1]))) {
         i++
         const entry = /^\s+([A-Za-z]\w*)\s*:\s+(.+)$/.exec(stripComment(lines[i]))
-        if (!entry) throw fail(i + 1, `expected "  component: alpha" under component-alpha, got ${JSON.stringify(lines[i].trim())}`)
-        parts.push(`${entry[1]}=${scalar(entry[2], () => fail(i + 1, 'unterminated quoted value'))}`)
+        if (!entry) throw fail(i + 1, `expected "  component: ${key === 'component-alpha' ? 'alpha' : 'value'}" under ${key}, got ${JSON.stringify(lines[i].trim())}`)
+        const value = scalar(entry[2], () => fail(i + 1, 'unterminated quoted value'))
+        parts.push(entry[1] === 'default' ? value : `${entry[1]}=${value}`)
       }
       if (parts.length > 0) config[key] = parts.join(',')
       continue

@@ -6,7 +6,7 @@ import {getAdapter} from '../models/registry'
 import type {ModelAdapter} from '../models/types'
 
 export interface OpenedModels {
-  source: Checkpoint
+  sources: Checkpoint[]
   target: Checkpoint
   targetConfig: Record<string, unknown> | null
   adapter: ModelAdapter
@@ -14,13 +14,13 @@ export interface OpenedModels {
   adapterReason: string
 }
 
-/** Opens both checkpoints (headers only) and picks the adapter: `--model-type`, else detected from the target. */
-export async function openModels(options: {source: string; target: string; modelType: string}): Promise<OpenedModels> {
-  const [source, target] = await Promise.all([openCheckpoint(options.source), openCheckpoint(options.target)])
+/** Opens the checkpoints (headers only) and picks the adapter: `--model-type`, else detected from the target. */
+export async function openModels(options: {sources: string[]; target: string; modelType: string}): Promise<OpenedModels> {
+  const [target, ...sources] = await Promise.all([options.target, ...options.sources].map((dir) => openCheckpoint(dir)))
   const targetConfig = await readModelConfig(target.dir)
   if (options.modelType !== 'auto') {
-    return {source, target, targetConfig, adapter: getAdapter(options.modelType), adapterReason: '--model-type'}
+    return {sources, target, targetConfig, adapter: getAdapter(options.modelType), adapterReason: '--model-type'}
   }
   const detected = detectAdapter({config: targetConfig, names: [...target.tensors.keys()]})
-  return {source, target, targetConfig, adapter: detected.adapter, adapterReason: detected.reason}
+  return {sources, target, targetConfig, adapter: detected.adapter, adapterReason: detected.reason}
 }

@@ -3,13 +3,17 @@ import {join} from 'node:path'
 import {CmaamError} from '../../src/errors'
 import {mergeConfigYaml} from '../../src/hub/merge-config-yaml'
 import {readMergeConfig} from '../../src/hub/read-merge-config'
+import type {MethodName} from '../../src/merge/methods/types'
 import {useTempDir} from '../helpers/temp-dir'
 
 const tmp = useTempDir()
 
 const SETTINGS = {
-  method: 'cmaam' as const,
-  linearAlpha: 0.5,
+  method: {default: 'cmaam' as MethodName, components: {}},
+  params: {},
+  weights: null,
+  normalize: null,
+  alphaFrom: null,
   alpha: {strategy: 'component' as const, baseAlpha: 0.4, componentBaseAlpha: {vision: 0.3, bridge: 0.55}},
   modelType: 'auto',
   compat: 'reference' as const,
@@ -29,7 +33,7 @@ async function read(text: string): Promise<ReturnType<typeof readMergeConfig>> {
 
 describe('cmaam_config.yaml', () => {
   test('is written with every setting, keyed by flag name, and read back as flags', async () => {
-    const yaml = mergeConfigYaml({source: 'acme/ft@0123456789abcdef0123456789abcdef01234567', target: '/models/my base', settings: SETTINGS})
+    const yaml = mergeConfigYaml({sources: ['acme/ft@0123456789abcdef0123456789abcdef01234567'], target: '/models/my base', settings: SETTINGS})
     expect(yaml).toContain(
       [
         'source: acme/ft@0123456789abcdef0123456789abcdef01234567',
@@ -71,7 +75,7 @@ describe('cmaam_config.yaml', () => {
       'save-alphas': false,
       'allow-nonfinite': false,
     })
-    const linear = mergeConfigYaml({source: 'a/b@x', target: 'c/d@y', settings: {...SETTINGS, method: 'linear', linearAlpha: 0.3}})
+    const linear = mergeConfigYaml({sources: ['a/b@x'], target: 'c/d@y', settings: {...SETTINGS, method: {default: 'linear', components: {}}, params: {alpha: {default: 0.3, components: {}}}}})
     expect(linear).toContain('method: linear\nalpha: 0.3\n')
   })
 

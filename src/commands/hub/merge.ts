@@ -27,7 +27,7 @@ export default class HubMerge extends BaseCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(HubMerge)
-    const merge = mergeSettingsFromFlags(flags, this.progressFor(flags))
+    const merge = mergeSettingsFromFlags(flags, this.progressFor(flags), 1)
     const result = await runHubMerge({
       source: flags.source,
       target: flags.target,
