@@ -79,6 +79,52 @@ describe('cmaam_config.yaml', () => {
     expect(linear).toContain('method: linear\nalpha: 0.3\n')
   })
 
+  test('writes per-component methods and parameters as maps and several sources as a list, and reads them back as flags', async () => {
+    const settings = {
+      ...SETTINGS,
+      method: {default: 'ties' as MethodName, components: {vision: 'keep-target' as MethodName, bridge: 'breadcrumbs' as MethodName}},
+      params: {density: {default: 0.5, components: {language: 0.3}}, gamma: {default: 0.02, components: {}}},
+      weights: [0.7, 0.3],
+      normalize: false,
+      alphaFrom: 'cmaam' as const,
+    }
+    const yaml = mergeConfigYaml({sources: ['org/a@1', 'org/b@2'], target: 'org/base@3', settings})
+    expect(yaml).toContain(
+      [
+        'source:',
+        '- org/a@1',
+        '- org/b@2',
+        'target: org/base@3',
+        'method:',
+        '  default: ties',
+        '  vision: keep-target',
+        '  bridge: breadcrumbs',
+        'lambda: 1',
+        'density:',
+        '  default: 0.5',
+        '  language: 0.3',
+        'gamma: 0.02',
+        'weights:',
+        '- 0.7',
+        '- 0.3',
+        'normalize: false',
+        'alpha-from: cmaam',
+      ].join('\n'),
+    )
+    expect(yaml).not.toMatch(/^(alpha|t):/m)
+    expect(await read(yaml)).toMatchObject({
+      source: ['org/a@1', 'org/b@2'],
+      target: 'org/base@3',
+      method: 'ties,vision=keep-target,bridge=breadcrumbs',
+      lambda: '1',
+      density: '0.5,language=0.3',
+      gamma: '0.02',
+      weights: '0.7,0.3',
+      normalize: false,
+      'alpha-from': 'cmaam',
+    })
+  })
+
   test('accepts comments, quotes, snake_case keys and a flat component-alpha', async () => {
     const config = await read(
       [
