@@ -71,7 +71,8 @@ export function buildModelCard(record: MergeRecord, options: ModelCardOptions): 
     return [`| ${c} | ${layers.length} | ${Math.min(...means).toFixed(4)} | ${Math.max(...means).toFixed(4)} |`]
   })
   if (perLayer.length > 0) {
-    lines.push('', '## α per layer (summary)', '', '| component | layers | lowest layer mean α | highest layer mean α |', '|---|---:|---:|---:|', ...perLayer)
+    const w = lerp ? 'α' : 'weight'
+    lines.push('', `## ${lerp ? 'α' : 'Weight'} per layer (summary)`, '', `| component | layers | lowest layer mean ${w} | highest layer mean ${w} |`, '|---|---:|---:|---:|', ...perLayer)
   }
   if (analysis) {
     const a = analysis.alignment
