@@ -21,9 +21,9 @@ export interface CollectStatisticsOptions {
 }
 
 /**
- * Pass 1: streams every mergeable pair (the target and the first source) once and returns the per-tensor statistics the analysis
- * needs. Spectra of 2-D+ bridge tensors need each matrix whole (the one exception to chunked
- * memory); they are queued first because they take longest.
+ * Pass 1: streams every mergeable pair (the target and the first source) once and returns the
+ * per-tensor statistics the analysis needs. Spectra of 2-D+ bridge tensors need each matrix whole
+ * (the one exception to chunked memory); they are queued first because they take longest.
  */
 export async function collectStatistics(plan: MergePlan, pool: WorkerPool, options: CollectStatisticsOptions): Promise<TensorPairStats[]> {
   const pairs = plan.tensors.filter((t) => t.action === 'merge')

@@ -12,19 +12,19 @@ import type {AlphaOptions, CmaamAnalysis} from './analysis/types'
 import {alphaBreakdown} from './alpha-breakdown'
 import {collectStatistics} from './collect-statistics'
 import {mapTextModel, isTextModel} from './map-text-model'
-import {describeMethods, PARAM_DEFAULTS, resolveMethods, type MethodSettings, type ResolvedMethods} from './methods/resolve-methods'
+import {methodRecords} from './methods/method-records'
+import {describeMethods, PARAM_DEFAULTS, resolveMethods, type MethodSettings} from './methods/resolve-methods'
 import type {MethodInputs, TensorParams} from './methods/types'
 import {openModels} from './open-models'
 import {planMerge, type OutputDtype, type PlannedTensor} from './plan-merge'
 import {writeMerged} from './write-merged'
 import {buildModelCard} from '../report/model-card'
-import type {ComponentMethodRecord, MergeRecord} from '../report/merge-record'
+import type {MergeRecord} from '../report/merge-record'
 import {torchDtypeName} from '../report/torch-dtype-name'
 import {writeJsonFile} from '../report/write-json-file'
 import {writeFileSynced} from '../io/output/write-file-synced'
 import {CMAAM_VERSION} from '../version'
 import type {Job} from '../compute/jobs'
-import {COMPONENTS, type Component} from '../models/types'
 
 export interface MergeSettings extends MethodSettings {
   /** Local folders of the models: the fine-tunes (one or more; a text-only LLM is mapped onto the target's language model) and their base. */
@@ -177,20 +177,4 @@ export async function runMerge(settings: MergeSettings): Promise<MergeRecord> {
     await pool.close()
     await staging.discard()
   }
-}
-
-/** What the record, card and `analyze` say about each component's method. */
-export function methodRecords(methods: ResolvedMethods): Record<Component, ComponentMethodRecord> {
-  const records = {} as Record<Component, ComponentMethodRecord>
-  for (const component of COMPONENTS) {
-    const {method, params} = methods.components[component]
-    const fromCmaam = method.needsAnalysis || (methods.alphaFrom === 'cmaam' && method.weightParam !== null)
-    records[component] = {
-      method: method.name,
-      params: Object.fromEntries(method.params.filter((p) => !(fromCmaam && p === method.weightParam)).map((p) => [p, params[p]])),
-      ...(method.weighted ? {weights: params.weights, normalize: params.normalize} : {}),
-      ...(fromCmaam ? {alpha_from_cmaam: true} : {}),
-    }
-  }
-  return records
 }
