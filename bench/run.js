@@ -16,7 +16,8 @@ const {terminalProgress} = require('../dist/cli/progress')
 const root = resolve(__dirname, '..')
 const work = join(root, '.bench')
 const pairDir = join(work, 'qwen2vl-2gb')
-const shared = resolve(root, '..', 'shared', 'bench', 'np_linear_merge.py')
+// ../shared next to the checkout, or CMAAM_SHARED_DIR (a git worktree elsewhere).
+const shared = resolve(process.env.CMAAM_SHARED_DIR ?? resolve(root, '..', 'shared'), 'bench', 'np_linear_merge.py')
 
 // Qwen2-VL-2B's widths (vision 1280, merger 5120, LM 1536, vocab 151936, tied embeddings) with
 // fewer blocks: 16 vision blocks and 9 decoder layers make ~1.0 B parameters, ~2.0 GB in bf16.
