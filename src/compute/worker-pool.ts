@@ -2,7 +2,8 @@ import {existsSync} from 'node:fs'
 import {join} from 'node:path'
 import {Worker} from 'node:worker_threads'
 import type {Job, JobResult} from './jobs'
-import {createJobContext, runJob, type JobContext} from './run-job'
+import {createJobContext, type JobContext} from './job-context'
+import {runJob} from './run-job'
 
 export interface WorkerPool {
   readonly threads: number

@@ -5,7 +5,7 @@ import {chooseAdapter} from '../models/choose-adapter'
 import type {ModelAdapter} from '../models/types'
 
 export interface OpenedModels {
-  source: Checkpoint
+  sources: Checkpoint[]
   target: Checkpoint
   targetConfig: Record<string, unknown> | null
   adapter: ModelAdapter
@@ -15,10 +15,10 @@ export interface OpenedModels {
   adapterFallback: boolean
 }
 
-/** Opens both checkpoints (headers only) and picks the adapter: `--adapter`, `--model-type`, else detected from the target. */
-export async function openModels(options: {source: string; target: string; modelType: string; adapter?: ModelAdapter}): Promise<OpenedModels> {
-  const [source, target] = await Promise.all([openCheckpoint(options.source), openCheckpoint(options.target)])
+/** Opens the checkpoints (headers only) and picks the adapter: `--adapter`, `--model-type`, else detected from the target. */
+export async function openModels(options: {sources: string[]; target: string; modelType: string; adapter?: ModelAdapter}): Promise<OpenedModels> {
+  const [target, ...sources] = await Promise.all([options.target, ...options.sources].map((dir) => openCheckpoint(dir)))
   const targetConfig = await readModelConfig(target.dir)
   const chosen = chooseAdapter({modelType: options.modelType, adapter: options.adapter, config: targetConfig, names: [...target.tensors.keys()]})
-  return {source, target, targetConfig, adapter: chosen.adapter, adapterReason: chosen.reason, adapterFallback: chosen.fallback}
+  return {sources, target, targetConfig, adapter: chosen.adapter, adapterReason: chosen.reason, adapterFallback: chosen.fallback}
 }
