@@ -151,5 +151,9 @@ function copy(job: CopyJob, context: JobContext, progress: (bytes: number) => vo
 
 function readChunk(files: FileAccess, location: TensorLocation, start: number, count: number, into: Uint8Array): void {
   const size = dtypeSize(location.dtype)
+  if (location.memory) {
+    into.set(location.memory.subarray(start * size, (start + count) * size))
+    return
+  }
   files.readAt(location.path, location.offset + start * size, into.subarray(0, count * size))
 }

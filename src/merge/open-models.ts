@@ -1,4 +1,5 @@
 import {openCheckpoint} from '../io/checkpoint/open-checkpoint'
+import {openFineTune} from '../lora/open-fine-tune'
 import {readModelConfig} from '../io/read-model-config'
 import type {Checkpoint} from '../io/safetensors/types'
 import {detectAdapter} from '../models/detect-adapter'
@@ -14,9 +15,13 @@ export interface OpenedModels {
   adapterReason: string
 }
 
-/** Opens both checkpoints (headers only) and picks the adapter: `--model-type`, else detected from the target. */
+/**
+ * Opens both checkpoints (headers only) and picks the adapter: `--model-type`, else detected from the
+ * target. A source that is a LoRA adapter folder reads as the target with the adapter applied.
+ */
 export async function openModels(options: {source: string; target: string; modelType: string}): Promise<OpenedModels> {
-  const [source, target] = await Promise.all([openCheckpoint(options.source), openCheckpoint(options.target)])
+  const target = await openCheckpoint(options.target)
+  const source = await openFineTune(options.source, target)
   const targetConfig = await readModelConfig(target.dir)
   if (options.modelType !== 'auto') {
     return {source, target, targetConfig, adapter: getAdapter(options.modelType), adapterReason: '--model-type'}
