@@ -9,7 +9,7 @@ import {matmulModel} from './matmul-model'
 export async function matmul(a: Float32Array, b: Float32Array, m: number, k: number, n: number): Promise<Float32Array> {
   if (a.length !== m * k || b.length !== k * n) throw new RangeError(`matmul: A has ${a.length} values for [${m}, ${k}], B ${b.length} for [${k}, ${n}]`)
   const ort = await import('onnxruntime-node')
-  const session = await (shared ??= ort.InferenceSession.create(matmulModel(), {graphOptimizationLevel: 'all'}))
+  const session = await (shared ??= ort.InferenceSession.create(matmulModel(), {graphOptimizationLevel: 'all', enableCpuMemArena: false}))
   const result = await session.run({A: new ort.Tensor('float32', a, [m, k]), B: new ort.Tensor('float32', b, [k, n])})
   return result.C.data as Float32Array
 }

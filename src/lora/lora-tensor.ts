@@ -21,9 +21,9 @@ const BLOCK_ELEMENTS = 1 << 20
 
 /**
  * W + s·B·A, the product in float32 (onnxruntime MatMul, row blocks), the sum in float64, rounded
- * once to `outDtype`. Returns the bytes in a SharedArrayBuffer, for the worker threads.
+ * once to `outDtype`, into memory from `allocate`.
  */
-export async function computeLoraTensor(t: LoraTensor): Promise<Uint8Array> {
+export async function computeLoraTensor(t: LoraTensor, allocate: (byteLength: number) => Uint8Array): Promise<Uint8Array> {
   const [rows, cols] = t.base.shape
   const rank = t.a.shape[0]
   const a = await readFactor(t.a)
@@ -34,7 +34,7 @@ export async function computeLoraTensor(t: LoraTensor): Promise<Uint8Array> {
   const weight = await readTensorBytes(t.base.path, t.base.offset, t.base.byteLength)
   const inSize = dtypeSize(t.base.dtype)
   const outSize = dtypeSize(t.outDtype)
-  const out = new Uint8Array(new SharedArrayBuffer(rows * cols * outSize))
+  const out = allocate(rows * cols * outSize)
   const blockRows = Math.max(1, Math.floor(BLOCK_ELEMENTS / cols))
   const sum = new Float64Array(Math.min(rows, blockRows) * cols)
   for (let r0 = 0; r0 < rows; r0 += blockRows) {
@@ -58,9 +58,9 @@ async function readFactor(entry: TensorEntry & {path: string}): Promise<Float32A
 }
 
 /** A full tensor of the adapter (`modules_to_save`) in the base's dtype, rounded once. */
-export async function computeReplacement(entry: TensorEntry & {path: string}, outDtype: FloatDType): Promise<Uint8Array> {
+export async function computeReplacement(entry: TensorEntry & {path: string}, outDtype: FloatDType, allocate: (byteLength: number) => Uint8Array): Promise<Uint8Array> {
   const count = entry.shape.reduce((p, d) => p * d, 1)
-  const out = new Uint8Array(new SharedArrayBuffer(count * dtypeSize(outDtype)))
+  const out = allocate(count * dtypeSize(outDtype))
   const bytes = await readTensorBytes(entry.path, entry.offset, entry.byteLength)
   if (entry.dtype === outDtype) {
     out.set(bytes)

@@ -70,7 +70,7 @@ export function openLoraCheckpoint(options: OpenLoraCheckpointOptions): LoraChec
     for (const factor of [a, b]) if (!isFloatDType(factor.dtype)) fail(`${factor.name} is ${factor.dtype}, not a float tensor`)
     const outDtype = outDtypeOf(weight)
     const spec = {base: weight, a, b, scale, transposed, outDtype}
-    tensors.set(name, {...weight, dtype: outDtype, byteLength: numel(weight.shape) * dtypeSize(outDtype), virtual: {materialize: () => computeLoraTensor(spec)}})
+    tensors.set(name, {...weight, dtype: outDtype, byteLength: numel(weight.shape) * dtypeSize(outDtype), virtual: {materialize: (allocate) => computeLoraTensor(spec, allocate)}})
     updated.push({name, rank, alpha, scale})
   }
 
@@ -84,7 +84,7 @@ export function openLoraCheckpoint(options: OpenLoraCheckpointOptions): LoraChec
     if (!sameShape) fail(`${key} [${entry.shape}] does not have the shape of ${name} [${stored.shape}]`)
     if (!isFloatDType(entry.dtype)) fail(`${key} is ${entry.dtype}, not a float tensor`)
     const outDtype = outDtypeOf(stored)
-    tensors.set(name, {...stored, dtype: outDtype, byteLength: numel(stored.shape) * dtypeSize(outDtype), virtual: {materialize: () => computeReplacement(entry, outDtype)}})
+    tensors.set(name, {...stored, dtype: outDtype, byteLength: numel(stored.shape) * dtypeSize(outDtype), virtual: {materialize: (allocate) => computeReplacement(entry, outDtype, allocate)}})
     replaced.push(name)
   }
 

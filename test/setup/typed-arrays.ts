@@ -8,7 +8,8 @@ const TYPED_ARRAYS = [
 
 for (const name of TYPED_ARRAYS) {
   const constructor = (globalThis as Record<string, unknown>)[name] as object | undefined
-  if (!constructor) continue
+  // A worker that runs several test files may hand each the same host constructors: patch once.
+  if (!constructor || Object.prototype.hasOwnProperty.call(constructor, Symbol.hasInstance)) continue
   Object.defineProperty(constructor, Symbol.hasInstance, {
     value: (value: unknown) => ArrayBuffer.isView(value) && Object.prototype.toString.call(value) === `[object ${name}]`,
   })

@@ -65,6 +65,9 @@ export interface ShardLayout {
  * its bytes from `materialize`, never from a file.
  */
 export interface VirtualTensor {
-  /** The tensor's bytes in its entry's dtype, in memory that worker threads can read (a SharedArrayBuffer). */
-  materialize(): Promise<Uint8Array>
+  /**
+   * Computes the tensor's bytes in its entry's dtype into memory from `allocate` (shared with the
+   * worker threads, and reused once the job that reads them is done), and returns them.
+   */
+  materialize(allocate: (byteLength: number) => Uint8Array): Promise<Uint8Array>
 }
