@@ -17,7 +17,7 @@ export default class Analyze extends BaseCommand {
   ]
 
   static override flags = {
-    source: Flags.string({char: 's', description: 'Fine-tuned model: a folder, or a Hub repo org/name[@revision].', required: true}),
+    source: Flags.string({char: 's', description: 'Fine-tuned model: a folder, or a Hub repo org/name[@revision]; or a PEFT LoRA adapter, applied to --target on the fly.', required: true}),
     target: Flags.string({char: 't', description: 'Base model: a folder, or a Hub repo org/name[@revision].', required: true}),
     ...analysisFlags,
     ...hubFlags,

@@ -23,7 +23,7 @@ export default class Merge extends BaseCommand {
   ]
 
   static override flags = {
-    source: Flags.string({char: 's', description: 'Fine-tuned model (the knowledge to bring in): a folder, or a Hub repo org/name[@revision].'}),
+    source: Flags.string({char: 's', description: 'Fine-tuned model (the knowledge to bring in): a folder, or a Hub repo org/name[@revision]; or a PEFT LoRA adapter, applied to --target on the fly.'}),
     target: Flags.string({char: 't', description: 'Base model (what the source was fine-tuned from): a folder, or a Hub repo org/name[@revision].'}),
     ...mergeOnlyFlags,
     output: Flags.string({char: 'o', description: 'Folder for the merged model (written elsewhere, moved into place when complete).'}),
