@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run bench`: wall time, peak RSS and throughput of `cmaam merge` (CMAAM, linear, TIES at density
 // 0.5 and DARE-TIES) on a bf16 Qwen2-VL-shaped pair of about 2 GB per model in 5 shards, next to the
-// numpy streaming linear merge in the same run.
+// numpy streaming linear merge in the same run, and of `cmaam lora merge` of an r = 64 adapter on the
+// seven projections into the same base.
 // Not a test: it prints figures and the targets they are held to. Usage: npm run bench [-- --keep]
 'use strict'
 const {spawnSync} = require('node:child_process')
@@ -12,6 +13,7 @@ const {generatePair} = require('../dist/example/generate-pair')
 const {familyLayout} = require('../dist/example/families')
 const {planShards} = require('../dist/io/safetensors/plan-shards')
 const {terminalProgress} = require('../dist/cli/progress')
+const {generateLoraAdapter} = require('../dist/example/generate-lora-adapter')
 
 const root = resolve(__dirname, '..')
 const work = join(root, '.bench')
@@ -22,7 +24,9 @@ const shared = resolve(process.env.CMAAM_SHARED_DIR ?? resolve(root, '..', 'shar
 // Qwen2-VL-2B's widths (vision 1280, merger 5120, LM 1536, vocab 151936, tied embeddings) with
 // fewer blocks: 16 vision blocks and 9 decoder layers make ~1.0 B parameters, ~2.0 GB in bf16.
 const DIMS = {visionHidden: 1280, visionLayers: 16, visionMlp: 5120, hidden: 1536, intermediate: 8960, layers: 9, kvHidden: 256, vocab: 151936, positions: 0, lmHead: false}
-const TARGETS = {rssMiB: 768, fullVsNumpy: 5, linearVsNumpy: 1.5}
+const TARGETS = {rssMiB: 768, fullVsNumpy: 5, linearVsNumpy: 1.5, loraVsLinear: 2}
+// The seed's fine-tune: LoRA r = 64, alpha = 128 on the decoder's seven projections.
+const LORA = {r: 64, loraAlpha: 128, targetModules: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj']}
 
 /** The shard size that splits the model into 5 shards. */
 function fiveShardSize() {
@@ -56,11 +60,26 @@ function numpyPython() {
   return null
 }
 
+/** FLOPs of the B·A products: 2·r·out·in for every adapted weight ([out, in] in the weight map's shapes). */
+function loraFlops(index, lora) {
+  const tensors = familyLayout('qwen2vl', DIMS).tensors
+  let flops = 0
+  for (const t of tensors) {
+    if (t.shape.length === 2 && t.name in index.weight_map && lora.targetModules.some((m) => t.name.endsWith(`.${m}.weight`))) flops += 2 * lora.r * t.shape[0] * t.shape[1]
+  }
+  return flops
+}
+
 async function main() {
   mkdirSync(work, {recursive: true})
   if (!existsSync(join(pairDir, 'source', 'model.safetensors.index.json'))) {
     process.stderr.write(`Generating the benchmark pair in ${pairDir} (once) …\n`)
     await generatePair({family: 'qwen2vl', dir: pairDir, dims: DIMS, dtype: 'BF16', maxShardBytes: fiveShardSize(), progress: terminalProgress()})
+  }
+  const adapterDir = join(pairDir, 'lora-r64')
+  if (!existsSync(join(adapterDir, 'adapter_config.json'))) {
+    process.stderr.write(`Generating an r = ${LORA.r} adapter on the seven projections in ${adapterDir} (once) …\n`)
+    await generateLoraAdapter({base: join(pairDir, 'target'), dir: adapterDir, ...LORA})
   }
   const index = JSON.parse(readFileSync(join(pairDir, 'target', 'model.safetensors.index.json'), 'utf8'))
   const modelBytes = index.metadata.total_size
@@ -84,6 +103,9 @@ async function main() {
   results.cmaamTies = timed('cmaam merge --method ties --density 0.5', process.execPath, [cli, 'merge', '-s', source, '-t', target, '-o', out('ties'), '--method', 'ties', '--density', '0.5', '--force', '--quiet'])
   results.cmaamDare = timed('cmaam merge --method dare_ties --density 0.5', process.execPath, [cli, 'merge', '-s', source, '-t', target, '-o', out('dare'), '--method', 'dare_ties', '--density', '0.5', '--force', '--quiet'])
 
+  results.loraMerge = timed(`cmaam lora merge (r = ${LORA.r} on 7 projections)`, process.execPath, [cli, 'lora', 'merge', '-b', target, '-a', adapterDir, '-o', out('lora'), '--force', '--quiet'])
+  const flops = loraFlops(index, LORA)
+
   const rows = Object.entries(results).map(([name, r]) => ({
     run: name,
     seconds: Number(r.seconds.toFixed(2)),
@@ -94,10 +116,12 @@ async function main() {
   const machine = `${cpus().length} × ${cpus()[0].model.trim()}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}`
   console.log(`\nPair: 2 × ${(modelBytes / 1e9).toFixed(2)} GB bf16 in ${shards} shards (Qwen2-VL-shaped). Machine: ${machine}.`)
   console.table(rows)
+  console.log(`lora merge: ${(flops / 1e9).toFixed(0)} GFLOP of B·A products (${(flops / 1e9 / results.loraMerge.seconds).toFixed(1)} GFLOP/s over its whole wall time), ${(results.loraMerge.seconds / results.cmaamLinear.seconds).toFixed(2)}× the linear merge.`)
   const checks = [
     [`cmaam full peak RSS ≤ ${TARGETS.rssMiB} MiB`, results.cmaamFull.rssMiB <= TARGETS.rssMiB],
     [`cmaam ties peak RSS ≤ ${TARGETS.rssMiB} MiB`, results.cmaamTies.rssMiB <= TARGETS.rssMiB],
     [`cmaam dare_ties peak RSS ≤ ${TARGETS.rssMiB} MiB`, results.cmaamDare.rssMiB <= TARGETS.rssMiB],
+    [`cmaam lora merge ≤ ${TARGETS.loraVsLinear}× cmaam linear`, results.loraMerge.seconds <= TARGETS.loraVsLinear * results.cmaamLinear.seconds],
     ...(results.numpy
       ? [
           [`cmaam full ≤ ${TARGETS.fullVsNumpy}× numpy`, results.cmaamFull.seconds <= TARGETS.fullVsNumpy * results.numpy.seconds],
@@ -107,7 +131,7 @@ async function main() {
   ]
   for (const [what, ok] of checks) console.log(`${ok ? 'PASS' : 'FAIL'}  ${what}`)
   writeFileSync(join(work, 'results.json'), JSON.stringify({machine, modelBytes, shards, rows, checks}, null, 2) + '\n')
-  if (!process.argv.includes('--keep')) for (const name of ['numpy', 'full', 'linear', 'ties', 'dare']) rmSync(out(name), {recursive: true, force: true})
+  if (!process.argv.includes('--keep')) for (const name of ['numpy', 'full', 'linear', 'ties', 'dare', 'lora']) rmSync(out(name), {recursive: true, force: true})
   process.exitCode = checks.every(([, ok]) => ok) ? 0 : 1
 }
 

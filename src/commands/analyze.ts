@@ -21,7 +21,7 @@ export default class Analyze extends BaseCommand {
   static override flags = {
     source: Flags.string({
       char: 's',
-      description: 'Fine-tuned model: a folder, or a Hub repo org/name[@revision]. Repeatable (for the methods that merge several); the analysis compares the first with the target.',
+      description: 'Fine-tuned model: a folder, or a Hub repo org/name[@revision], or a PEFT LoRA adapter applied to --target on the fly. Repeatable (for the methods that merge several); the analysis compares the first with the target.',
       required: true,
       multiple: true,
     }),

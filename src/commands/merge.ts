@@ -29,7 +29,7 @@ export default class Merge extends BaseCommand {
   static override flags = {
     source: Flags.string({
       char: 's',
-      description: 'Fine-tuned model (the knowledge to bring in): a folder, or a Hub repo org/name[@revision]. Repeat it for several fine-tunes of one base; a text-only LLM is merged into the language model.',
+      description: 'Fine-tuned model (the knowledge to bring in): a folder, or a Hub repo org/name[@revision], or a PEFT LoRA adapter applied to --target on the fly. Repeat it for several fine-tunes of one base; a text-only LLM is merged into the language model.',
       multiple: true,
     }),
     target: Flags.string({char: 't', description: 'Base model (what the source was fine-tuned from): a folder, or a Hub repo org/name[@revision].'}),

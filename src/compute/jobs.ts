@@ -1,4 +1,5 @@
 import type {DType} from '../io/dtype'
+import type {VirtualTensor} from '../io/safetensors/types'
 import type {MomentStats} from '../merge/analysis/types'
 
 /** Where a tensor's bytes are: an absolute file path and byte offset, and their dtype. */
@@ -6,6 +7,10 @@ export interface TensorLocation {
   path: string
   offset: number
   dtype: DType
+  /** Computed when read: the pool materializes it into `memory` before the job runs. */
+  virtual?: VirtualTensor
+  /** The tensor's bytes held in memory (shared with the worker threads), read instead of `path`. */
+  memory?: Uint8Array
 }
 
 /** Pass 1: moments of both tensors, their W1 over a seeded sample, and Σ S·T for bridge tensors. */

@@ -2,7 +2,7 @@ import {join} from 'node:path'
 import type {DType, FloatDType} from '../io/dtype'
 import {isFloatDType} from '../io/dtype'
 import {numel} from '../io/safetensors/numel'
-import type {Checkpoint, TensorEntry} from '../io/safetensors/types'
+import type {Checkpoint, CheckpointTensor} from '../io/safetensors/types'
 import type {TensorLocation} from '../compute/jobs'
 import type {ModelAdapter, ParamClass} from '../models/types'
 import type {BridgeKeyCounts} from './analysis/types'
@@ -130,12 +130,12 @@ function bridgeCounts(source: Checkpoint, target: Checkpoint, adapter: ModelAdap
 }
 
 /** Tensors in the order they are stored: shard by shard, by offset. */
-function storedOrder(checkpoint: Checkpoint): Array<TensorEntry & {path: string}> {
+function storedOrder(checkpoint: Checkpoint): CheckpointTensor[] {
   const fileRank = new Map(checkpoint.files.map((file, i) => [join(checkpoint.dir, file), i]))
   const rank = (path: string): number => fileRank.get(path) ?? 0
   return [...checkpoint.tensors.values()].sort((a, b) => rank(a.path) - rank(b.path) || a.offset - b.offset)
 }
 
-function locationOf(entry: TensorEntry & {path: string}): TensorLocation {
-  return {path: entry.path, offset: entry.offset, dtype: entry.dtype}
+function locationOf(entry: CheckpointTensor): TensorLocation {
+  return {path: entry.path, offset: entry.offset, dtype: entry.dtype, ...(entry.virtual ? {virtual: entry.virtual} : {})}
 }

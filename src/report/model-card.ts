@@ -93,7 +93,7 @@ export function buildModelCard(record: MergeRecord, options: ModelCardOptions): 
 }
 
 /** `license` and `pipeline_tag` from a card's YAML front matter (simple `key: value` lines). */
-function frontMatter(card: string | null): {license?: string; pipeline_tag?: string} {
+export function frontMatter(card: string | null): {license?: string; pipeline_tag?: string} {
   const block = card?.match(/^---\r?\n([\s\S]*?)\r?\n---/)?.[1]
   if (!block) return {}
   const value = (key: string): string | undefined =>
