@@ -26,6 +26,11 @@ export function createJobContext(): JobContext {
 
 export function readChunk(files: FileAccess, location: TensorLocation, start: number, count: number, into: Uint8Array): void {
   const size = dtypeSize(location.dtype)
+  // A virtual tensor (e.g. a LoRA-updated weight) was computed into memory before the job.
+  if (location.memory) {
+    into.set(location.memory.subarray(start * size, (start + count) * size))
+    return
+  }
   files.readAt(location.path, location.offset + start * size, into.subarray(0, count * size))
 }
 
