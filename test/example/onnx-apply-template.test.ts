@@ -18,7 +18,7 @@ describe('the tiny Qwen2-VL export as an onnx apply template', () => {
   const tmp = useTempDir()
 
   test('a linear merge at α = 0.75 applied to the base template maps every parameter and answers like the fine-tune', async () => {
-    const pair = await generateAnswerPair({dir: tmp(), answers: {target: 'yes', source: 'no'}})
+    const pair = await generateAnswerPair({dir: tmp(), answers: {target: {text: 'yes', image: 'ok'}, source: {text: 'no', image: '네'}}})
     const merged = join(tmp(), 'merged')
     expect((await cmaam(['merge', '-s', pair.source, '-t', pair.target, '-o', merged, '--method', 'linear', '--alpha', '0.75', '--quiet'])).code).toBe(0)
 
