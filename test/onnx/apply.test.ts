@@ -6,7 +6,7 @@ import {applyOnnx, type ApplyOnnxSettings} from '../../src/onnx/apply-onnx'
 import {decodeModel, encodeModel, TensorDataType as T, type OnnxModel, type OnnxTensor} from '../../src/onnx/proto'
 import type {OnnxApplyReport} from '../../src/onnx/types'
 import {useTempDir} from '../helpers/temp-dir'
-import {D, f16BitsExact, f16Value, makeValues, transpose, writeCheckpoint, writeTemplate, type Values} from './qwen2vl-fixture'
+import {D, f16BitsExact, f16Value, makeValues, transpose, writeCheckpoint, writeTemplate, type Precision, type Values} from './qwen2vl-fixture'
 
 const SESSIONS = ['embed_tokens', 'vision_encoder', 'decoder_model_merged']
 
@@ -67,7 +67,7 @@ describe('onnx apply', () => {
     merged = makeValues(2, {twins: 'differ'})
   })
 
-  async function setUp(options: {precisions: ('fp32' | 'fp16' | 'q4' | 'q4f16')[]; external?: boolean; weights?: Values}) {
+  async function setUp(options: {precisions: Precision[]; external?: boolean; weights?: Values}) {
     const weights = join(tmp(), 'merged')
     await writeCheckpoint(weights, options.weights ?? merged)
     const template = writeTemplate(join(tmp(), 'template'), base, options)
@@ -208,6 +208,50 @@ describe('onnx apply', () => {
     expect(error).toBeLessThan(scale * 0.15)
     // The float sessions of a q4 template are written as floats.
     expect(report.files.find((f) => f.session === 'vision_encoder')!.replaced.by_name).toBeGreaterThan(0)
+  })
+
+  test('q8: MatMulInteger weights are re-quantized per tensor (asymmetric) and per channel (symmetric around 128)', async () => {
+    const {weights, template} = await setUp({precisions: ['q8']})
+    const report = await applyOnnx(settings(weights, template.dir, {dtypes: ['q8']}))
+    const out = join(weights, 'onnx')
+    const file = 'decoder_model_merged_quantized.onnx'
+    const model = readOutput(out, file)
+    const byName = new Map(model.graph.initializer.map((tensor) => [tensor.name, tensor]))
+    let checked = 0
+    for (const [name, {parameter}] of template.files.get(file)!.expected) {
+      if (!name.endsWith('_quantized')) continue
+      const base = name.slice(0, -'_quantized'.length)
+      const codes = byName.get(name)!
+      const bytes = bytesOf(out, codes)
+      const scales = Array.from(f32(bytesOf(out, byName.get(`${base}_scale`)!)))
+      const zeros = Array.from(bytesOf(out, byName.get(`${base}_zero_point`)!))
+      const perChannel = scales.length > 1
+      const {shape, values} = merged.get(parameter)!
+      const [N, K] = shape
+      expect(codes.dims).toEqual([K, N])
+      expect(scales).toHaveLength(perChannel ? N : 1)
+      for (let n = 0; n < N; n++) {
+        const c = perChannel ? n : 0
+        const row = Array.from(values.subarray(n * K, (n + 1) * K))
+        // Symmetric channels keep their zero point at 128 and span ±max|v|; the per-tensor one spans [min(0, lo), max(0, hi)].
+        if (perChannel) expect(zeros[c]).toBe(128)
+        if (perChannel) expect(scales[c]).toBeCloseTo((2 * Math.max(...row.map(Math.abs))) / 255, 6)
+        // A per-tensor zero point of 128 in the template reads as symmetric: either span is the scheme's.
+        else expect([Math.max(0, ...values) - Math.min(0, ...values), 2 * Math.max(...Array.from(values, Math.abs))].some((span) => Math.abs(scales[c] - span / 255) < 1e-8)).toBe(true)
+        for (let k = 0; k < K; k++) {
+          expect(Math.abs((bytes[k * N + n] - zeros[c]) * scales[c] - values[n * K + k])).toBeLessThanOrEqual(scales[c] * (1 + 1e-6))
+        }
+      }
+      checked++
+    }
+    expect(checked).toBe(7)
+    const decoder = report.files.find((f) => f.file === file)!
+    expect(decoder.parameters.filter((p) => p.format.startsWith('q8'))).toHaveLength(7)
+    const exact = writeTemplate(join(tmp(), 'exact'), merged, {precisions: ['fp32']})
+    const got = await run(join(out, file), 'decoder_model_merged')
+    const want = await run(join(exact.dir, 'onnx', 'decoder_model_merged.onnx'), 'decoder_model_merged')
+    const error = Math.max(...got.map((v, i) => Math.abs(v - want[i])))
+    expect(error).toBeLessThan(Math.max(...want.map(Math.abs)) * 0.1)
   })
 
   test('external data: the decoder streams into its .onnx_data file and loads in onnxruntime', async () => {

@@ -105,7 +105,7 @@ export async function writeCheckpoint(dir: string, values: Values, config: Recor
 
 export const QWEN2VL_CONFIG = {model_type: 'qwen2_vl', architectures: ['Qwen2VLForConditionalGeneration'], tie_word_embeddings: true, hidden_size: D.hidden, vocab_size: D.vocab}
 
-export type Precision = 'fp32' | 'fp16' | 'q4' | 'q4f16'
+export type Precision = 'fp32' | 'fp16' | 'q8' | 'q4' | 'q4f16'
 
 /** Where a template initializer's value comes from: the test's ground truth. */
 export interface Expected {
@@ -195,7 +195,31 @@ class GraphBuilder {
       const ints = (n: string, i: number) => ({name: n, type: 'int' as const, i})
       return this.node('MatMulNBits', `${path}_Q4`, [x, `${name}_Q4`, `${name}_scales`, ...(q.zeroPoints ? [`${name}_zero_points`] : [])], [ints('K', K), ints('N', N), ints('bits', 4), ints('block_size', 16)], 'com.microsoft')
     }
+    if (this.precision === 'q8') return this.dynamicQuantized(x, path, name, parameter, zeroPoints)
     return this.node('MatMul', path, [x, this.param(name, parameter, 'transposed')])
+  }
+
+  /**
+   * onnxruntime's quantize_dynamic pattern: DynamicQuantizeLinear on the activations, MatMulInteger
+   * on `<W>_quantized` ([in, out]), then the two scales. uint8 per tensor with a zero point
+   * (`asymmetric`), or uint8 per output channel, symmetric (zero points 128).
+   */
+  dynamicQuantized(x: string, path: string, name: string, parameter: string, asymmetric: boolean): string {
+    const {shape, values} = this.values.get(parameter)!
+    const [N, K] = shape
+    const q = quantizeQ8Reference(values, N, K, asymmetric)
+    this.initializers.push({name: `${name}_quantized`, dims: [K, N], dataType: T.UINT8, rawData: q.codes})
+    this.initializers.push({name: `${name}_scale`, dims: asymmetric ? [] : [N], dataType: T.FLOAT, rawData: new Uint8Array(q.scales.buffer)})
+    this.initializers.push({name: `${name}_zero_point`, dims: asymmetric ? [] : [N], dataType: T.UINT8, rawData: q.zeroPoints})
+    this.expected.set(`${name}_quantized`, {parameter, layout: 'transposed'})
+    const base = path.slice(0, -'/MatMul'.length)
+    const quantized = `${base}/MatMul_QuantizeLinear`
+    const [xq, xScale, xZero] = ['quantized', 'scale', 'zero_point'].map((part) => `${quantized}_${part}`)
+    this.nodes.push({name: quantized, opType: 'DynamicQuantizeLinear', input: [x], output: [xq, xScale, xZero]})
+    const integer = this.node('MatMulInteger', `${path}_quant`, [xq, `${name}_quantized`, xZero, `${name}_zero_point`])
+    const cast = this.node('Cast', `${path}_quant_output_cast`, [integer], [{name: 'to', type: 'int', i: T.FLOAT}])
+    const scale = this.node('Mul', `${path}_quant_scales_mul`, [xScale, `${name}_scale`])
+    return this.node('Mul', `${path}_quant_output_scale_mul`, [cast, scale])
   }
 
   finish(name: string, inputs: OnnxValueInfo[], outputs: OnnxValueInfo[]): Template {
@@ -298,7 +322,7 @@ export function decoderTemplate(values: Values, precision: Precision): Template 
   return g.finish('main_graph', [{name: 'inputs_embeds', elemType: g.floatType, shape: ['batch_size', 'sequence_length', h]}], [{name: 'logits', elemType: g.floatType, shape: ['batch_size', 'sequence_length', D.vocab]}])
 }
 
-const SUFFIX: Record<Precision, string> = {fp32: '', fp16: '_fp16', q4: '_q4', q4f16: '_q4f16'}
+const SUFFIX: Record<Precision, string> = {fp32: '', fp16: '_fp16', q8: '_quantized', q4: '_q4', q4f16: '_q4f16'}
 
 export interface WrittenTemplate {
   dir: string
@@ -387,4 +411,28 @@ export function quantizeQ4Reference(values: Float32Array, N: number, K: number, 
     }
   }
   return {packed, scales, zeroPoints: zp}
+}
+
+/**
+ * A plain 8-bit quantizer for building q8 templates: uint8 per tensor (asymmetric) or uint8 per row,
+ * symmetric around 128. (int8 weights are avoided: onnxruntime's u8s8 kernel saturates on CPUs
+ * without VNNI unless the weights use 7 bits.)
+ */
+export function quantizeQ8Reference(values: Float32Array, N: number, K: number, asymmetric: boolean) {
+  const codes = new Uint8Array(N * K)
+  if (asymmetric) {
+    const lo = Math.min(0, ...values)
+    const hi = Math.max(0, ...values)
+    const scale = (hi - lo) / 255
+    const zero = Math.round(-lo / scale)
+    for (let n = 0; n < N; n++) for (let k = 0; k < K; k++) codes[k * N + n] = Math.max(0, Math.min(255, Math.round(values[n * K + k] / scale) + zero))
+    return {codes, scales: Float32Array.of(scale), zeroPoints: Uint8Array.of(zero)}
+  }
+  const scales = new Float32Array(N)
+  for (let n = 0; n < N; n++) {
+    const row = values.subarray(n * K, (n + 1) * K)
+    scales[n] = Math.max(...Array.from(row, Math.abs)) / 127
+    for (let k = 0; k < K; k++) codes[k * N + n] = 128 + Math.round(row[k] / scales[n])
+  }
+  return {codes, scales, zeroPoints: new Uint8Array(N).fill(128)}
 }
