@@ -177,6 +177,10 @@ describe('cmaam eval on a tiny Qwen2-VL with known answers', () => {
     expect(missing.code).toBe(1)
     expect(missing.stderr).toContain('Error: Missing shard 0/2 of source')
 
+    const into = await cmaam(['eval', '--combine', ...shardDirs, '-o', shardDirs[0]])
+    expect(into.code).toBe(1)
+    expect(into.stderr).toContain(`Error: --output ${shardDirs[0]} is one of the shard folders being combined`)
+
     const twice = await cmaam(['eval', '--combine', shardDirs[0], shardDirs[0], shardDirs[1], '-o', join(out, 'y')])
     expect(twice.code).toBe(1)
     expect(twice.stderr).toContain(`Error: Shard 0/2 of source is in both ${shardDirs[0]} and ${shardDirs[0]}`)
