@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `npm run bench`: wall time, peak RSS and throughput of `cmaam merge` on a bf16 Qwen2-VL-shaped pair
-// of about 2 GB per model in 5 shards, next to the numpy streaming linear merge in the same run.
+// `npm run bench`: wall time, peak RSS and throughput of `cmaam merge` (CMAAM, linear, TIES at density
+// 0.5 and DARE-TIES) on a bf16 Qwen2-VL-shaped pair of about 2 GB per model in 5 shards, next to the
+// numpy streaming linear merge in the same run.
 // Not a test: it prints figures and the targets they are held to. Usage: npm run bench [-- --keep]
 'use strict'
 const {spawnSync} = require('node:child_process')
@@ -15,7 +16,8 @@ const {terminalProgress} = require('../dist/cli/progress')
 const root = resolve(__dirname, '..')
 const work = join(root, '.bench')
 const pairDir = join(work, 'qwen2vl-2gb')
-const shared = resolve(root, '..', 'shared', 'bench', 'np_linear_merge.py')
+// ../shared next to the checkout, or CMAAM_SHARED_DIR (a git worktree elsewhere).
+const shared = resolve(process.env.CMAAM_SHARED_DIR ?? resolve(root, '..', 'shared'), 'bench', 'np_linear_merge.py')
 
 // Qwen2-VL-2B's widths (vision 1280, merger 5120, LM 1536, vocab 151936, tied embeddings) with
 // fewer blocks: 16 vision blocks and 9 decoder layers make ~1.0 B parameters, ~2.0 GB in bf16.
@@ -79,6 +81,8 @@ async function main() {
   }
   results.cmaamFull = timed('cmaam merge --strategy full --analyze', process.execPath, [cli, 'merge', '-s', source, '-t', target, '-o', out('full'), '--strategy', 'full', '--analyze', '--force', '--quiet'])
   results.cmaamLinear = timed('cmaam merge --method linear --alpha 0.5', process.execPath, [cli, 'merge', '-s', source, '-t', target, '-o', out('linear'), '--method', 'linear', '--alpha', '0.5', '--force', '--quiet'])
+  results.cmaamTies = timed('cmaam merge --method ties --density 0.5', process.execPath, [cli, 'merge', '-s', source, '-t', target, '-o', out('ties'), '--method', 'ties', '--density', '0.5', '--force', '--quiet'])
+  results.cmaamDare = timed('cmaam merge --method dare_ties --density 0.5', process.execPath, [cli, 'merge', '-s', source, '-t', target, '-o', out('dare'), '--method', 'dare_ties', '--density', '0.5', '--force', '--quiet'])
 
   const rows = Object.entries(results).map(([name, r]) => ({
     run: name,
@@ -92,6 +96,8 @@ async function main() {
   console.table(rows)
   const checks = [
     [`cmaam full peak RSS ≤ ${TARGETS.rssMiB} MiB`, results.cmaamFull.rssMiB <= TARGETS.rssMiB],
+    [`cmaam ties peak RSS ≤ ${TARGETS.rssMiB} MiB`, results.cmaamTies.rssMiB <= TARGETS.rssMiB],
+    [`cmaam dare_ties peak RSS ≤ ${TARGETS.rssMiB} MiB`, results.cmaamDare.rssMiB <= TARGETS.rssMiB],
     ...(results.numpy
       ? [
           [`cmaam full ≤ ${TARGETS.fullVsNumpy}× numpy`, results.cmaamFull.seconds <= TARGETS.fullVsNumpy * results.numpy.seconds],
@@ -101,7 +107,7 @@ async function main() {
   ]
   for (const [what, ok] of checks) console.log(`${ok ? 'PASS' : 'FAIL'}  ${what}`)
   writeFileSync(join(work, 'results.json'), JSON.stringify({machine, modelBytes, shards, rows, checks}, null, 2) + '\n')
-  if (!process.argv.includes('--keep')) for (const name of ['numpy', 'full', 'linear']) rmSync(out(name), {recursive: true, force: true})
+  if (!process.argv.includes('--keep')) for (const name of ['numpy', 'full', 'linear', 'ties', 'dare']) rmSync(out(name), {recursive: true, force: true})
   process.exitCode = checks.every(([, ok]) => ok) ? 0 : 1
 }
 

@@ -1,4 +1,5 @@
 export {CmaamError} from './errors'
+export type {AdapterDefinition, AdapterRule, Component} from './models'
 export * from './onnx/proto'
 export {runEval, type RunEvalOptions, type EvalRun} from './eval/run-eval'
 export {combineShards} from './eval/combine-shards'

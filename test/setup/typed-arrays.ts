@@ -9,9 +9,9 @@ const TYPED_ARRAYS = [
 for (const name of TYPED_ARRAYS) {
   const constructor = (globalThis as Record<string, unknown>)[name] as object | undefined
   if (!constructor) continue
-  // Configurable: jest may hand the next test file of this worker the same constructors.
+  // A worker runs several test files against the same constructors: patch once.
+  if (Object.prototype.hasOwnProperty.call(constructor, Symbol.hasInstance)) continue
   Object.defineProperty(constructor, Symbol.hasInstance, {
-    configurable: true,
     value: (value: unknown) => ArrayBuffer.isView(value) && Object.prototype.toString.call(value) === `[object ${name}]`,
   })
 }

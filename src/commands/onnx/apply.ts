@@ -28,6 +28,8 @@ export default class OnnxApply extends BaseCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(OnnxApply)
+    // Plugin adapters, so that --model-type can name one.
+    await this.loadAdapters({})
     const dtypes = flags.dtype.trim() === 'all' ? 'all' : parseOnnxDtypes(flags.dtype)
     const progress = this.progressFor(flags)
     const template = await resolveOnnxTemplate({ref: flags.template, dtypes, weightsDir: flags.weights, settings: () => this.hubSettings(flags), progress})
