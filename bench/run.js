@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// `npm run bench`: wall time, peak RSS and throughput of `cmaam merge` on a bf16 Qwen2-VL-shaped pair
-// of about 2 GB per model in 5 shards, next to the numpy streaming linear merge in the same run, and
-// of `cmaam lora merge` of an r = 64 adapter on the seven projections into the same base.
+// `npm run bench`: wall time, peak RSS and throughput of `cmaam merge` (CMAAM, linear, TIES at density
+// 0.5 and DARE-TIES) on a bf16 Qwen2-VL-shaped pair of about 2 GB per model in 5 shards, next to the
+// numpy streaming linear merge in the same run, and of `cmaam lora merge` of an r = 64 adapter on the
+// seven projections into the same base.
 // Not a test: it prints figures and the targets they are held to. Usage: npm run bench [-- --keep]
 'use strict'
 const {spawnSync} = require('node:child_process')
@@ -17,7 +18,8 @@ const {generateLoraAdapter} = require('../dist/example/generate-lora-adapter')
 const root = resolve(__dirname, '..')
 const work = join(root, '.bench')
 const pairDir = join(work, 'qwen2vl-2gb')
-const shared = resolve(root, '..', 'shared', 'bench', 'np_linear_merge.py')
+// ../shared next to the checkout, or CMAAM_SHARED_DIR (a git worktree elsewhere).
+const shared = resolve(process.env.CMAAM_SHARED_DIR ?? resolve(root, '..', 'shared'), 'bench', 'np_linear_merge.py')
 
 // Qwen2-VL-2B's widths (vision 1280, merger 5120, LM 1536, vocab 151936, tied embeddings) with
 // fewer blocks: 16 vision blocks and 9 decoder layers make ~1.0 B parameters, ~2.0 GB in bf16.
@@ -98,6 +100,8 @@ async function main() {
   }
   results.cmaamFull = timed('cmaam merge --strategy full --analyze', process.execPath, [cli, 'merge', '-s', source, '-t', target, '-o', out('full'), '--strategy', 'full', '--analyze', '--force', '--quiet'])
   results.cmaamLinear = timed('cmaam merge --method linear --alpha 0.5', process.execPath, [cli, 'merge', '-s', source, '-t', target, '-o', out('linear'), '--method', 'linear', '--alpha', '0.5', '--force', '--quiet'])
+  results.cmaamTies = timed('cmaam merge --method ties --density 0.5', process.execPath, [cli, 'merge', '-s', source, '-t', target, '-o', out('ties'), '--method', 'ties', '--density', '0.5', '--force', '--quiet'])
+  results.cmaamDare = timed('cmaam merge --method dare_ties --density 0.5', process.execPath, [cli, 'merge', '-s', source, '-t', target, '-o', out('dare'), '--method', 'dare_ties', '--density', '0.5', '--force', '--quiet'])
 
   results.loraMerge = timed(`cmaam lora merge (r = ${LORA.r} on 7 projections)`, process.execPath, [cli, 'lora', 'merge', '-b', target, '-a', adapterDir, '-o', out('lora'), '--force', '--quiet'])
   const flops = loraFlops(index, LORA)
@@ -115,6 +119,8 @@ async function main() {
   console.log(`lora merge: ${(flops / 1e9).toFixed(0)} GFLOP of B·A products (${(flops / 1e9 / results.loraMerge.seconds).toFixed(1)} GFLOP/s over its whole wall time), ${(results.loraMerge.seconds / results.cmaamLinear.seconds).toFixed(2)}× the linear merge.`)
   const checks = [
     [`cmaam full peak RSS ≤ ${TARGETS.rssMiB} MiB`, results.cmaamFull.rssMiB <= TARGETS.rssMiB],
+    [`cmaam ties peak RSS ≤ ${TARGETS.rssMiB} MiB`, results.cmaamTies.rssMiB <= TARGETS.rssMiB],
+    [`cmaam dare_ties peak RSS ≤ ${TARGETS.rssMiB} MiB`, results.cmaamDare.rssMiB <= TARGETS.rssMiB],
     [`cmaam lora merge ≤ ${TARGETS.loraVsLinear}× cmaam linear`, results.loraMerge.seconds <= TARGETS.loraVsLinear * results.cmaamLinear.seconds],
     ...(results.numpy
       ? [
@@ -125,7 +131,7 @@ async function main() {
   ]
   for (const [what, ok] of checks) console.log(`${ok ? 'PASS' : 'FAIL'}  ${what}`)
   writeFileSync(join(work, 'results.json'), JSON.stringify({machine, modelBytes, shards, rows, checks}, null, 2) + '\n')
-  if (!process.argv.includes('--keep')) for (const name of ['numpy', 'full', 'linear', 'lora']) rmSync(out(name), {recursive: true, force: true})
+  if (!process.argv.includes('--keep')) for (const name of ['numpy', 'full', 'linear', 'ties', 'dare', 'lora']) rmSync(out(name), {recursive: true, force: true})
   process.exitCode = checks.every(([, ok]) => ok) ? 0 : 1
 }
 

@@ -2,8 +2,16 @@ import {Command, Flags} from '@oclif/core'
 import {CmaamError} from '../errors'
 import {resolveHubSettings} from '../hub/hub-settings'
 import type {HubSettings} from '../hub/types'
+import {readAdapterFile} from '../models/read-adapter-file'
+import {registerPluginAdapters, type AdapterHookResults} from '../models/register-plugin-adapters'
+import type {ModelAdapter} from '../models/types'
+import type {UnmatchedGroup} from '../models/unmatched-names'
+import {genericFallbackWarning} from './adapter-warnings'
 import {strictJson} from '../report/write-json-file'
 import {silentProgress, terminalProgress, type ProgressFactory} from './progress'
+
+/** A plugin whose cmaam:adapters hook takes longer is reported and skipped, rather than hanging every command. */
+const PLUGIN_HOOK_TIMEOUT_MS = 10_000
 
 /**
  * Flags every cmaam command shares, and the error policy: one readable `Error:` line (and a hint)
@@ -21,6 +29,11 @@ export abstract class BaseCommand extends Command {
     return flags.quiet || flags.json ? silentProgress : terminalProgress(process.stderr)
   }
 
+  /** Messages that are not errors (what was cleaned up, what was assumed) on stderr, unless --quiet. */
+  protected noticeFor(flags: {quiet?: boolean}): (message: string) => void {
+    return flags.quiet ? () => {} : (message) => process.stderr.write(`${message}\n`)
+  }
+
   private hub?: HubSettings
 
   /**
@@ -30,6 +43,22 @@ export abstract class BaseCommand extends Command {
   protected hubSettings(flags: {token?: string}): HubSettings {
     this.hub ??= resolveHubSettings({token: flags.token})
     return this.hub
+  }
+
+  /**
+   * Registers the adapters of installed plugins (their `cmaam:adapters` hooks), reporting each
+   * broken plugin once on stderr and going on without it, and reads `--adapter FILE` if given.
+   */
+  protected async loadAdapters(flags: {adapter?: string}): Promise<ModelAdapter | undefined> {
+    const results = await this.config.runHook('cmaam:adapters', {}, PLUGIN_HOOK_TIMEOUT_MS, true)
+    const {problems} = registerPluginAdapters(results as AdapterHookResults)
+    for (const {plugin, reason} of problems) process.stderr.write(`Warning: plugin ${plugin} skipped: ${reason}\n`)
+    return flags.adapter === undefined ? undefined : readAdapterFile(flags.adapter)
+  }
+
+  /** The stderr warning when no adapter recognised a model and the generic rules were used. */
+  protected warnGenericFallback(report: {model_type_fallback: boolean; model_type_reason: string; unmatched: UnmatchedGroup[]}, model: string): void {
+    if (report.model_type_fallback) process.stderr.write(genericFallbackWarning({model, reason: report.model_type_reason, unmatched: report.unmatched}) + '\n')
   }
 
   protected printJson(value: unknown): void {

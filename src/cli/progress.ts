@@ -1,13 +1,18 @@
 import {formatBytes} from '../report/format-bytes'
 
-/** A pass over weights, as the engine reports it. */
+/** A pass over weights (or samples), as the engine reports it. */
 export interface Progress {
-  /** Adds processed bytes. */
+  /** Adds processed bytes (or samples). */
   advance(bytes: number): void
   done(): void
 }
 
-export type ProgressFactory = (label: string, totalBytes: number) => Progress
+/** What a bar counts: bytes by default, or samples (an evaluation). */
+export interface ProgressOptions {
+  unit?: 'bytes' | 'samples'
+}
+
+export type ProgressFactory = (label: string, totalBytes: number, options?: ProgressOptions) => Progress
 
 export const silentProgress: ProgressFactory = () => ({advance() {}, done() {}})
 
@@ -17,7 +22,9 @@ export const silentProgress: ProgressFactory = () => ({advance() {}, done() {}})
  */
 export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): ProgressFactory {
   if (!stream.isTTY) return silentProgress
-  return (label, totalBytes) => {
+  return (label, totalBytes, options = {}) => {
+    const amount = options.unit === 'samples' ? (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(2)) : formatBytes
+    const unit = options.unit === 'samples' ? ' samples' : ''
     const started = Date.now()
     let done = 0
     let drawn = 0
@@ -29,7 +36,7 @@ export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): P
       const filled = Math.round(fraction * width)
       const bar = '█'.repeat(filled) + '░'.repeat(width - filled)
       const eta = final ? `in ${formatDuration(seconds)}` : rate > 0 ? `ETA ${formatDuration((totalBytes - done) / rate)}` : 'ETA --'
-      const line = `${label.padEnd(22)} ${bar} ${(fraction * 100).toFixed(0).padStart(3)}%  ${formatBytes(done)}/${formatBytes(totalBytes)}  ${formatBytes(rate)}/s  ${eta}`
+      const line = `${label.padEnd(22)} ${bar} ${(fraction * 100).toFixed(0).padStart(3)}%  ${amount(done)}/${amount(totalBytes)}${unit}  ${amount(rate)}${unit}/s  ${eta}`
       stream.write(`\r\u001b[2K${line.slice(0, (stream.columns ?? 120) - 1)}${final ? '\n' : ''}`)
     }
     return {

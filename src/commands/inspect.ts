@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command'
+import {adapterFlags} from '../cli/adapter-flags'
 import {hubFlags} from '../cli/merge-flags'
 import {formatBytes} from '../report/format-bytes'
 import {inspectHubModel} from '../hub/inspect-hub-model'
@@ -25,14 +26,17 @@ export default class Inspect extends BaseCommand {
 
   static override flags = {
     'model-type': Flags.string({description: 'Adapter to classify with (auto: detect from config.json, then names).', default: 'auto'}),
+    ...adapterFlags,
     ...hubFlags,
   }
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Inspect)
+    const adapter = await this.loadAdapters(flags)
     const ref = parseModelRef(args.model)
-    const remote = ref.kind === 'hub' ? await inspectHubModel({repo: ref.repo, revision: ref.revision, settings: this.hubSettings(flags), modelType: flags['model-type']}) : null
-    const report = remote ?? (await inspectModel({dir: args.model, modelType: flags['model-type']}))
+    const remote = ref.kind === 'hub' ? await inspectHubModel({repo: ref.repo, revision: ref.revision, settings: this.hubSettings(flags), modelType: flags['model-type'], adapter}) : null
+    const report = remote ?? (await inspectModel({dir: args.model, modelType: flags['model-type'], adapter}))
+    this.warnGenericFallback(report, args.model)
     if (flags.json) return this.printJson(report)
     if (flags.quiet) return
     const rows = report.tensors.map((t) => [t.name, t.component, t.layer === null ? '' : String(t.layer), t.dtype ?? '?', t.shape ? `[${t.shape.join(', ')}]` : '?'])

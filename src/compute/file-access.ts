@@ -21,14 +21,24 @@ export class FileAccess {
   writeAt(path: string, position: number, bytes: Uint8Array): void {
     const fd = this.descriptor(this.writers, path, 'r+')
     let done = 0
-    while (done < bytes.byteLength) done += writeSync(fd, bytes, done, bytes.byteLength - done, position + done)
+    try {
+      while (done < bytes.byteLength) done += writeSync(fd, bytes, done, bytes.byteLength - done, position + done)
+    } catch (error) {
+      // A failed write(2) does not say which file: callers report the disk error by its path.
+      throw Object.assign(error as Error, {path})
+    }
   }
 
   /** Flushes written files to disk and closes every descriptor. */
   close(options: {sync: boolean}): void {
-    for (const fd of this.writers.values()) {
-      if (options.sync) fsyncSync(fd)
-      closeSync(fd)
+    for (const [path, fd] of this.writers) {
+      try {
+        if (options.sync) fsyncSync(fd)
+      } catch (error) {
+        throw Object.assign(error as Error, {path})
+      } finally {
+        closeSync(fd)
+      }
     }
     for (const fd of this.readers.values()) closeSync(fd)
     this.writers.clear()

@@ -3,7 +3,8 @@ import {join} from 'node:path'
 import {Worker} from 'node:worker_threads'
 import type {Job, JobResult} from './jobs'
 import {materializingRunner} from './materialize-virtual'
-import {createJobContext, runJob, type JobContext} from './run-job'
+import {createJobContext, type JobContext} from './job-context'
+import {runJob} from './run-job'
 
 export interface WorkerPool {
   readonly threads: number
@@ -75,14 +76,15 @@ function threadPool(threads: number): WorkerPool {
 
   const workers = Array.from({length: threads}, () => {
     const worker = new Worker(entry)
-    worker.on('message', (message: {id: number; progress?: number; result?: unknown; error?: string}) => {
+    worker.on('message', (message: {id: number; progress?: number; result?: unknown; error?: string; code?: string; path?: string}) => {
       const task = running.get(worker)
       if (!task || message.id !== task.id) return
       if (message.progress) task.progress(message.progress)
       if (message.error !== undefined) {
         running.delete(worker)
         idle.push(worker)
-        task.reject(new Error(message.error))
+        // errno code and file survive the thread boundary, so disk errors can be reported as such.
+        task.reject(Object.assign(new Error(message.error), {code: message.code, path: message.path}))
         dispatch()
       } else if ('result' in message) {
         running.delete(worker)
@@ -116,17 +118,22 @@ function threadPool(threads: number): WorkerPool {
       if (closed) return
       closed = true
       for (const task of queue.splice(0)) task.reject(new Error('worker pool is closed'))
-      await Promise.all(
+      // A failed fsync is a failed write: it is reported, after every thread has closed its files.
+      const closing = await Promise.allSettled(
         workers.filter((worker) => !exited.has(worker)).map(
           (worker) =>
-            new Promise<void>((resolve) => {
-              worker.once('message', () => resolve())
+            new Promise<void>((resolve, reject) => {
+              worker.once('message', (message: {error?: string; code?: string; path?: string}) =>
+                message.error === undefined ? resolve() : reject(Object.assign(new Error(message.error), {code: message.code, path: message.path})),
+              )
               worker.once('exit', () => resolve())
               worker.postMessage({close: true})
             }),
         ),
       )
       await Promise.all(workers.map((worker) => worker.terminate()))
+      const failed = closing.find((result) => result.status === 'rejected')
+      if (failed) throw (failed as PromiseRejectedResult).reason
     },
   }
 }

@@ -1,6 +1,7 @@
 import {parentPort} from 'node:worker_threads'
 import type {Job} from './jobs'
-import {createJobContext, runJob} from './run-job'
+import {createJobContext} from './job-context'
+import {runJob} from './run-job'
 
 /** Worker thread entry: runs jobs one at a time and reports progress at most every 50 ms. */
 const port = parentPort
@@ -10,8 +11,13 @@ const context = createJobContext()
 
 port.on('message', (message: {id: number; job: Job} | {close: true}) => {
   if ('close' in message) {
-    context.files.close({sync: true})
-    port.postMessage({closed: true})
+    try {
+      context.files.close({sync: true})
+      port.postMessage({closed: true})
+    } catch (error) {
+      const {code, path} = error as {code?: unknown; path?: unknown}
+      port.postMessage({closed: true, error: error instanceof Error ? error.message : String(error), code, path})
+    }
     return
   }
   let pending = 0
@@ -29,6 +35,7 @@ port.on('message', (message: {id: number; job: Job} | {close: true}) => {
     const result = runJob(message.job, context, progress)
     port.postMessage({id: message.id, progress: pending, result})
   } catch (error) {
-    port.postMessage({id: message.id, error: error instanceof Error ? error.message : String(error)})
+    const {code, path} = error as {code?: unknown; path?: unknown}
+    port.postMessage({id: message.id, error: error instanceof Error ? error.message : String(error), code, path})
   }
 })

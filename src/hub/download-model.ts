@@ -26,6 +26,11 @@ export interface DownloadModelOptions {
   progress?: (event: TransferProgress) => void
   signal?: AbortSignal
   retry?: RetryOptions
+  /**
+   * Picks the files to bring from the repo's listing instead of what a merge reads (e.g. an ONNX
+   * template's `onnx/` files); it may throw a CmaamError naming what the repo lacks.
+   */
+  select?: (paths: string[]) => string[]
 }
 
 /**
@@ -41,7 +46,7 @@ export async function downloadModel(options: DownloadModelOptions): Promise<Down
       hint: 'Name the model as org/name or org/name@revision.',
     })
   }
-  if (settings.offline) return findCachedModel({repo, revision, settings})
+  if (settings.offline) return findCachedModel({repo, revision, settings, select: options.select})
 
   const cache = repoCachePaths(settings.cacheDir, repo)
   // Files this run writes, so that a full disk can be given back their partial downloads.
@@ -54,7 +59,7 @@ export async function downloadModel(options: DownloadModelOptions): Promise<Down
     const {sha, files: listing} = await fetchRepoListing(context)
     const byPath = new Map(listing.map((file) => [file.path, file]))
     const source = `${repo}@${revision}`
-    const selection = await selectMergeFiles({
+    const selection = options.select ? {support: [], weights: options.select(listing.map((file) => file.path)), missing: []} : await selectMergeFiles({
       paths: listing.map((file) => file.path),
       source,
       loadIndex: async () => {

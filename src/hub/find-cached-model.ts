@@ -14,6 +14,8 @@ export interface FindCachedModelOptions {
   repo: string
   revision: string
   settings: HubSettings
+  /** As for downloadModel: the files wanted, from the snapshot's; replaces the merge's selection. */
+  select?: (paths: string[]) => string[]
 }
 
 /**
@@ -33,6 +35,7 @@ export async function findCachedModel(options: FindCachedModelOptions): Promise<
   }
 
   const paths = await listFiles(dir)
+  if (options.select) return {dir, sha, files: options.select(paths)}
   const missingAll = (what: string): CmaamError =>
     new CmaamError(`Offline mode is on (HF_HUB_OFFLINE) and the cache of ${source} (${sha}) lacks ${what}`, {hint})
   if (!paths.some((path) => path.endsWith('.safetensors') || path === INDEX_FILE || isPickleWeights(path))) {

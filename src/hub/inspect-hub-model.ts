@@ -1,6 +1,7 @@
 import {readFile} from 'node:fs/promises'
 import {CmaamError} from '../errors'
 import {classifyTensors, type InspectReport} from '../inspect/classify-tensors'
+import type {ModelAdapter} from '../models/types'
 import {hubFetch} from './hub-fetch'
 import {inspectRemote} from './inspect-remote'
 import {repoCachePaths} from './repo-cache-paths'
@@ -27,6 +28,8 @@ export interface InspectHubModelOptions {
   settings: HubSettings
   /** An adapter name, or `auto`. */
   modelType: string
+  /** An adapter from `--adapter FILE`, used instead of detection. */
+  adapter?: ModelAdapter
 }
 
 /**
@@ -38,11 +41,12 @@ export async function inspectHubModel(options: InspectHubModelOptions): Promise<
   const {repo, revision, settings} = options
   const remote = await inspectRemote({repo, revision, settings})
   if (remote.tensors.length === 0) throw new CmaamError(`No tensors in ${repo}@${revision}`, {hint: 'Check that the repo holds a model.'})
-  const config = options.modelType === 'auto' && remote.files.includes('config.json') ? await readConfig(options, remote.sha) : null
+  const config = options.modelType === 'auto' && options.adapter === undefined && remote.files.includes('config.json') ? await readConfig(options, remote.sha) : null
   const report = classifyTensors({
     entries: remote.tensors.map(({name, dtype, shape}) => ({name, dtype, shape})),
     config,
     modelType: options.modelType,
+    adapter: options.adapter,
     from: 'headers',
   })
   const parameters: Record<string, number> = report.parameters ?? {}

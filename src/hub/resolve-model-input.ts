@@ -27,6 +27,8 @@ export interface ResolveModelInputOptions {
   /** Called only for a Hub reference, so that a local merge never reads the token file or HF_ENDPOINT. */
   settings: () => HubSettings
   progress?: ProgressFactory
+  /** Picks the files to download from the repo's (default: what a merge reads); see downloadModel. */
+  select?: (paths: string[]) => string[]
 }
 
 /**
@@ -46,6 +48,7 @@ export async function resolveModelInput(options: ResolveModelInputOptions): Prom
     revision: ref.revision,
     settings: options.settings(),
     progress: bar.update,
+    select: options.select,
   })
   bar.done()
   return {dir: model.dir, label: ref.repo, replay: `${ref.repo}@${model.sha}`, repo: ref.repo, revision: ref.revision, sha: model.sha}

@@ -26,9 +26,9 @@ export interface RunHubMergeOptions {
   commitMessage?: string
   settings: HubSettings
   /** Every other setting of the merge. */
-  merge: Omit<MergeSettings, 'source' | 'target' | 'output' | 'labels' | 'reproduce' | 'config'>
+  merge: Omit<MergeSettings, 'sources' | 'target' | 'output' | 'labels' | 'reproduce' | 'config'>
   /** The `cmaam …` arguments that make the merge again, given the inputs pinned to their commits. */
-  reproduce: (inputs: {source: string; target: string}) => string
+  reproduce: (inputs: {sources: string[]; target: string}) => string
 }
 
 export interface HubMergeResult {
@@ -75,7 +75,7 @@ export async function runHubMerge(options: RunHubMergeOptions): Promise<HubMerge
   const progress = options.merge.progress
   const source = await resolveModelInput({ref: options.source, settings: () => settings, progress})
   const target = await resolveModelInput({ref: options.target, settings: () => settings, progress})
-  const pinned = {source: source.replay, target: target.replay}
+  const pinned = {sources: [source.replay], target: target.replay}
 
   const temporary = options.output === undefined ? await mkdtemp(join(tmpdir(), 'cmaam-hub-merge-')) : null
   // The folder name becomes the card's title: name it after the published repo.
@@ -84,10 +84,10 @@ export async function runHubMerge(options: RunHubMergeOptions): Promise<HubMerge
   try {
     record = await runMerge({
       ...options.merge,
-      source: source.dir,
+      sources: [source.dir],
       target: target.dir,
       output,
-      labels: modelLabels(source, target),
+      labels: modelLabels([source], target),
       reproduce: options.reproduce(pinned),
       config: mergeConfigYaml({...pinned, settings: options.merge}),
     })

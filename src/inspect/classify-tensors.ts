@@ -1,8 +1,8 @@
 import type {DType} from '../io/dtype'
 import {numel} from '../io/safetensors/numel'
-import {detectAdapter} from '../models/detect-adapter'
-import {getAdapter} from '../models/registry'
-import {COMPONENTS, type Component} from '../models/types'
+import {chooseAdapter} from '../models/choose-adapter'
+import {COMPONENTS, type Component, type ModelAdapter} from '../models/types'
+import {unmatchedNames, type UnmatchedGroup} from '../models/unmatched-names'
 
 export interface InspectedTensor {
   name: string
@@ -16,6 +16,10 @@ export interface InspectedTensor {
 export interface InspectReport {
   model_type: string
   model_type_reason: string
+  /** No adapter recognised the model: the generic rules classified it. */
+  model_type_fallback: boolean
+  /** Names no rule of the adapter recognises (they count as language) or only a catch-all does, grouped by prefix. */
+  unmatched: UnmatchedGroup[]
   /** Where names came from: the shards' headers, or `model.safetensors.index.json` alone. */
   from: 'headers' | 'index'
   tensors: InspectedTensor[]
@@ -31,16 +35,16 @@ export interface ClassifyTensorsOptions {
   config: Record<string, unknown> | null
   /** An adapter name, or `auto`. */
   modelType: string
+  /** An adapter from `--adapter FILE`, used instead of detection. */
+  adapter?: ModelAdapter
   from: InspectReport['from']
 }
 
 /** The inspection report of a list of tensors, wherever they were read from (a folder or the Hub). */
 export function classifyTensors(options: ClassifyTensorsOptions): InspectReport {
   const entries = [...options.entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-  const detected =
-    options.modelType === 'auto'
-      ? detectAdapter({config: options.config, names: entries.map((e) => e.name)})
-      : {adapter: getAdapter(options.modelType), reason: '--model-type'}
+  const names = entries.map((e) => e.name)
+  const detected = chooseAdapter({modelType: options.modelType, adapter: options.adapter, config: options.config, names})
   const counts = Object.fromEntries(COMPONENTS.map((c) => [c, 0])) as Record<Component, number>
   const parameters = Object.fromEntries(COMPONENTS.map((c) => [c, 0])) as Record<Component, number>
   const dtypes: Record<string, number> = {}
@@ -54,6 +58,8 @@ export function classifyTensors(options: ClassifyTensorsOptions): InspectReport 
   return {
     model_type: detected.adapter.name,
     model_type_reason: detected.reason,
+    model_type_fallback: detected.fallback,
+    unmatched: unmatchedNames(detected.adapter, names),
     from: options.from,
     tensors,
     counts,

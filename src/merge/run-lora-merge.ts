@@ -49,13 +49,15 @@ export async function runLoraMerge(settings: LoraMergeSettings): Promise<LoraMer
   const lora = openLoraCheckpoint({adapter, base, dtype: settings.dtype === 'keep' ? undefined : settings.dtype})
   const none = {dir: base.dir, files: [], tensors: new Map(), indexMetadata: null}
   // Every tensor is "source-only": copied from the fine-tune, converted when --dtype asks.
-  const plan = planMerge(lora.checkpoint, none, getAdapter('generic'), settings.dtype)
+  const plan = planMerge([lora.checkpoint], none, getAdapter('generic'), {dtype: settings.dtype, vocabularyRows: false})
   const staging = await createStaging(settings.output, {force: settings.force, inputs: [base.dir, adapter.dir]})
   const pool = createWorkerPool({threads: settings.threads})
   try {
-    const layout = await writeMerged(plan, pool, {
+    const {layout} = await writeMerged(plan, pool, {
       dir: staging.dir,
-      alphas: new Map(),
+      mergeJob: () => {
+        throw new Error('lora merge plans copies only')
+      },
       maxShardBytes: settings.maxShardBytes,
       allowNonfinite: settings.allowNonfinite,
       progress: settings.progress,

@@ -4,15 +4,25 @@ import type {ProgressFactory} from '../cli/progress'
 import {createWorkerPool} from '../compute/worker-pool'
 import {copyModelFiles} from '../io/output/copy-model-files'
 import {createStaging} from '../io/output/create-staging'
+import {describeRemovedStaging} from '../io/output/describe-removed-staging'
+import {writeFailure} from '../io/output/write-failure'
+import {checkInputsUnchanged, snapshotInputs} from '../io/checkpoint/input-snapshot'
+import {tensorByteLength} from '../io/safetensors/tensor-byte-length'
 import {INDEX_FILE} from '../io/safetensors/names'
 import type {GroupingCompat} from './analysis/layer-groups'
 import {analyzePairs} from './analysis/analyze'
 import {resolveAlphaOptions} from './analysis/options'
 import type {AlphaOptions, CmaamAnalysis} from './analysis/types'
 import {alphaBreakdown} from './alpha-breakdown'
+import {checkCoverage} from './check-coverage'
 import {collectStatistics} from './collect-statistics'
+import {genericFallbackError} from './generic-fallback-error'
+import {mapTextModel, isTextModel} from './map-text-model'
+import {methodRecords} from './methods/method-records'
+import {describeMethods, PARAM_DEFAULTS, resolveMethods, type MethodSettings} from './methods/resolve-methods'
+import type {MethodInputs, TensorParams} from './methods/types'
 import {openModels} from './open-models'
-import {planMerge, type OutputDtype} from './plan-merge'
+import {planMerge, type OutputDtype, type PlannedTensor} from './plan-merge'
 import {writeMerged} from './write-merged'
 import {buildModelCard} from '../report/model-card'
 import type {MergeRecord} from '../report/merge-record'
@@ -20,22 +30,25 @@ import {torchDtypeName} from '../report/torch-dtype-name'
 import {writeJsonFile} from '../report/write-json-file'
 import {writeFileSynced} from '../io/output/write-file-synced'
 import {CMAAM_VERSION} from '../version'
-import {CmaamError} from '../errors'
+import type {ModelAdapter} from '../models/types'
+import {unmatchedNames} from '../models/unmatched-names'
+import type {Job} from '../compute/jobs'
 
-export type MergeMethod = 'cmaam' | 'linear'
+/** The `--adapter` definition a merge used, written beside it so that `cmaam_config.yaml` replays with it. */
+export const ADAPTER_FILE = 'cmaam_adapter.json'
 
-export interface MergeSettings {
-  /** Local folders of the two models. */
-  source: string
+export interface MergeSettings extends MethodSettings {
+  /** Local folders of the models: the fine-tunes (one or more; a text-only LLM is mapped onto the target's language model) and their base. */
+  sources: string[]
   target: string
   output: string
-  /** How reports name the inputs (the folder or Hub repo id the user gave); defaults to the folders. */
-  labels?: {source: string; target: string; hubIds: boolean; revisions?: {source?: string; target?: string}}
-  method: MergeMethod
-  /** The constant α of `--method linear`. */
-  linearAlpha: number
+  /** How reports name the inputs (the folder or Hub repo id the user gave); defaults to the folders. Revisions: of the first source and the target. */
+  labels?: {sources: string[]; target: string; hubIds: boolean; revisions?: {source?: string; target?: string}}
+  /** Options of the CMAAM analysis. */
   alpha: Partial<AlphaOptions>
   modelType: string
+  /** An adapter from `--adapter FILE`: it wins over detection; its definition is written beside the model as cmaam_adapter.json. */
+  adapter?: ModelAdapter
   compat: GroupingCompat
   seed: number
   dtype: OutputDtype
@@ -43,10 +56,12 @@ export interface MergeSettings {
   force: boolean
   allowNonfinite: boolean
   threads: number
-  /** Run the CMAAM analysis (always done for the cmaam method) and write cmaam_analysis_report.json. */
+  /** Run the CMAAM analysis (always done when a method needs it) and write cmaam_analysis_report.json. */
   analyze: boolean
   saveAlphas: boolean
   progress: ProgressFactory
+  /** Messages worth telling the user that are not errors (e.g. leftovers of a killed run removed). */
+  notice?: (message: string) => void
   /** Arguments after `cmaam` that reproduce this merge, for the model card. */
   reproduce: string
   /** Text of a `cmaam_config.yaml` to write beside the card (`cmaam merge --config` replays it). */
@@ -54,57 +69,84 @@ export interface MergeSettings {
 }
 
 /**
- * A whole merge: open both models (headers only), plan, pass 1 (statistics, CMAAM only), pass 2
- * (write), then config/tokenizer files, reports and the model card — all in a staging folder that
- * replaces the output only once everything is on disk.
+ * A whole merge: open the models (headers only; a text-only LLM source renamed onto the target's
+ * language model), plan, pass 1 (statistics, when a method needs the CMAAM analysis), pass 2 (each
+ * tensor written by its component's method), then config/tokenizer files, reports and the model
+ * card — all in a staging folder that replaces the output only once everything is on disk.
  */
 export async function runMerge(settings: MergeSettings): Promise<MergeRecord> {
   const started = Date.now()
   const alphaOptions = resolveAlphaOptions(settings.alpha)
-  if (settings.method === 'linear' && !(settings.linearAlpha >= 0 && settings.linearAlpha <= 1)) {
-    throw new CmaamError(`--alpha must be a number in [0, 1], got ${settings.linearAlpha}`)
+  const methods = resolveMethods(settings, settings.sources.length)
+  const models = await openModels({sources: settings.sources, target: settings.target, modelType: settings.modelType, adapter: settings.adapter})
+  if (models.adapterFallback) {
+    const model = settings.labels?.target ?? settings.target
+    throw genericFallbackError({model, reason: models.adapterReason, unmatched: unmatchedNames(models.adapter, models.target.tensors.keys())})
   }
-  const models = await openModels({source: settings.source, target: settings.target, modelType: settings.modelType})
-  const plan = planMerge(models.source, models.target, models.adapter, settings.dtype)
-  const staging = await createStaging(settings.output, {force: settings.force, inputs: [models.source.dir, models.target.dir]})
+  const text = models.sources.map((source) => (isTextModel(source, models.target, models.adapter) ? mapTextModel(source, models.target, models.adapter) : null))
+  const sources = models.sources.map((source, i) => text[i]?.checkpoint ?? source)
+  const plan = planMerge(sources, models.target, models.adapter, {dtype: settings.dtype, vocabularyRows: text.some((t) => t !== null)})
+  // A text source's unmapped tensors are left out on purpose (recorded in text_sources).
+  const coverage = checkCoverage(plan, [{label: 'target', checkpoint: models.target}, ...sources.map((checkpoint, i) => ({label: sources.length === 1 ? 'source' : `source ${i + 1}`, checkpoint}))])
+  const inputs = await snapshotInputs([...models.sources.flatMap((s) => [...s.tensors.values()]), ...models.target.tensors.values()].map((t) => t.path))
+  const staging = await createStaging(settings.output, {
+    force: settings.force,
+    inputs: [...models.sources.map((s) => s.dir), models.target.dir],
+    neededBytes: plan.tensors.reduce((sum, t) => sum + tensorByteLength(t.outDtype, t.shape), 0),
+  })
+  const removed = describeRemovedStaging(staging.removedStale)
+  if (removed) settings.notice?.(removed)
   const pool = createWorkerPool({threads: settings.threads})
   try {
     let analysis: CmaamAnalysis | null = null
-    if (settings.method === 'cmaam' || settings.analyze) {
+    if (methods.needsAnalysis || settings.analyze) {
       const pairs = await collectStatistics(plan, pool, settings)
       analysis = analyzePairs(pairs, plan.bridgeCounts, alphaOptions)
     }
+    await checkInputsUnchanged(inputs)
     const statisticsDone = Date.now()
-    const alphas =
-      settings.method === 'cmaam'
-        ? analysis!.alphas
-        : new Map(plan.tensors.filter((t) => t.action === 'merge').map((t) => [t.name, settings.linearAlpha]))
+    // The weight each merged tensor gets: its method's α, t or λ (CMAAM's α where asked for).
+    const alphas = new Map<string, number>()
+    const mergeJob = (tensor: PlannedTensor, inputs: MethodInputs): Job => {
+      const {method, params} = methods.components[tensor.class.component]
+      const tensorParams: TensorParams = {...params, seed: settings.seed}
+      if (method.weightParam !== null) {
+        if (method.needsAnalysis || methods.alphaFrom === 'cmaam') tensorParams[method.weightParam] = analysis!.alphas.get(tensor.name)!
+        alphas.set(tensor.name, tensorParams[method.weightParam])
+      }
+      return method.job(inputs, tensorParams)
+    }
 
-    const layout = await writeMerged(plan, pool, {
+    const {layout, weights} = await writeMerged(plan, pool, {
       dir: staging.dir,
-      alphas,
+      mergeJob,
       maxShardBytes: settings.maxShardBytes,
       allowNonfinite: settings.allowNonfinite,
       progress: settings.progress,
     })
     await pool.close()
+    for (const [name, weight] of weights) alphas.set(name, weight)
     if (layout.index) await writeJsonFile(join(staging.dir, INDEX_FILE), layout.index)
     const copied = await copyModelFiles(models.target.dir, staging.dir, {
       dtype: settings.dtype === 'keep' ? undefined : torchDtypeName(settings.dtype),
     })
 
-    const labels = settings.labels ?? {source: settings.source, target: settings.target, hubIds: false}
+    const labels = settings.labels ?? {sources: settings.sources, target: settings.target, hubIds: false}
+    const single = Object.keys(settings.method.components).length === 0 ? settings.method.default : null
     const record: MergeRecord = {
       timestamp: new Date().toISOString(),
       cmaam_version: CMAAM_VERSION,
-      source: labels.source,
+      source: labels.sources[0],
+      sources: labels.sources,
       target: labels.target,
       output: resolve(settings.output),
       ...(labels.revisions ? {revisions: labels.revisions} : {}),
       config: {
-        method: settings.method,
-        base_alpha: settings.method === 'cmaam' ? alphaOptions.baseAlpha : settings.linearAlpha,
-        strategy: settings.method === 'cmaam' ? alphaOptions.strategy : null,
+        method: describeMethods(settings.method),
+        methods: methodRecords(methods),
+        alpha_from: methods.alphaFrom,
+        base_alpha: single === 'cmaam' ? alphaOptions.baseAlpha : single === 'linear' ? (settings.params.alpha?.default ?? PARAM_DEFAULTS.alpha) : null,
+        strategy: methods.needsAnalysis ? alphaOptions.strategy : null,
         model_type: models.adapter.name,
         model_type_reason: models.adapterReason,
         compat: settings.compat,
@@ -119,11 +161,15 @@ export async function runMerge(settings: MergeSettings): Promise<MergeRecord> {
         common_params: plan.commonKeys,
         source_only: plan.sourceOnly.length,
         target_only: plan.targetOnly.length,
-        merged: alphas.size,
+        merged: plan.tensors.filter((t) => t.action === 'merge').length,
         kept_target: plan.tensors.filter((t) => t.action === 'keep-target').length,
         shape_mismatches: plan.shapeMismatches,
         dtype_mismatches: plan.dtypeMismatches,
         nonfinite_tensors: analysis?.nonFiniteTensors ?? [],
+        coverage,
+        missing_in_sources: plan.missingInSources,
+        vocabulary_rows: plan.vocabularyRows,
+        text_sources: text.flatMap((t, i) => (t ? [{source: labels.sources[i], unmapped: t.unmapped}] : [])),
       },
       analysis: analysis?.report ?? null,
       alphas: alphaBreakdown(plan, alphas),
@@ -141,7 +187,7 @@ export async function runMerge(settings: MergeSettings): Promise<MergeRecord> {
     if (settings.saveAlphas) {
       record.alphas_path = 'cmaam_alphas.json'
       await writeJsonFile(join(staging.dir, record.alphas_path), {
-        config: {base_alpha: record.config.base_alpha, strategy: record.config.strategy, model_type: record.config.model_type, method: settings.method},
+        config: {base_alpha: record.config.base_alpha, strategy: record.config.strategy, model_type: record.config.model_type, method: record.config.method},
         alphas: Object.fromEntries(alphas),
         statistics: record.alphas.overall,
       })
@@ -155,11 +201,14 @@ export async function runMerge(settings: MergeSettings): Promise<MergeRecord> {
       buildModelCard(record, {modelType, targetCard, reproduce: settings.reproduce, hubIds: labels.hubIds}),
     )
     if (settings.config !== undefined) await writeFileSynced(join(staging.dir, 'cmaam_config.yaml'), settings.config)
+    if (settings.adapter !== undefined) await writeJsonFile(join(staging.dir, ADAPTER_FILE), settings.adapter.definition)
+    await checkInputsUnchanged(inputs)
     await staging.commit()
     return record
+  } catch (error) {
+    throw writeFailure(error, staging.dir) ?? error
   } finally {
     await pool.close()
     await staging.discard()
   }
 }
-

@@ -1,8 +1,9 @@
 import {CmaamError} from '../errors'
-import {RULE_ORDER, type AdapterDefinition, type Component, type ModelAdapter, type ParamClass} from './types'
+import {RULE_ORDER, type AdapterDefinition, type AdapterOrigin, type AdapterRule, type Component, type ModelAdapter, type ParamClass, type RuleMatch} from './types'
 import {validateDefinition} from './validate-definition'
 
 interface CompiledRule {
+  source: RuleMatch
   component: Component
   match: RegExp
   layer: RegExp | null
@@ -15,17 +16,21 @@ interface CompiledRule {
  * rule whose `match` matches at the start of the name decides. Its `layer` and `tower` patterns are
  * searched anywhere in the name, so they anchor themselves with `^` where that matters.
  */
-export function createAdapter(definition: AdapterDefinition): ModelAdapter {
+export function createAdapter(definition: AdapterDefinition, options: {origin?: AdapterOrigin} = {}): ModelAdapter {
   const checked = deepFreeze(validateDefinition(definition))
+  const compile = (rule: AdapterRule, index: number): CompiledRule => {
+    const match = new RegExp(`^(?:${rule.match})`)
+    // Anchored at the start, a pattern that accepts the empty name accepts every name.
+    return {
+      source: {rule, index, catchAll: match.test('')},
+      component: rule.component,
+      match,
+      layer: rule.layer === undefined ? null : new RegExp(rule.layer),
+      tower: rule.tower === undefined ? null : new RegExp(rule.tower),
+    }
+  }
   const rules: CompiledRule[] = RULE_ORDER.flatMap((component) =>
-    checked.rules
-      .filter((rule) => rule.component === component)
-      .map((rule) => ({
-        component,
-        match: new RegExp(`^(?:${rule.match})`),
-        layer: rule.layer === undefined ? null : new RegExp(rule.layer),
-        tower: rule.tower === undefined ? null : new RegExp(rule.tower),
-      })),
+    checked.rules.map(compile).filter((rule) => rule.component === component),
   )
 
   const layerOf = (rule: CompiledRule, name: string): number | null => {
@@ -46,6 +51,11 @@ export function createAdapter(definition: AdapterDefinition): ModelAdapter {
     name: checked.name,
     title: checked.title,
     definition: checked,
+    origin: deepFreeze({...(options.origin ?? {kind: 'code'})}),
+    rules: Object.freeze(rules.map((rule) => Object.freeze(rule.source))),
+    ruleFor(name: string): RuleMatch | null {
+      return rules.find((candidate) => candidate.match.test(name))?.source ?? null
+    },
     classify(name: string): ParamClass {
       const rule = rules.find((candidate) => candidate.match.test(name))
       if (rule === undefined) return {component: 'language', layer: null, tower: null}

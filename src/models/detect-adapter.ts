@@ -1,5 +1,5 @@
 import {generic} from './adapters/generic'
-import {getAdapter, listAdapters} from './registry'
+import {listAdapters} from './registry'
 import type {ModelAdapter} from './types'
 
 export interface DetectAdapterInput {
@@ -15,6 +15,8 @@ export interface DetectedAdapter {
   adapter: ModelAdapter
   /** Why this adapter was chosen, as a short sentence for the user. */
   reason: string
+  /** No adapter recognised the model: the generic name-based rules were used as a last resort. */
+  fallback: boolean
 }
 
 /**
@@ -32,12 +34,12 @@ export function detectAdapter(input: DetectAdapterInput): DetectedAdapter {
 
   if (modelType !== null) {
     const adapter = adapters.find((candidate) => candidate.definition.modelTypes.includes(modelType))
-    if (adapter !== undefined) return {adapter, reason: `config.json model_type "${modelType}"`}
+    if (adapter !== undefined) return {adapter, reason: `config.json model_type "${modelType}"`, fallback: false}
   }
 
   for (const architecture of architectures) {
     const adapter = adapters.find((candidate) => candidate.definition.architectures.includes(architecture))
-    if (adapter !== undefined) return {adapter, reason: `config.json architectures "${architecture}"`}
+    if (adapter !== undefined) return {adapter, reason: `config.json architectures "${architecture}"`, fallback: false}
   }
 
   const unknown = modelType === null ? null : `config.json model_type "${modelType}" is not a known family`
@@ -47,15 +49,15 @@ export function detectAdapter(input: DetectAdapterInput): DetectedAdapter {
       const name = input.names.find((candidate) => pattern.test(candidate))
       if (name !== undefined) {
         const match = `tensor name "${name}" matches the ${adapter.name} signature`
-        return {adapter, reason: unknown === null ? match : `${unknown}; ${match}`}
+        return {adapter, reason: unknown === null ? match : `${unknown}; ${match}`, fallback: false}
       }
     }
   }
 
-  const fallback = adapters.find((candidate) => candidate.name === generic.name) ?? getAdapter(generic.name)
+  const fallback = adapters.find((candidate) => candidate.name === generic.name) ?? listAdapters().at(-1)!
   const why =
     unknown === null
       ? 'no config.json value or tensor name identifies a known family'
       : `${unknown} and no tensor name matches a family signature`
-  return {adapter: fallback, reason: `${why}: using ${fallback.name} name-based rules`}
+  return {adapter: fallback, reason: `${why}: using ${fallback.name} name-based rules`, fallback: true}
 }

@@ -1,12 +1,19 @@
+export {chooseAdapter, type ChooseAdapterOptions} from './choose-adapter'
 export {createAdapter} from './create-adapter'
 export {detectAdapter, type DetectAdapterInput, type DetectedAdapter} from './detect-adapter'
-export {getAdapter, listAdapters, registerAdapter} from './registry'
+export {readAdapterFile} from './read-adapter-file'
+export {registerPluginAdapters, type AdapterHookResults, type PluginProblem} from './register-plugin-adapters'
+export {getAdapter, listAdapters, registerAdapter, unregisterAdapter} from './registry'
+export {unmatchedNames, type UnmatchedGroup} from './unmatched-names'
+export {AdapterDefinitionError, validateDefinition} from './validate-definition'
 export {
   COMPONENTS,
   RULE_ORDER,
   type AdapterDefinition,
+  type AdapterOrigin,
   type AdapterRule,
   type Component,
   type ModelAdapter,
   type ParamClass,
+  type RuleMatch,
 } from './types'

@@ -42,9 +42,25 @@ export interface AdapterDefinition {
   rules: AdapterRule[]
 }
 
+/** Where an adapter comes from: cmaam itself, an oclif plugin, a `--adapter` file, or a `registerAdapter` call. */
+export type AdapterOrigin = {kind: 'built-in'} | {kind: 'plugin'; plugin: string} | {kind: 'file'; path: string} | {kind: 'code'}
+
+/** The rule that decided a name: its position in the definition's `rules`, and whether it matches every name. */
+export interface RuleMatch {
+  rule: AdapterRule
+  index: number
+  /** The rule's `match` accepts any name (e.g. `.*` or `(?:model\.)?`): it decides by default, not by recognising the name. */
+  catchAll: boolean
+}
+
 export interface ModelAdapter {
   readonly name: string
   readonly title: string
   readonly definition: AdapterDefinition
+  readonly origin: AdapterOrigin
+  /** The definition's rules in the order they are tried (bridge → shared → vision → language). */
+  readonly rules: readonly RuleMatch[]
   classify(name: string): ParamClass
+  /** The rule that classifies this name, or null when none does (the name then counts as language). */
+  ruleFor(name: string): RuleMatch | null
 }

@@ -1,6 +1,7 @@
 import {cp, mkdir, readdir, readFile, rm, stat, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import nock from 'nock'
+import {familyLayout, TINY_DIMS} from '../../src/example/families'
 import {useHubEnv} from '../hub/cli-env'
 import {cmaam, type CliRun} from '../helpers/cli'
 import {exampleRepos} from '../hub/example-repos'
@@ -97,6 +98,18 @@ describe('model references on merge, analyze and inspect', () => {
     const record = JSON.parse(run.stdout)
     expect(record).toMatchObject({source: SOURCE, target: TARGET, model_type: 'llava', revisions: {source: hub.repo(SOURCE).sha, target: hub.repo(TARGET).sha}})
     expect(record.analysis.alignment.overall.score).toBeGreaterThan(0)
+  })
+
+  test('adapters test classifies a Hub repo from its headers, without downloading weights', async () => {
+    const run = await cmaam(['adapters', 'test', 'llava', TARGET, '--strict', '--json'])
+    expect(run.stderr).toBe('')
+    expect(run.code).toBe(0)
+    const report = JSON.parse(run.stdout)
+    expect(report).toMatchObject({model: TARGET, adapter: 'llava', unmatched_names: []})
+    expect(report.towers.map((t: {component: string}) => t.component)).toEqual(['vision', 'bridge', 'language', 'shared'])
+    expect(report.tensors).toBe(familyLayout('llava', TINY_DIMS).tensors.length)
+    expect(report.towers.reduce((n: number, t: {tensors: number}) => n + t.tensors, 0)).toBe(report.tensors)
+    await expect(stat(join(work, 'cache', 'models--acme--llava-base', 'blobs'))).rejects.toThrow()
   })
 
   test('inspect org/name reads headers with Range requests only, and says what a merge would download', async () => {

@@ -25,6 +25,19 @@ describe('progress bars', () => {
     expect(stream.text()).toMatch(/100%  4\.00 GB\/4\.00 GB .* in 0:08\n$/)
   })
 
+  it('count samples, with samples per second and ETA, for an evaluation', () => {
+    jest.useFakeTimers({now: 0})
+    const stream = fakeStream(true)
+    const bar = terminalProgress(stream)('eval merged', 40, {unit: 'samples'})
+    jest.setSystemTime(8000)
+    bar.advance(10)
+    // 10 samples in 8 s: 1.25 samples/s, 30 left → 24 s.
+    expect(stream.text()).toContain(' 25%  10/40 samples  1.25 samples/s  ETA 0:24')
+    jest.setSystemTime(32000)
+    bar.done()
+    expect(stream.text()).toMatch(/100%  40\/40 samples .* in 0:32\n$/)
+  })
+
   it('are silent when stderr is not a terminal', () => {
     const stream = fakeStream(false)
     const bar = terminalProgress(stream)('pass 1/2 statistics', 100)

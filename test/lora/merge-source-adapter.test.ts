@@ -54,10 +54,10 @@ describe('merge --source ADAPTER', () => {
     const fromFolder = await cmaam(['analyze', '--source', ft, '--target', base, '--json'])
     expect(fromAdapter.code).toBe(0)
     const strip = (text: string) => {
-      const {source, ...rest} = JSON.parse(text)
+      const {source, sources, ...rest} = JSON.parse(text)
       return rest
     }
     expect(strip(fromAdapter.stdout)).toEqual(strip(fromFolder.stdout))
-    expect(JSON.parse(fromAdapter.stdout).source).toBe(adapter)
+    expect(JSON.parse(fromAdapter.stdout).sources).toEqual([adapter])
   })
 })

@@ -28,6 +28,7 @@ describeWithShared('detectAdapter on the weight-map fixtures', () => {
           expect(detectAdapter({config: {model_type: modelType}, names: []})).toEqual({
             adapter: getAdapter(expected),
             reason: `config.json model_type "${modelType}"`,
+            fallback: false,
           })
         })
       }
@@ -78,6 +79,7 @@ describe('detectAdapter', () => {
     expect(detectAdapter({config: {architectures: [architecture]}, names: []})).toEqual({
       adapter: getAdapter(expected),
       reason: `config.json architectures "${architecture}"`,
+      fallback: false,
     })
   })
 
@@ -117,6 +119,7 @@ describe('detectAdapter', () => {
     expect(detectAdapter({config: {model_type: 'gpt2', architectures: ['GPT2LMHeadModel']}, names})).toEqual({
       adapter: getAdapter('generic'),
       reason: 'config.json model_type "gpt2" is not a known family and no tensor name matches a family signature: using generic name-based rules',
+      fallback: true,
     })
     expect(detectAdapter({config: null, names}).reason).toBe(
       'no config.json value or tensor name identifies a known family: using generic name-based rules',

@@ -56,7 +56,9 @@ describe('adapter registry', () => {
   it('registers a declarative adapter, which --model-type and detection then find', () => {
     const adapter = registerAdapter(plugin())
     expect(getAdapter('idefics3')).toBe(adapter)
-    expect(listAdapters().map((candidate) => candidate.name)).toEqual([...BUILT_IN, 'idefics3'])
+    // generic stays the last resort: an adapter registered later is tried before it.
+    expect(listAdapters().map((candidate) => candidate.name)).toEqual([...BUILT_IN.slice(0, -1), 'idefics3', 'generic'])
+    expect(adapter.origin).toEqual({kind: 'code'})
     expect(adapter.classify('model.text_model.layers.2.mlp.up_proj.weight')).toEqual({component: 'language', layer: 2, tower: null})
     expect(adapter.classify('model.connector.modality_projection.proj.weight').component).toBe('bridge')
     expect(detectAdapter({config: {model_type: 'idefics3'}, names: []}).adapter).toBe(adapter)

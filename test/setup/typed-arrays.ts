@@ -8,8 +8,9 @@ const TYPED_ARRAYS = [
 
 for (const name of TYPED_ARRAYS) {
   const constructor = (globalThis as Record<string, unknown>)[name] as object | undefined
-  // A worker that runs several test files may hand each the same host constructors: patch once.
-  if (!constructor || Object.prototype.hasOwnProperty.call(constructor, Symbol.hasInstance)) continue
+  if (!constructor) continue
+  // A worker runs several test files against the same constructors: patch once.
+  if (Object.prototype.hasOwnProperty.call(constructor, Symbol.hasInstance)) continue
   Object.defineProperty(constructor, Symbol.hasInstance, {
     value: (value: unknown) => ArrayBuffer.isView(value) && Object.prototype.toString.call(value) === `[object ${name}]`,
   })

@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../cli/base-command'
+import {adapterFlags} from '../../cli/adapter-flags'
 import {analysisFlags, hubFlags, mergeOnlyFlags, mergeSettingsFromFlags} from '../../cli/merge-flags'
 import {runHubMerge} from '../../hub/run-hub-merge'
 import {mergeReproduction} from '../merge'
@@ -22,12 +23,13 @@ export default class HubMerge extends BaseCommand {
     ...mergeOnlyFlags,
     output: Flags.string({char: 'o', description: 'Keep the merged model in this folder (default: a temporary folder, removed after the upload).'}),
     ...analysisFlags,
+    ...adapterFlags,
     ...hubFlags,
   }
 
   async run(): Promise<void> {
     const {flags} = await this.parse(HubMerge)
-    const merge = mergeSettingsFromFlags(flags, this.progressFor(flags))
+    const merge = {...mergeSettingsFromFlags(flags, this.progressFor(flags), 1, this.noticeFor(flags)), adapter: await this.loadAdapters(flags)}
     const result = await runHubMerge({
       source: flags.source,
       target: flags.target,

@@ -1,8 +1,12 @@
 import {randomBytes} from 'node:crypto'
 import {lstatSync, renameSync, rmSync} from 'node:fs'
-import {mkdir, readdir, realpath, rm, stat} from 'node:fs/promises'
+import {mkdir, readdir, realpath, rm, stat, writeFile} from 'node:fs/promises'
 import {basename, dirname, join, resolve, sep} from 'node:path'
 import {CmaamError} from '../../errors'
+import {formatBytes} from '../../report/format-bytes'
+import {freeBytes} from './free-bytes'
+import {removeStaleStaging, type RemovedStaging} from './remove-stale-staging'
+import {STAGING_OWNER_FILE, currentOwner} from './staging-owner'
 
 /** A hidden folder next to the output where the model is written, and moved into place when complete. */
 export interface Staging {
@@ -12,6 +16,8 @@ export interface Staging {
   commit(): Promise<void>
   /** Removes the staging folder; does nothing after a successful commit, so it can sit in a `finally`. */
   discard(): Promise<void>
+  /** What earlier, killed runs writing to the same output had left behind and was cleaned up. */
+  removedStale: RemovedStaging
 }
 
 export interface CreateStagingOptions {
@@ -19,6 +25,8 @@ export interface CreateStagingOptions {
   force: boolean
   /** Input model folders: the output may be neither one of them nor contain one. */
   inputs: string[]
+  /** Bytes the output will take: refused up front when the disk has less room. */
+  neededBytes?: number
 }
 
 const EXIT_CODES: Partial<Record<NodeJS.Signals, number>> = {SIGINT: 130, SIGTERM: 143}
@@ -29,7 +37,9 @@ const pending = new Set<string>()
 /**
  * Checks `--output` and creates a staging folder in its parent, so that the final rename is atomic
  * and an interrupted run never leaves a half-written model at the output path. Until commit or
- * discard, SIGINT/SIGTERM remove the staging folder and exit with 130/143.
+ * discard, SIGINT/SIGTERM remove the staging folder and exit with 130/143; the folder names its
+ * process, so that a run killed outright (SIGKILL, power loss) is cleaned up by the next run
+ * writing to the same output.
  */
 export async function createStaging(outputDir: string, options: CreateStagingOptions): Promise<Staging> {
   const output = resolve(outputDir)
@@ -57,12 +67,24 @@ export async function createStaging(outputDir: string, options: CreateStagingOpt
   }
 
   const parent = dirname(target)
+  const removedStale = await removeStaleStaging(target)
+  if (options.neededBytes !== undefined) {
+    const free = await freeBytes(await existingAncestor(parent))
+    if (free !== null && free < options.neededBytes) {
+      throw new CmaamError(
+        `Not enough disk space for ${output}: it needs about ${formatBytes(options.neededBytes)}, ${formatBytes(free)} free in ${parent}`,
+        {hint: 'Free some space, or choose an --output on a disk with room.'},
+      )
+    }
+  }
   // Not mkdtemp: its 0700 mode would end up on the published model folder.
   const dir = join(parent, `.${basename(target)}.cmaam-partial-${process.pid}-${randomBytes(4).toString('hex')}`)
   try {
     await mkdir(parent, {recursive: true})
     await mkdir(dir)
+    await writeFile(join(dir, STAGING_OWNER_FILE), JSON.stringify(currentOwner()))
   } catch (error) {
+    await rm(dir, {recursive: true, force: true})
     throw new CmaamError(`Cannot create the output folder ${output}: ${(error as Error).message}`, {
       hint: `Check that you can write to ${parent}.`,
       cause: error,
@@ -73,8 +95,10 @@ export async function createStaging(outputDir: string, options: CreateStagingOpt
   let committed = false
   return {
     dir,
+    removedStale,
     async commit() {
       if (committed) return
+      rmSync(join(dir, STAGING_OWNER_FILE), {force: true})
       // Synchronous renames: no signal handler can run between moving the old output aside and
       // moving the new one in.
       const old = lstatSync(target, {throwIfNoEntry: false})
@@ -108,6 +132,13 @@ export async function createStaging(outputDir: string, options: CreateStagingOpt
       untrack(dir)
     },
   }
+}
+
+/** `path` or its deepest existing ancestor. */
+async function existingAncestor(path: string): Promise<string> {
+  const exists = await stat(path).then(() => true, () => false)
+  const parent = dirname(path)
+  return exists || parent === path ? path : existingAncestor(parent)
 }
 
 /** The real path of `path`, or of its deepest existing ancestor joined with the rest. */

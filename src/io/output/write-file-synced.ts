@@ -6,6 +6,8 @@ export async function writeFileSynced(path: string, text: string): Promise<void>
   try {
     await file.writeFile(text)
     await file.sync()
+  } catch (error) {
+    throw Object.assign(error as Error, {path})
   } finally {
     await file.close()
   }

@@ -1,0 +1,73 @@
+import {Flags} from '@oclif/core'
+import {BaseCommand} from '../cli/base-command'
+import {hubFlags} from '../cli/merge-flags'
+import {CmaamError} from '../errors'
+import {combineShards} from '../eval/combine-shards'
+import {comparisonText} from '../eval/comparison'
+import {EVAL_DEVICES, EVAL_DTYPES, type EvalDevice, type EvalDtype} from '../eval/eval-model'
+import {loadTransformersModel} from '../eval/load-transformers-model'
+import {runEval} from '../eval/run-eval'
+import {parseShard} from '../eval/shard'
+
+export default class Eval extends BaseCommand {
+  static override summary = 'Evaluate vision-language models (ONNX exports) on a JSONL test set with transformers.js: exact match and contains accuracy.'
+  static override description =
+    'Each model (a folder with onnx/, e.g. a merge after `cmaam onnx apply`, or a Hub repo such as onnx-community/Qwen2-VL-2B-Instruct) answers every question greedily with its chat template. Writes <model>_results.json, <model>_predictions.jsonl (appended as answers come, so an interrupted run resumes), comparison.json and comparison.md into --output, and prints the comparison. --shard I/N evaluates a deterministic part of the items; --combine merges the shard outputs.'
+
+  static override examples = [
+    '<%= config.bin %> eval --model ./merged --model onnx-community/Qwen2-VL-2B-Instruct --data test.jsonl --images ./images',
+    '<%= config.bin %> eval --model ./merged --data test.jsonl --max-samples 200 --dtype q4',
+    '<%= config.bin %> eval --model ./merged --data test.jsonl --shard $SLURM_ARRAY_TASK_ID/8 --output eval/shard-$SLURM_ARRAY_TASK_ID',
+    '<%= config.bin %> eval --combine eval/shard-* --output eval_results',
+  ]
+
+  static override flags = {
+    model: Flags.string({char: 'm', description: 'Model folder with onnx/, or Hub repo org/name[@revision]; repeat to compare models.', multiple: true}),
+    data: Flags.string({char: 'd', description: 'Test set: JSONL in the seed format (messages with image and text parts, optional category and id).'}),
+    images: Flags.string({description: 'Folder image paths are relative to (default: the data file’s folder).'}),
+    output: Flags.string({char: 'o', description: 'Folder for results, predictions and the comparison.', default: 'eval_results'}),
+    'max-samples': Flags.integer({description: 'Evaluate only the first N items of the data file.', min: 1}),
+    'max-new-tokens': Flags.integer({description: 'Longest answer, in tokens.', default: 512, min: 1}),
+    device: Flags.string({description: 'Where transformers.js runs the model.', options: [...EVAL_DEVICES], default: 'cpu'}),
+    dtype: Flags.string({description: 'Which ONNX variant of the export to run.', options: Object.keys(EVAL_DTYPES), default: 'fp32'}),
+    shard: Flags.string({description: 'Evaluate part I of N (0 ≤ I < N), chosen by item id: e.g. a job array index.'}),
+    combine: Flags.string({description: 'Combine the --output folders of finished shard runs into --output (no model is run).', multiple: true, exclusive: ['model', 'data', 'shard', 'images', 'max-samples', 'restart']}),
+    restart: Flags.boolean({description: 'Discard earlier predictions in --output instead of resuming.'}),
+    ...hubFlags,
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(Eval)
+    if (flags.combine) {
+      const combined = await combineShards({dirs: flags.combine, output: flags.output})
+      if (flags.json) return this.printJson(combined)
+      if (!flags.quiet) this.log(`${comparisonText(combined.comparison)}\n\nCombined ${combined.models.map((m) => `${m.shards} shards of ${m.model}`).join(', ')} into ${flags.output}`)
+      return
+    }
+    if (!flags.model || flags.model.length === 0) throw new CmaamError('Missing --model', {hint: 'Pass --model DIR|org/name (repeat it to compare models), or --combine DIR… to merge shard outputs.'})
+    if (!flags.data) throw new CmaamError('Missing --data', {hint: 'Pass --data with the test set (JSONL).'})
+    const run = await runEval({
+      models: flags.model,
+      data: flags.data,
+      images: flags.images,
+      output: flags.output,
+      maxSamples: flags['max-samples'],
+      shard: flags.shard === undefined ? undefined : parseShard(flags.shard),
+      maxNewTokens: flags['max-new-tokens'],
+      device: flags.device as EvalDevice,
+      dtype: flags.dtype as EvalDtype,
+      restart: flags.restart,
+      settings: () => this.hubSettings(flags),
+      loadModel: loadTransformersModel,
+      progress: this.progressFor(flags),
+    })
+    if (flags.json) return this.printJson(run)
+    if (flags.quiet) return
+    const resumed = run.models.filter((m) => m.resumed > 0).map((m) => `${m.model}: ${m.resumed} of ${m.resumed + m.asked} from earlier predictions`)
+    this.log(comparisonText(run.comparison))
+    const skipped = run.models.filter((m) => Object.keys(m.metrics.skipped).length > 0).map((m) => `${m.model}: ${Object.entries(m.metrics.skipped).map(([reason, n]) => `${n} ${reason.replace('_', ' ')}`).join(', ')}`)
+    this.log(`\n${run.selection.items} items${run.selection.shard ? ` (shard ${run.selection.shard})` : ''} · results in ${flags.output}`)
+    if (skipped.length > 0) this.log(`skipped ${skipped.join('; ')}`)
+    if (resumed.length > 0) this.log(`resumed ${resumed.join('; ')}`)
+  }
+}

@@ -1,0 +1,48 @@
+import {closeSync, fsyncSync, openSync, writeSync} from 'node:fs'
+import {join} from 'node:path'
+import type {OnnxExternalData} from './proto/types'
+
+/** Offsets of tensors larger than this are aligned to 4 KiB, so onnxruntime can map them. */
+const ALIGN_ABOVE = 1 << 20
+const ALIGNMENT = 4096
+
+/**
+ * Appends tensor data to external data files (`X.onnx_data`, …) in a folder, one tensor at a
+ * time, and returns where each went: the graph keeps only these references.
+ */
+export class ExternalDataWriter {
+  private readonly files = new Map<string, {fd: number; size: number}>()
+
+  constructor(private readonly dir: string) {}
+
+  append(location: string, bytes: Uint8Array): OnnxExternalData {
+    let file = this.files.get(location)
+    if (!file) {
+      file = {fd: openSync(join(this.dir, location), 'w'), size: 0}
+      this.files.set(location, file)
+    }
+    if (bytes.length > ALIGN_ABOVE && file.size % ALIGNMENT !== 0) {
+      const padding = ALIGNMENT - (file.size % ALIGNMENT)
+      writeAll(file.fd, new Uint8Array(padding))
+      file.size += padding
+    }
+    const offset = file.size
+    writeAll(file.fd, bytes)
+    file.size += bytes.length
+    return {location, offset, length: bytes.length}
+  }
+
+  /** Flushes every file to disk and closes it. */
+  close(): void {
+    for (const file of this.files.values()) {
+      fsyncSync(file.fd)
+      closeSync(file.fd)
+    }
+    this.files.clear()
+  }
+}
+
+export function writeAll(fd: number, bytes: Uint8Array): void {
+  let done = 0
+  while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done)
+}

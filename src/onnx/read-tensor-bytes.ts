@@ -1,0 +1,54 @@
+import {closeSync, openSync, readSync, statSync} from 'node:fs'
+import {dirname, join, normalize, isAbsolute} from 'node:path'
+import {CmaamError} from '../errors'
+import type {OnnxTensor} from './proto/types'
+import {elementSize, product} from './tensor-types'
+
+/**
+ * The little-endian bytes of an initializer of an ONNX file at `modelPath`: its raw data, its
+ * external data (read from the file next to the model), or its float_data.
+ */
+export function readTensorBytes(tensor: OnnxTensor, modelPath: string): Uint8Array {
+  if (tensor.rawData) return tensor.rawData
+  if (tensor.floatData) return new Uint8Array(new Float32Array(tensor.floatData).buffer)
+  const size = elementSize(tensor.dataType)
+  if (!tensor.externalData) {
+    if (size !== null && product(tensor.dims) === 0) return new Uint8Array(0)
+    throw new CmaamError(`${modelPath}: initializer ${tensor.name} stores its data in a form cmaam does not read`, {
+      hint: 'Templates should store initializers as raw data or external data, as PyTorch and onnxruntime write them.',
+    })
+  }
+  const {location, offset = 0} = tensor.externalData
+  if (isAbsolute(location) || normalize(location).startsWith('..')) {
+    throw new CmaamError(`${modelPath}: initializer ${tensor.name} points outside the model folder (${location})`, {
+      hint: 'External data must be a file next to the .onnx file.',
+    })
+  }
+  const path = join(dirname(modelPath), location)
+  let fd: number
+  try {
+    fd = openSync(path, 'r')
+  } catch (error) {
+    throw new CmaamError(`Missing external data file ${path} of ${modelPath}`, {
+      hint: 'Download the .onnx_data file(s) together with the .onnx file.',
+      cause: error,
+    })
+  }
+  try {
+    const length = tensor.externalData.length ?? statSync(path).size - offset
+    const bytes = new Uint8Array(length)
+    let done = 0
+    while (done < length) {
+      const got = readSync(fd, bytes, done, length - done, offset + done)
+      if (got === 0) {
+        throw new CmaamError(`${path} ends before initializer ${tensor.name} (offset ${offset}, length ${length})`, {
+          hint: 'The external data file is incomplete: download it again.',
+        })
+      }
+      done += got
+    }
+    return bytes
+  } finally {
+    closeSync(fd)
+  }
+}

@@ -1,0 +1,84 @@
+import {existsSync, readdirSync, readFileSync, rmSync} from 'node:fs'
+import {join, relative} from 'node:path'
+import nock from 'nock'
+import {cmaam} from '../helpers/cli'
+import {useHubEnv} from '../hub/cli-env'
+import {createMockHub, type MockHub} from '../hub/mock-hub'
+import {useTempDir} from '../helpers/temp-dir'
+import type {OnnxApplyReport} from '../../src/onnx/types'
+import {makeValues, writeCheckpoint, writeTemplate} from './qwen2vl-fixture'
+
+const REPO = 'onnx-community/tiny-qwen2vl'
+
+function filesUnder(dir: string): Record<string, Uint8Array | string> {
+  const out: Record<string, Uint8Array | string> = {}
+  const walk = (at: string) => {
+    for (const entry of readdirSync(at, {withFileTypes: true})) {
+      const path = join(at, entry.name)
+      if (entry.isDirectory()) walk(path)
+      else out[relative(dir, path)] = readFileSync(path)
+    }
+  }
+  walk(dir)
+  return out
+}
+
+describe('cmaam onnx apply', () => {
+  const tmp = useTempDir()
+  const setEnv = useHubEnv()
+  let hub: MockHub | null = null
+
+  beforeAll(() => nock.disableNetConnect())
+  afterAll(() => nock.enableNetConnect())
+  afterEach(() => {
+    hub?.close()
+    hub = null
+  })
+
+  async function setUp() {
+    const weights = join(tmp(), 'merged')
+    await writeCheckpoint(weights, makeValues(2, {twins: 'differ'}))
+    const template = writeTemplate(join(tmp(), 'template'), makeValues(1, {twins: 'equal'}), {precisions: ['fp32', 'fp16', 'q4']})
+    return {weights, template: template.dir}
+  }
+
+  test('a local template: --json prints the report, onnx/ lands inside --weights', async () => {
+    const {weights, template} = await setUp()
+    const run = await cmaam(['onnx', 'apply', '--weights', weights, '--template', template, '--dtype', 'fp32,q4', '--json'])
+    expect(run.code).toBe(0)
+    const report = JSON.parse(run.stdout) as OnnxApplyReport
+    expect(report.output).toBe(join(weights, 'onnx'))
+    expect(report.files.map((f) => f.file).sort()).toEqual([
+      'decoder_model_merged.onnx', 'decoder_model_merged_q4.onnx', 'embed_tokens.onnx', 'embed_tokens_q4.onnx', 'vision_encoder.onnx', 'vision_encoder_q4.onnx',
+    ])
+    expect(readdirSync(join(weights, 'onnx')).sort()).toEqual([...report.files.map((f) => f.file), 'cmaam_onnx_report.json'].sort())
+    // The weights folder lacked preprocessor_config.json: it comes from the template.
+    expect(report.copied_files).toEqual(['preprocessor_config.json'])
+    expect(existsSync(join(weights, 'preprocessor_config.json'))).toBe(true)
+
+    const again = await cmaam(['onnx', 'apply', '--weights', weights, '--template', template])
+    expect(again.code).toBe(1)
+    expect(again.stderr).toMatch(/^Error: --output .*onnx already exists and is not empty; pass --force to replace it\n/)
+  })
+
+  test('a bad --dtype is a one-line error naming the flag', async () => {
+    const {weights, template} = await setUp()
+    const run = await cmaam(['onnx', 'apply', '--weights', weights, '--template', template, '--dtype', 'q9'])
+    expect(run.code).toBe(1)
+    expect(run.stderr).toMatch(/^Error: --dtype: unknown ONNX precision "q9"\nUse a comma-separated list of fp32, fp16, q8, q4, q4f16, or all\.\n$/)
+  })
+
+  test('a Hub template: only the requested ONNX files, and the support files the weights lack, are downloaded', async () => {
+    const {weights, template} = await setUp()
+    hub = createMockHub({repos: {[REPO]: {files: {...filesUnder(template), 'tokenizer.json': '{}', 'README.md': '# tiny'}}}})
+    setEnv({HF_HOME: join(tmp(), 'hf-home'), HF_HUB_CACHE: join(tmp(), 'cache'), HF_ENDPOINT: hub.endpoint})
+    rmSync(join(template, 'onnx'), {recursive: true})
+    const run = await cmaam(['onnx', 'apply', '--weights', weights, '--template', REPO, '--dtype', 'q4', '--json'])
+    expect(run.code).toBe(0)
+    const fetched = hub.requestsTo('GET', '/resolve/').map((r) => decodeURIComponent(r.path.replace(/^.*\/resolve\/[0-9a-f]+\//, '')))
+    expect([...new Set(fetched)].sort()).toEqual(['onnx/decoder_model_merged_q4.onnx', 'onnx/embed_tokens_q4.onnx', 'onnx/vision_encoder_q4.onnx', 'preprocessor_config.json', 'tokenizer.json'])
+    const report = JSON.parse(run.stdout) as OnnxApplyReport
+    expect(report.template).toMatch(new RegExp(`^${REPO}@[0-9a-f]{40}$`))
+    expect(report.copied_files.sort()).toEqual(['preprocessor_config.json', 'tokenizer.json'])
+  })
+})
