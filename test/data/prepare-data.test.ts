@@ -184,7 +184,12 @@ describe('data prepare', () => {
         const {prepareData} = require(${JSON.stringify(join(__dirname, '..', '..', 'dist', 'data', 'prepare-data'))})
         const {silentProgress} = require(${JSON.stringify(join(__dirname, '..', '..', 'dist', 'cli', 'progress'))})
         prepareData({source: process.argv[1], output: process.argv[2], categories: {general: ['general.jsonl']}, maxPerCategory: null, totalMax: null, validateImages: false, seed: 42, force: false, progress: silentProgress})
-          .then((r) => console.log(JSON.stringify({total: r.metadata.total_samples, train: r.metadata.train_samples, maxRssKiB: process.resourceUsage().maxRSS})))`
+          .then((r) => {
+            // VmHWM is this process's own peak; getrusage's maxRSS survives exec and may be the parent's.
+            const status = require('node:fs').existsSync('/proc/self/status') ? require('node:fs').readFileSync('/proc/self/status', 'utf8') : ''
+            const hwm = /^VmHWM:\\s+(\\d+) kB/m.exec(status)
+            console.log(JSON.stringify({total: r.metadata.total_samples, train: r.metadata.train_samples, maxRssKiB: hwm ? Number(hwm[1]) : process.resourceUsage().maxRSS}))
+          })`
       const child = spawnSync(process.execPath, ['-e', script, corpus, join(dir(), `out-${lines}`)], {encoding: 'utf8'})
       expect(child.stderr).toBe('')
       const {total, train, maxRssKiB} = JSON.parse(child.stdout)

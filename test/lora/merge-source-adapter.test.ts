@@ -58,6 +58,6 @@ describe('merge --source ADAPTER', () => {
       return rest
     }
     expect(strip(fromAdapter.stdout)).toEqual(strip(fromFolder.stdout))
-    expect(JSON.parse(fromAdapter.stdout).source).toBe(adapter)
+    expect(JSON.parse(fromAdapter.stdout).sources).toEqual([adapter])
   })
 })
