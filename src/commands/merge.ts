@@ -7,6 +7,7 @@ import {mergeConfigYaml} from '../hub/merge-config-yaml'
 import {modelLabels} from '../hub/model-labels'
 import {readMergeConfig} from '../hub/read-merge-config'
 import {resolveModelInput} from '../hub/resolve-model-input'
+import {resolveOnnxTemplate} from '../hub/resolve-onnx-template'
 import {runMerge, type MergeSettings} from '../merge/run-merge'
 import {formatAnalysis} from '../report/format-analysis'
 
@@ -54,8 +55,10 @@ export default class Merge extends BaseCommand {
     const hub = () => this.hubSettings(flags)
     const source = await resolveModelInput({ref: flags.source as string, settings: hub, progress})
     const target = await resolveModelInput({ref: flags.target as string, settings: hub, progress})
+    const onnx = options.onnx && {...options.onnx, resolved: await resolveOnnxTemplate({ref: options.onnx.ref, dtypes: options.onnx.dtypes, weightsDir: target.dir, settings: hub, progress})}
     const settings: MergeSettings = {
       ...options,
+      onnx,
       source: source.dir,
       target: target.dir,
       labels: modelLabels(source, target),
@@ -71,16 +74,17 @@ export default class Merge extends BaseCommand {
     for (const m of c.shape_mismatches) this.log(`           shape differs, target kept: ${m.name} source [${m.source}] target [${m.target}]`)
     for (const m of c.dtype_mismatches) this.log(`           dtype differs: ${m.name} source ${m.source} target ${m.target}`)
     if (c.nonfinite_tensors.length > 0) this.log(`           NaN/Inf values, left out of the scores: ${c.nonfinite_tensors.join(', ')}`)
+    if (record.onnx) this.log(`onnx       ${record.onnx.files.join(', ')} from ${record.onnx.template}`)
     this.log(`wrote      ${record.output} (${record.files.weights.length} shard${record.files.weights.length === 1 ? '' : 's'}, ${formatBytes(record.files.total_size)}) in ${record.timing.seconds.toFixed(1)} s`)
   }
 }
 
 /** `merge …` arguments for the model card: the inputs as given and every non-default flag. */
 export function mergeReproduction(flags: Record<string, unknown>, names?: {source: string; target: string}): string {
-  const defaults = {method: 'cmaam', alpha: '0.5', strategy: 'full', 'base-alpha': '0.5', 'min-alpha': '0.05', 'max-alpha': '0.95', 'model-type': 'auto', compat: 'default', seed: 0, dtype: 'keep', 'shard-size': '5GB'}
+  const defaults = {method: 'cmaam', alpha: '0.5', strategy: 'full', 'base-alpha': '0.5', 'min-alpha': '0.05', 'max-alpha': '0.95', 'model-type': 'auto', compat: 'default', seed: 0, dtype: 'keep', 'shard-size': '5GB', 'onnx-dtype': 'fp32'}
   const inputs = names ?? {source: String(flags.source), target: String(flags.target)}
   const output = String(flags.output ?? flags.push ?? 'merged').split(/[\\/]/).filter(Boolean).pop()
-  const rest = reproduceFlags(flags, defaults, ['method', 'alpha', 'strategy', 'base-alpha', 'min-alpha', 'max-alpha', 'component-alpha', 'model-type', 'compat', 'seed', 'dtype', 'shard-size'])
+  const rest = reproduceFlags(flags, defaults, ['method', 'alpha', 'strategy', 'base-alpha', 'min-alpha', 'max-alpha', 'component-alpha', 'model-type', 'compat', 'seed', 'dtype', 'shard-size', 'onnx-template', ...(flags['onnx-template'] ? ['onnx-dtype'] : [])])
   const alphaIrrelevant = flags.method !== 'linear' ? rest.replace(/--alpha \S+ ?/, '') : rest
   return `merge --source ${quoteArg(inputs.source)} --target ${quoteArg(inputs.target)} --output ${quoteArg(output ?? 'merged')} ${alphaIrrelevant}`.trim()
 }

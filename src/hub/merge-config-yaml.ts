@@ -7,7 +7,7 @@ export interface MergeConfigYamlOptions {
   /** The inputs as a replay should name them: `org/name@<sha>` for Hub models. */
   source: string
   target: string
-  settings: Pick<MergeSettings, 'method' | 'linearAlpha' | 'alpha' | 'modelType' | 'compat' | 'seed' | 'dtype' | 'maxShardBytes' | 'analyze' | 'saveAlphas' | 'allowNonfinite'>
+  settings: Pick<MergeSettings, 'method' | 'linearAlpha' | 'alpha' | 'modelType' | 'compat' | 'seed' | 'dtype' | 'maxShardBytes' | 'analyze' | 'saveAlphas' | 'allowNonfinite' | 'onnx'>
 }
 
 /**
@@ -36,6 +36,10 @@ export function mergeConfigYaml(options: MergeConfigYamlOptions): string {
   config.analyze = Boolean(settings.analyze)
   config['save-alphas'] = Boolean(settings.saveAlphas)
   config['allow-nonfinite'] = Boolean(settings.allowNonfinite)
+  if (settings.onnx) {
+    config['onnx-template'] = settings.onnx.resolved?.label ?? settings.onnx.ref
+    config['onnx-dtype'] = settings.onnx.dtypes === 'all' ? 'all' : settings.onnx.dtypes.join(',')
+  }
   const header = [
     `# Settings of a merge made with cmaam ${CMAAM_VERSION}. Make it again with:`,
     '#   cmaam merge --config cmaam_config.yaml --output <folder>',

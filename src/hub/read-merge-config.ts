@@ -19,6 +19,8 @@ const VALUE_KEYS = new Set([
   'dtype',
   'shard-size',
   'threads',
+  'onnx-template',
+  'onnx-dtype',
 ])
 const BOOLEAN_KEYS = new Set(['analyze', 'save-alphas', 'allow-nonfinite'])
 
