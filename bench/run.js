@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // `npm run bench`: wall time, peak RSS and throughput of `cmaam merge` on a bf16 Qwen2-VL-shaped pair
-// of about 2 GB per model in 5 shards, next to the numpy streaming linear merge in the same run.
-// Not a test: it prints figures and the targets they are held to. Usage: npm run bench [-- --keep]
+// of about 2 GB per model in 5 shards, next to the numpy streaming linear merge in the same run, and
+// of `cmaam onnx apply` writing that model into a generated template (fp32 and q4).
+// Not a test: it prints figures and the targets they are held to.
+// Usage: npm run bench [-- --keep] [-- --only merge|onnx]
 'use strict'
 const {spawnSync} = require('node:child_process')
 const {existsSync, mkdirSync, readFileSync, rmSync, writeFileSync} = require('node:fs')
@@ -11,6 +13,7 @@ const {generatePair} = require('../dist/example/generate-pair')
 const {familyLayout} = require('../dist/example/families')
 const {planShards} = require('../dist/io/safetensors/plan-shards')
 const {terminalProgress} = require('../dist/cli/progress')
+const {writeBenchTemplate} = require('./onnx-template')
 
 const root = resolve(__dirname, '..')
 const work = join(root, '.bench')
@@ -21,6 +24,8 @@ const shared = resolve(root, '..', 'shared', 'bench', 'np_linear_merge.py')
 // fewer blocks: 16 vision blocks and 9 decoder layers make ~1.0 B parameters, ~2.0 GB in bf16.
 const DIMS = {visionHidden: 1280, visionLayers: 16, visionMlp: 5120, hidden: 1536, intermediate: 8960, layers: 9, kvHidden: 256, vocab: 151936, positions: 0, lmHead: false}
 const TARGETS = {rssMiB: 768, fullVsNumpy: 5, linearVsNumpy: 1.5}
+const onlyAt = process.argv.indexOf('--only')
+const ONLY = onlyAt >= 0 ? process.argv[onlyAt + 1] : null
 
 /** The shard size that splits the model into 5 shards. */
 function fiveShardSize() {
@@ -70,29 +75,43 @@ async function main() {
   const out = (name) => join(work, name)
   const results = {}
 
-  const python = existsSync(shared) ? numpyPython() : null
+  const python = ONLY !== 'onnx' && existsSync(shared) ? numpyPython() : null
   if (python) {
     rmSync(out('numpy'), {recursive: true, force: true})
     results.numpy = timed('numpy streaming linear merge (np_linear_merge.py)', python, [shared, source, target, out('numpy')])
-  } else {
+  } else if (ONLY !== 'onnx') {
     process.stderr.write(`\nnumpy comparator skipped: ${existsSync(shared) ? 'no python3 with numpy (apt-get install -y python3-numpy)' : '../shared/bench is absent'}\n`)
   }
-  results.cmaamFull = timed('cmaam merge --strategy full --analyze', process.execPath, [cli, 'merge', '-s', source, '-t', target, '-o', out('full'), '--strategy', 'full', '--analyze', '--force', '--quiet'])
-  results.cmaamLinear = timed('cmaam merge --method linear --alpha 0.5', process.execPath, [cli, 'merge', '-s', source, '-t', target, '-o', out('linear'), '--method', 'linear', '--alpha', '0.5', '--force', '--quiet'])
+  if (ONLY !== 'onnx') {
+    results.cmaamFull = timed('cmaam merge --strategy full --analyze', process.execPath, [cli, 'merge', '-s', source, '-t', target, '-o', out('full'), '--strategy', 'full', '--analyze', '--force', '--quiet'])
+    results.cmaamLinear = timed('cmaam merge --method linear --alpha 0.5', process.execPath, [cli, 'merge', '-s', source, '-t', target, '-o', out('linear'), '--method', 'linear', '--alpha', '0.5', '--force', '--quiet'])
+  }
+  if (ONLY !== 'merge') {
+    const template = join(work, 'qwen2vl-2gb-onnx-template')
+    if (!existsSync(join(template, 'onnx', 'decoder_model_merged_q4.onnx'))) {
+      process.stderr.write(`Generating the ONNX template in ${template} (once) …\n`)
+      const tensors = familyLayout('qwen2vl', DIMS).tensors
+      for (const precision of ['fp32', 'q4']) writeBenchTemplate(template, tensors, precision)
+    }
+    for (const dtype of ['fp32', 'q4']) {
+      results[`onnxApply_${dtype}`] = timed(`cmaam onnx apply --dtype ${dtype}`, process.execPath, [cli, 'onnx', 'apply', '--weights', target, '--template', template, '--dtype', dtype, '--output', out(`onnx-${dtype}`), '--force', '--quiet'])
+    }
+  }
 
   const rows = Object.entries(results).map(([name, r]) => ({
     run: name,
     seconds: Number(r.seconds.toFixed(2)),
     peak_rss_mib: Math.round(r.rssMiB),
-    gb_per_s: Number((inputGB / r.seconds).toFixed(2)),
+    // onnx apply reads one model (the merge reads two).
+    gb_per_s: Number(((name.startsWith('onnx') ? inputGB / 2 : inputGB) / r.seconds).toFixed(2)),
     vs_numpy: results.numpy ? Number((r.seconds / results.numpy.seconds).toFixed(2)) : null,
   }))
   const machine = `${cpus().length} × ${cpus()[0].model.trim()}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}`
   console.log(`\nPair: 2 × ${(modelBytes / 1e9).toFixed(2)} GB bf16 in ${shards} shards (Qwen2-VL-shaped). Machine: ${machine}.`)
   console.table(rows)
   const checks = [
-    [`cmaam full peak RSS ≤ ${TARGETS.rssMiB} MiB`, results.cmaamFull.rssMiB <= TARGETS.rssMiB],
-    ...(results.numpy
+    ...(results.cmaamFull ? [[`cmaam full peak RSS ≤ ${TARGETS.rssMiB} MiB`, results.cmaamFull.rssMiB <= TARGETS.rssMiB]] : []),
+    ...(results.numpy && results.cmaamFull
       ? [
           [`cmaam full ≤ ${TARGETS.fullVsNumpy}× numpy`, results.cmaamFull.seconds <= TARGETS.fullVsNumpy * results.numpy.seconds],
           [`cmaam linear ≤ ${TARGETS.linearVsNumpy}× numpy`, results.cmaamLinear.seconds <= TARGETS.linearVsNumpy * results.numpy.seconds],
@@ -101,7 +120,7 @@ async function main() {
   ]
   for (const [what, ok] of checks) console.log(`${ok ? 'PASS' : 'FAIL'}  ${what}`)
   writeFileSync(join(work, 'results.json'), JSON.stringify({machine, modelBytes, shards, rows, checks}, null, 2) + '\n')
-  if (!process.argv.includes('--keep')) for (const name of ['numpy', 'full', 'linear']) rmSync(out(name), {recursive: true, force: true})
+  if (!process.argv.includes('--keep')) for (const name of ['numpy', 'full', 'linear', 'onnx-fp32', 'onnx-q4']) rmSync(out(name), {recursive: true, force: true})
   process.exitCode = checks.every(([, ok]) => ok) ? 0 : 1
 }
 
