@@ -1,2 +1,5 @@
 export {CmaamError} from './errors'
 export * from './onnx/proto'
+export {applyOnnx, ONNX_REPORT_FILE, type ApplyOnnxSettings} from './onnx/apply-onnx'
+export {ONNX_DTYPES, ONNX_DTYPE_SUFFIXES, type OnnxDtype} from './onnx/onnx-variants'
+export type {OnnxApplyReport, OnnxFileReport, OnnxInitializerRecord} from './onnx/types'
