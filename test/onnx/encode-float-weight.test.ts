@@ -9,7 +9,7 @@ describe('encodeFloatWeight', () => {
     const source = parameterSource('F32', new Uint8Array(values.buffer), values.length)
     const chunks: Buffer[] = []
     const result = encodeFloatWeight(source, [cols, rows], 'transposed', 'F32', (chunk) => chunks.push(Buffer.from(chunk)))
-    expect(chunks.length).toBe(2)
+    expect(chunks.length).toBeGreaterThanOrEqual(2)
     const written = Buffer.concat(chunks)
     const got = new Float32Array(written.buffer, written.byteOffset, rows * cols)
     for (let r = 0; r < rows; r += 97) for (let c = 0; c < cols; c += 13) expect(got[c * rows + r]).toBe(values[r * cols + c])
