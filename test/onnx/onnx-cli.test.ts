@@ -80,6 +80,14 @@ describe('cmaam onnx apply', () => {
     const report = JSON.parse(run.stdout) as OnnxApplyReport
     expect(report.template).toMatch(new RegExp(`^${REPO}@[0-9a-f]{40}$`))
     expect(report.copied_files.sort()).toEqual(['preprocessor_config.json', 'tokenizer.json'])
+
+    // Offline (HF_HUB_OFFLINE), the cached snapshot serves again without a request.
+    const before = hub.requests.length
+    setEnv({HF_HUB_OFFLINE: '1'})
+    const offline = await cmaam(['onnx', 'apply', '--weights', weights, '--template', REPO, '--dtype', 'q4', '--force', '--quiet'])
+    expect(offline.stderr).toBe('')
+    expect(offline.code).toBe(0)
+    expect(hub.requests.length).toBe(before)
   })
 
   test('hub merge --onnx-template publishes the safetensors and the ONNX variants in one commit', async () => {
