@@ -12,6 +12,7 @@ import {PARAM_DEFAULTS, resolveMethods, type MethodSettings} from '../merge/meth
 import {METHOD_NAMES, PARAM_NAMES, type MethodName, type ParamName, type PerComponent} from '../merge/methods/types'
 import type {ProgressFactory} from './progress'
 import {COMPONENTS, type Component} from '../models/types'
+import {parseOnnxDtypes, type OnnxDtype} from '../onnx/onnx-variants'
 
 const DTYPES: Record<string, OutputDtype> = {keep: 'keep', bf16: 'BF16', f16: 'F16', f32: 'F32'}
 
@@ -64,6 +65,8 @@ export const mergeOnlyFlags = {
   dtype: Flags.string({description: 'dtype of merged float tensors (keep: each tensor keeps its own).', options: Object.keys(DTYPES), default: 'keep'}),
   'shard-size': Flags.string({description: 'Largest shard, e.g. 5GB, 500MB, 2GiB.', default: '5GB'}),
   force: Flags.boolean({description: 'Replace an existing, non-empty output folder.'}),
+  'onnx-template': Flags.string({description: 'After the merge, write the merged weights into this ONNX export of the target (a folder, or Hub repo org/name[@revision]) as onnx/, for transformers.js (see `cmaam onnx apply`).', helpGroup: 'ONNX'}),
+  'onnx-dtype': Flags.string({description: 'Precisions of --onnx-template to write: fp32, fp16, q8, q4, q4f16 (comma-separated), or all.', default: 'fp32', helpGroup: 'ONNX'}),
 }
 
 export function alphaOptionsFromFlags(flags: {strategy: string; 'base-alpha': string; 'min-alpha': string; 'max-alpha': string; 'component-alpha'?: string}): Partial<AlphaOptions> {
@@ -74,6 +77,11 @@ export function alphaOptionsFromFlags(flags: {strategy: string; 'base-alpha': st
     maxAlpha: parseNumberFlag(flags['max-alpha'], '--max-alpha'),
     componentBaseAlpha: flags['component-alpha'] ? parseComponentAlpha(flags['component-alpha']) : {},
   }
+}
+
+/** `--dtype`/`--onnx-dtype` of the ONNX step: a list of precisions, or all the template has. */
+export function onnxDtypesFromFlag(value: string, flag: string): OnnxDtype[] | 'all' {
+  return value.trim() === 'all' ? 'all' : parseOnnxDtypes(value, flag)
 }
 
 export function outputDtypeFromFlag(value: string): OutputDtype {
@@ -170,6 +178,8 @@ export function mergeSettingsFromFlags(
     threads: number
     analyze: boolean
     'save-alphas': boolean
+    'onnx-template'?: string
+    'onnx-dtype'?: string
   },
   progress: ProgressFactory,
   sourceCount: number,
@@ -190,6 +200,7 @@ export function mergeSettingsFromFlags(
     saveAlphas: flags['save-alphas'],
     progress,
     notice,
+    ...(flags['onnx-template'] ? {onnx: {ref: flags['onnx-template'], dtypes: onnxDtypesFromFlag(flags['onnx-dtype'] ?? 'fp32', '--onnx-dtype')}} : {}),
   }
   // Bad values fail now, not after downloading or reading the models.
   resolveAlphaOptions(settings.alpha)

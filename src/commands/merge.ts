@@ -8,6 +8,7 @@ import {mergeConfigYaml} from '../hub/merge-config-yaml'
 import {modelLabels} from '../hub/model-labels'
 import {readMergeConfig} from '../hub/read-merge-config'
 import {resolveModelInput} from '../hub/resolve-model-input'
+import {resolveOnnxTemplate} from '../hub/resolve-onnx-template'
 import {ADAPTER_FILE, runMerge, type MergeSettings} from '../merge/run-merge'
 import {formatAnalysis} from '../report/format-analysis'
 
@@ -71,8 +72,10 @@ export default class Merge extends BaseCommand {
     for (const ref of sourceRefs) sources.push(await resolveModelInput({ref, settings: hub, progress}))
     const target = await resolveModelInput({ref: flags.target as string, settings: hub, progress})
     const replay = {sources: sources.map((s) => s.replay), target: target.replay}
+    const onnx = options.onnx && {...options.onnx, resolved: await resolveOnnxTemplate({ref: options.onnx.ref, dtypes: options.onnx.dtypes, weightsDir: target.dir, settings: hub, progress})}
     const settings: MergeSettings = {
       ...options,
+      onnx,
       sources: sources.map((s) => s.dir),
       target: target.dir,
       labels: modelLabels(sources, target),
@@ -93,18 +96,19 @@ export default class Merge extends BaseCommand {
     if (c.missing_in_sources.length > 0) this.log(`           not in every source, target kept: ${c.missing_in_sources.length} tensors, e.g. ${c.missing_in_sources[0]}`)
     for (const t of c.text_sources) this.log(`           ${t.source}: text model, merged into the language model${t.unmapped.length > 0 ? ` (${t.unmapped.length} tensors without a counterpart left out)` : ''}`)
     for (const v of c.vocabulary_rows) this.log(`           vocabulary resized: ${v.name} merged over its first ${v.merged_rows} rows of ${v.target_rows} (source rows ${v.source_rows.join(', ')}); the rest is the target's`)
+    if (record.onnx) this.log(`onnx       ${record.onnx.files.join(', ')} from ${record.onnx.template}`)
     this.log(`wrote      ${record.output} (${record.files.weights.length} shard${record.files.weights.length === 1 ? '' : 's'}, ${formatBytes(record.files.total_size)}) in ${record.timing.seconds.toFixed(1)} s`)
   }
 }
 
 /** `merge …` arguments for the model card: the inputs as given and every non-default flag. */
 export function mergeReproduction(flags: Record<string, unknown>, names?: {sources: string[]; target: string}): string {
-  const defaults = {method: 'cmaam', strategy: 'full', 'base-alpha': '0.5', 'min-alpha': '0.05', 'max-alpha': '0.95', 'model-type': 'auto', compat: 'default', seed: 0, dtype: 'keep', 'shard-size': '5GB'}
+  const defaults = {method: 'cmaam', strategy: 'full', 'base-alpha': '0.5', 'min-alpha': '0.05', 'max-alpha': '0.95', 'model-type': 'auto', compat: 'default', seed: 0, dtype: 'keep', 'shard-size': '5GB', 'onnx-dtype': 'fp32'}
   const given = flags.source
   const inputs = names ?? {sources: (Array.isArray(given) ? given : [given]).map(String), target: String(flags.target)}
   const output = String(flags.output ?? flags.push ?? 'merged').split(/[\\/]/).filter(Boolean).pop()
   // The card sits beside the adapter definition the merge wrote, not beside the user's file.
-  const rest = reproduceFlags({...flags, adapter: flags.adapter === undefined ? undefined : ADAPTER_FILE}, defaults, ['method', 'alpha', 'lambda', 'density', 'gamma', 't', 'weights', 'normalize', 'alpha-from', 'strategy', 'base-alpha', 'min-alpha', 'max-alpha', 'component-alpha', 'model-type', 'adapter', 'compat', 'seed', 'dtype', 'shard-size'])
+  const rest = reproduceFlags({...flags, adapter: flags.adapter === undefined ? undefined : ADAPTER_FILE}, defaults, ['method', 'alpha', 'lambda', 'density', 'gamma', 't', 'weights', 'normalize', 'alpha-from', 'strategy', 'base-alpha', 'min-alpha', 'max-alpha', 'component-alpha', 'model-type', 'adapter', 'compat', 'seed', 'dtype', 'shard-size', 'onnx-template', ...(flags['onnx-template'] ? ['onnx-dtype'] : [])])
   const sources = inputs.sources.map((s) => `--source ${quoteArg(s)}`).join(' ')
   const off = flags.normalize === false ? ' --no-normalize' : ''
   return `merge ${sources} --target ${quoteArg(inputs.target)} --output ${quoteArg(output ?? 'merged')} ${rest}${off}`.trim()

@@ -12,7 +12,7 @@ export interface MergeConfigYamlOptions {
   target: string
   settings: Pick<
     MergeSettings,
-    'method' | 'params' | 'weights' | 'normalize' | 'alphaFrom' | 'alpha' | 'modelType' | 'adapter' | 'compat' | 'seed' | 'dtype' | 'maxShardBytes' | 'analyze' | 'saveAlphas' | 'allowNonfinite'
+    'method' | 'params' | 'weights' | 'normalize' | 'alphaFrom' | 'alpha' | 'modelType' | 'adapter' | 'compat' | 'seed' | 'dtype' | 'maxShardBytes' | 'analyze' | 'saveAlphas' | 'allowNonfinite' | 'onnx'
   >
 }
 
@@ -57,6 +57,10 @@ export function mergeConfigYaml(options: MergeConfigYamlOptions): string {
   config.analyze = Boolean(settings.analyze)
   config['save-alphas'] = Boolean(settings.saveAlphas)
   config['allow-nonfinite'] = Boolean(settings.allowNonfinite)
+  if (settings.onnx) {
+    config['onnx-template'] = settings.onnx.resolved?.label ?? settings.onnx.ref
+    config['onnx-dtype'] = settings.onnx.dtypes === 'all' ? 'all' : settings.onnx.dtypes.join(',')
+  }
   const header = [
     `# Settings of a merge made with cmaam ${CMAAM_VERSION}. Make it again with:`,
     '#   cmaam merge --config cmaam_config.yaml --output <folder>',

@@ -28,6 +28,8 @@ const VALUE_KEYS = new Set([
   'dtype',
   'shard-size',
   'threads',
+  'onnx-template',
+  'onnx-dtype',
 ])
 const BOOLEAN_KEYS = new Set(['analyze', 'save-alphas', 'allow-nonfinite', 'normalize'])
 /** Keys that may hold a map of component → value (`default:` for the other components). */

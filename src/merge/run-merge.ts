@@ -33,6 +33,8 @@ import {CMAAM_VERSION} from '../version'
 import type {ModelAdapter} from '../models/types'
 import {unmatchedNames} from '../models/unmatched-names'
 import type {Job} from '../compute/jobs'
+import {applyOnnx} from '../onnx/apply-onnx'
+import type {OnnxDtype} from '../onnx/onnx-variants'
 
 /** The `--adapter` definition a merge used, written beside it so that `cmaam_config.yaml` replays with it. */
 export const ADAPTER_FILE = 'cmaam_adapter.json'
@@ -66,6 +68,16 @@ export interface MergeSettings extends MethodSettings {
   reproduce: string
   /** Text of a `cmaam_config.yaml` to write beside the card (`cmaam merge --config` replays it). */
   config?: string
+  /** After the merge, write the merged weights into this ONNX template as `onnx/` (see `cmaam onnx apply`). */
+  onnx?: MergeOnnxStep
+}
+
+export interface MergeOnnxStep {
+  /** The template as given (a folder or `org/name[@revision]`); what `cmaam_config.yaml` records once resolved. */
+  ref: string
+  dtypes: OnnxDtype[] | 'all'
+  /** The local folder it resolved to (a Hub repo is downloaded by the caller), and how to name it: `org/name@<sha>`. */
+  resolved?: {dir: string; label: string}
 }
 
 /**
@@ -183,6 +195,23 @@ export async function runMerge(settings: MergeSettings): Promise<MergeRecord> {
         statistics_seconds: (statisticsDone - started) / 1000,
         merge_seconds: (Date.now() - statisticsDone) / 1000,
       },
+    }
+    if (settings.onnx) {
+      const {resolved} = settings.onnx
+      if (!resolved) throw new Error('runMerge: the ONNX template must be resolved to a folder first')
+      const onnx = await applyOnnx({
+        weights: staging.dir,
+        template: resolved.dir,
+        templateLabel: resolved.label,
+        output: join(staging.dir, 'onnx'),
+        dtypes: settings.onnx.dtypes,
+        allowUnmapped: false,
+        force: false,
+        modelType: models.adapter.name,
+        progress: settings.progress,
+      })
+      record.onnx = {template: resolved.label, dtypes: onnx.dtypes, files: onnx.files.map((file) => `onnx/${file.file}`)}
+      record.files.copied.push(...onnx.copied_files)
     }
     if (settings.saveAlphas) {
       record.alphas_path = 'cmaam_alphas.json'

@@ -76,6 +76,8 @@ export interface MergeRecord {
   /** The weight each merged tensor got (α for cmaam and linear, t for SLERP, λ for the task-vector methods, Model Stock's ratio). */
   alphas: AlphaBreakdown
   alphas_path?: string
+  /** ONNX variants written by `--onnx-template` (files relative to the output; details in onnx/cmaam_onnx_report.json). */
+  onnx?: {template: string; dtypes: string[]; files: string[]}
   files: {weights: string[]; total_size: number; copied: string[]}
   timing: {seconds: number; statistics_seconds: number; merge_seconds: number}
 }

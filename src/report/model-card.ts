@@ -24,7 +24,7 @@ export function buildModelCard(record: MergeRecord, options: ModelCardOptions): 
     pipeline_tag: inherited.pipeline_tag ?? 'image-text-to-text',
   }
   if (inherited.license) front.license = inherited.license
-  front.tags = ['merge', 'cmaam', ...(options.modelType ? [options.modelType] : [])]
+  front.tags = ['merge', 'cmaam', ...(options.modelType ? [options.modelType] : []), ...(record.onnx ? ['onnx', 'transformers.js'] : [])]
 
   const link = (name: string, revision?: string): string => {
     const shown = revision ? `${name} @ \`${revision.slice(0, 12)}\`` : name
@@ -88,6 +88,7 @@ export function buildModelCard(record: MergeRecord, options: ModelCardOptions): 
       ...COMPONENTS.map((c) => `| ${c} | ${score(a.pda[c])} | ${score(a.gfs[c])} | ${a.component_scores[c].toFixed(4)} |`),
     )
   }
+  if (record.onnx) lines.push(...onnxSection(record.onnx))
   lines.push('', '## Reproduce', '', '```bash', `npx cmaam ${options.reproduce}`, '```', '')
   return `---\n${toYaml(front)}---\n\n${lines.join('\n')}`
 }
@@ -99,4 +100,25 @@ export function frontMatter(card: string | null): {license?: string; pipeline_ta
   const value = (key: string): string | undefined =>
     block.match(new RegExp(`^${key}:[ \\t]*["']?([^"'\\r\\n]+?)["']?[ \\t]*$`, 'm'))?.[1]
   return {license: value('license'), pipeline_tag: value('pipeline_tag')}
+}
+
+/** The card's ONNX part: which variants `onnx/` holds, and how transformers.js loads them. */
+function onnxSection(onnx: NonNullable<MergeRecord['onnx']>): string[] {
+  const repo = /^([^/@\s]+\/[^/@\s]+)@[0-9a-f]{40}$/.exec(onnx.template)?.[1]
+  return [
+    '',
+    '## ONNX (transformers.js)',
+    '',
+    `\`onnx/\` holds the merged weights written into the ONNX export ${repo ? `[${repo}](https://huggingface.co/${repo})` : `\`${onnx.template}\``} (\`cmaam onnx apply\`), in ${onnx.dtypes.map((d) => `\`${d}\``).join(', ')}:`,
+    '',
+    ...onnx.files.map((file) => `- \`${file}\``),
+    '',
+    'Load it with [transformers.js](https://huggingface.co/docs/transformers.js) (`@huggingface/transformers`):',
+    '',
+    '```js',
+    "import {AutoProcessor, AutoModelForImageTextToText} from '@huggingface/transformers'",
+    `const model = await AutoModelForImageTextToText.from_pretrained(MODEL_ID_OR_FOLDER, {dtype: '${onnx.dtypes[0]}'})`,
+    'const processor = await AutoProcessor.from_pretrained(MODEL_ID_OR_FOLDER)',
+    '```',
+  ]
 }
