@@ -7,9 +7,12 @@ import {MERGE_STRATEGIES} from '../merge/analysis/types'
 import type {OutputDtype} from '../merge/plan-merge'
 import type {GroupingCompat} from '../merge/analysis/layer-groups'
 import {resolveAlphaOptions} from '../merge/analysis/options'
-import type {MergeMethod, MergeSettings} from '../merge/run-merge'
+import type {MergeSettings} from '../merge/run-merge'
+import {PARAM_DEFAULTS, resolveMethods, type MethodSettings} from '../merge/methods/resolve-methods'
+import {METHOD_NAMES, PARAM_NAMES, type MethodName, type ParamName, type PerComponent} from '../merge/methods/types'
 import type {ProgressFactory} from './progress'
 import {COMPONENTS, type Component} from '../models/types'
+import {parseOnnxDtypes, type OnnxDtype} from '../onnx/onnx-variants'
 
 const DTYPES: Record<string, OutputDtype> = {keep: 'keep', bf16: 'BF16', f16: 'F16', f32: 'F32'}
 
@@ -35,16 +38,35 @@ export const hubFlags = {
   }),
 }
 
+const perComponent = (what: string): string => `${what}; one value, or per component: 0.5,vision=0.2 (see docs/methods.md).`
+
+/** Flags that choose the merge method and its parameters, per component: `merge`, `hub merge`, and `analyze` (which shows the choice). */
+export const methodFlags = {
+  method: Flags.string({
+    description: `Merge method, one for all components or per component, e.g. ties,vision=keep-target,bridge=slerp: ${METHOD_NAMES.join(', ')} (docs/methods.md).`,
+    default: 'cmaam',
+  }),
+  alpha: Flags.string({description: perComponent(`α of --method linear, in [0, 1] (default ${PARAM_DEFAULTS.alpha})`)}),
+  lambda: Flags.string({description: perComponent(`λ, the scale of the mixed task vector of task_arithmetic, ties, dare_linear, dare_ties, breadcrumbs (default ${PARAM_DEFAULTS.lambda})`)}),
+  density: Flags.string({description: perComponent(`Fraction of each task vector kept by ties, dare_*, breadcrumbs, in (0, 1] (default ${PARAM_DEFAULTS.density}: nothing dropped)`)}),
+  gamma: Flags.string({description: perComponent(`Fraction of largest entries breadcrumbs drops, in [0, 1] (default ${PARAM_DEFAULTS.gamma})`)}),
+  t: Flags.string({description: perComponent(`SLERP position from target (0) to source (1) (default ${PARAM_DEFAULTS.t})`)}),
+  weights: Flags.string({description: 'Weight wᵢ of each --source for the task-vector methods, in --source order, e.g. 0.7,0.3 (default 1 each).'}),
+  normalize: Flags.boolean({description: 'Divide the mixed task vector by the sum of the weights (default: on for ties, off for the others, as mergekit).', allowNo: true}),
+  'alpha-from': Flags.string({description: "Use each tensor's CMAAM α as its method's α (linear), t (slerp) or λ (task-vector methods).", options: ['cmaam']}),
+}
+
 /** Flags that only a merge has. */
 export const mergeOnlyFlags = {
   output: Flags.string({char: 'o', description: 'Folder for the merged model (written elsewhere, moved into place when complete).', required: true}),
-  method: Flags.string({description: 'cmaam: per-tensor α (default); linear: the same α for every tensor (the baseline).', options: ['cmaam', 'linear'], default: 'cmaam'}),
-  alpha: Flags.string({description: 'α of --method linear, in [0, 1].', default: '0.5'}),
+  ...methodFlags,
   analyze: Flags.boolean({description: 'Write cmaam_analysis_report.json (with --method linear: also run the analysis).'}),
   'save-alphas': Flags.boolean({description: 'Write cmaam_alphas.json with the α of every tensor.'}),
   dtype: Flags.string({description: 'dtype of merged float tensors (keep: each tensor keeps its own).', options: Object.keys(DTYPES), default: 'keep'}),
   'shard-size': Flags.string({description: 'Largest shard, e.g. 5GB, 500MB, 2GiB.', default: '5GB'}),
   force: Flags.boolean({description: 'Replace an existing, non-empty output folder.'}),
+  'onnx-template': Flags.string({description: 'After the merge, write the merged weights into this ONNX export of the target (a folder, or Hub repo org/name[@revision]) as onnx/, for transformers.js (see `cmaam onnx apply`).', helpGroup: 'ONNX'}),
+  'onnx-dtype': Flags.string({description: 'Precisions of --onnx-template to write: fp32, fp16, q8, q4, q4f16 (comma-separated), or all.', default: 'fp32', helpGroup: 'ONNX'}),
 }
 
 export function alphaOptionsFromFlags(flags: {strategy: string; 'base-alpha': string; 'min-alpha': string; 'max-alpha': string; 'component-alpha'?: string}): Partial<AlphaOptions> {
@@ -55,6 +77,11 @@ export function alphaOptionsFromFlags(flags: {strategy: string; 'base-alpha': st
     maxAlpha: parseNumberFlag(flags['max-alpha'], '--max-alpha'),
     componentBaseAlpha: flags['component-alpha'] ? parseComponentAlpha(flags['component-alpha']) : {},
   }
+}
+
+/** `--dtype`/`--onnx-dtype` of the ONNX step: a list of precisions, or all the template has. */
+export function onnxDtypesFromFlag(value: string, flag: string): OnnxDtype[] | 'all' {
+  return value.trim() === 'all' ? 'all' : parseOnnxDtypes(value, flag)
 }
 
 export function outputDtypeFromFlag(value: string): OutputDtype {
@@ -99,13 +126,48 @@ export function quoteArg(value: string): string {
   return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`
 }
 
+/** `ties,vision=keep-target` or `0.5,bridge=0.3`: a default (else `fallback`) and per-component values. */
+export function parsePerComponent<T>(text: string, flag: string, fallback: T, parse: (value: string, where: string) => T): PerComponent<T> {
+  const choice: PerComponent<T> = {default: fallback, components: {}}
+  let sawDefault = false
+  for (const part of text.split(',').map((p) => p.trim())) {
+    const [name, value, extra] = part.split('=').map((s) => s.trim())
+    if (value === undefined && !sawDefault && name !== '') {
+      choice.default = parse(name, flag)
+      sawDefault = true
+      continue
+    }
+    if (!COMPONENTS.includes(name as Component) || value === undefined || value === '' || extra !== undefined || name in choice.components) {
+      throw new CmaamError(`${flag}: "${part}" is not a value or <component>=<value>`, {
+        hint: `Give one default and at most one value per component (${COMPONENTS.join(', ')}), e.g. ${flag} ${flag === '--method' ? 'ties,vision=keep-target' : '0.5,vision=0.2'}.`,
+      })
+    }
+    choice.components[name as Component] = parse(value, `${flag} ${name}`)
+  }
+  return choice
+}
+
+/** The method settings from `--method`, `--alpha`, `--density` … */
+export function methodSettingsFromFlags(flags: {method: string; weights?: string; normalize?: boolean; 'alpha-from'?: string} & Partial<Record<ParamName, string>>): MethodSettings {
+  const params: MethodSettings['params'] = {}
+  for (const param of PARAM_NAMES) {
+    const text = flags[param]
+    if (text !== undefined) params[param] = parsePerComponent(text, `--${param}`, PARAM_DEFAULTS[param], parseNumberFlag)
+  }
+  return {
+    method: parsePerComponent(flags.method, '--method', 'cmaam' as MethodName, (value) => value as MethodName),
+    params,
+    weights: flags.weights === undefined ? null : flags.weights.split(',').map((w) => parseNumberFlag(w, '--weights')),
+    normalize: flags.normalize ?? null,
+    alphaFrom: flags['alpha-from'] === 'cmaam' ? 'cmaam' : null,
+  }
+}
+
 /** The merge settings that come straight from flags (everything but the models, output and labels). */
-export type MergeFlagSettings = Omit<MergeSettings, 'source' | 'target' | 'output' | 'labels' | 'reproduce' | 'config'>
+export type MergeFlagSettings = Omit<MergeSettings, 'sources' | 'target' | 'output' | 'labels' | 'reproduce' | 'config'>
 
 export function mergeSettingsFromFlags(
-  flags: Parameters<typeof alphaOptionsFromFlags>[0] & {
-    method: string
-    alpha: string
+  flags: Parameters<typeof alphaOptionsFromFlags>[0] & Parameters<typeof methodSettingsFromFlags>[0] & {
     'model-type': string
     compat: string
     seed: number
@@ -116,13 +178,15 @@ export function mergeSettingsFromFlags(
     threads: number
     analyze: boolean
     'save-alphas': boolean
+    'onnx-template'?: string
+    'onnx-dtype'?: string
   },
   progress: ProgressFactory,
+  sourceCount: number,
   notice?: (message: string) => void,
 ): MergeFlagSettings {
   const settings = {
-    method: flags.method as MergeMethod,
-    linearAlpha: parseNumberFlag(flags.alpha, '--alpha'),
+    ...methodSettingsFromFlags(flags),
     alpha: alphaOptionsFromFlags(flags),
     modelType: flags['model-type'],
     compat: flags.compat as GroupingCompat,
@@ -136,8 +200,10 @@ export function mergeSettingsFromFlags(
     saveAlphas: flags['save-alphas'],
     progress,
     notice,
+    ...(flags['onnx-template'] ? {onnx: {ref: flags['onnx-template'], dtypes: onnxDtypesFromFlag(flags['onnx-dtype'] ?? 'fp32', '--onnx-dtype')}} : {}),
   }
   // Bad values fail now, not after downloading or reading the models.
   resolveAlphaOptions(settings.alpha)
+  resolveMethods(settings, sourceCount)
   return settings
 }

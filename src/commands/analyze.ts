@@ -1,7 +1,8 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command'
 import {adapterFlags} from '../cli/adapter-flags'
-import {alphaOptionsFromFlags, analysisFlags, hubFlags} from '../cli/merge-flags'
+import {alphaOptionsFromFlags, analysisFlags, hubFlags, methodFlags, methodSettingsFromFlags} from '../cli/merge-flags'
+import {resolveMethods} from '../merge/methods/resolve-methods'
 import {modelLabels} from '../hub/model-labels'
 import {resolveModelInput} from '../hub/resolve-model-input'
 import {resolveAlphaOptions} from '../merge/analysis/options'
@@ -10,7 +11,7 @@ import {formatAnalysis} from '../report/format-analysis'
 
 export default class Analyze extends BaseCommand {
   static override summary = 'Score how two models line up and show the α CMAAM would use, without writing a model.'
-  static override description = 'One streaming pass over both checkpoints: PDA, GFS and CMBC alignment scores per component, per-layer sensitivities, and the α per component and per layer for the chosen strategy.'
+  static override description = 'One streaming pass over both checkpoints: PDA, GFS and CMBC alignment scores per component, per-layer sensitivities, the α per component and per layer for the chosen strategy, and the merge method each component would get from --method.'
 
   static override examples = [
     '<%= config.bin %> analyze --source ./qwen2vl-ko-vqa --target ./Qwen2-VL-7B-Instruct',
@@ -18,8 +19,14 @@ export default class Analyze extends BaseCommand {
   ]
 
   static override flags = {
-    source: Flags.string({char: 's', description: 'Fine-tuned model: a folder, or a Hub repo org/name[@revision].', required: true}),
+    source: Flags.string({
+      char: 's',
+      description: 'Fine-tuned model: a folder, or a Hub repo org/name[@revision], or a PEFT LoRA adapter applied to --target on the fly. Repeatable (for the methods that merge several); the analysis compares the first with the target.',
+      required: true,
+      multiple: true,
+    }),
     target: Flags.string({char: 't', description: 'Base model: a folder, or a Hub repo org/name[@revision].', required: true}),
+    ...methodFlags,
     ...analysisFlags,
     ...adapterFlags,
     ...hubFlags,
@@ -28,16 +35,20 @@ export default class Analyze extends BaseCommand {
   async run(): Promise<void> {
     const {flags} = await this.parse(Analyze)
     const alpha = alphaOptionsFromFlags(flags)
+    const methods = methodSettingsFromFlags(flags)
     // Bad values fail now, not after downloading the models.
     resolveAlphaOptions(alpha)
+    resolveMethods(methods, flags.source.length)
     const adapter = await this.loadAdapters(flags)
     const progress = this.progressFor(flags)
     const hub = () => this.hubSettings(flags)
-    const source = await resolveModelInput({ref: flags.source, settings: hub, progress})
+    const sources = []
+    for (const ref of flags.source) sources.push(await resolveModelInput({ref, settings: hub, progress}))
     const target = await resolveModelInput({ref: flags.target, settings: hub, progress})
     const analysis = await runAnalysis({
-      source: source.dir,
+      sources: sources.map((s) => s.dir),
       target: target.dir,
+      methods,
       alpha,
       modelType: flags['model-type'],
       adapter,
@@ -48,12 +59,12 @@ export default class Analyze extends BaseCommand {
       progress,
     })
     // Hub models are named by repo id and the commit they resolved to, not by their cache folder.
-    const {revisions} = modelLabels(source, target)
-    const record = {...analysis, source: source.label, target: target.label, ...(revisions ? {revisions} : {})}
+    const {revisions} = modelLabels(sources, target)
+    const record = {...analysis, source: sources[0].label, sources: sources.map((s) => s.label), target: target.label, ...(revisions ? {revisions} : {})}
     this.warnGenericFallback(record, record.target)
     if (flags.json) return this.printJson(record)
     if (flags.quiet) return
-    this.log(formatAnalysis(record.analysis, record.alphas, `CMAAM analysis (${record.config.strategy}) · model type ${record.model_type} (${record.model_type_reason})`))
+    this.log(formatAnalysis(record.analysis, record.alphas, `CMAAM analysis (${record.config.strategy}) · model type ${record.model_type} (${record.model_type_reason})`, record.methods))
     const c = record.compatibility
     this.log(`\ntensors    ${c.common_params} common, ${c.source_only} source-only, ${c.target_only} target-only, ${c.shape_mismatches} shape mismatches, ${c.dtype_mismatches} dtype mismatches`)
     if (record.nonfinite_tensors.length > 0) this.log(`left out   ${record.nonfinite_tensors.length} tensors with NaN/Inf values: ${record.nonfinite_tensors.slice(0, 5).join(', ')}`)

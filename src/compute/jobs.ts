@@ -1,4 +1,5 @@
 import type {DType} from '../io/dtype'
+import type {VirtualTensor} from '../io/safetensors/types'
 import type {MomentStats} from '../merge/analysis/types'
 
 /** Where a tensor's bytes are: an absolute file path and byte offset, and their dtype. */
@@ -6,6 +7,10 @@ export interface TensorLocation {
   path: string
   offset: number
   dtype: DType
+  /** Computed when read: the pool materializes it into `memory` before the job runs. */
+  virtual?: VirtualTensor
+  /** The tensor's bytes held in memory (shared with the worker threads), read instead of `path`. */
+  memory?: Uint8Array
 }
 
 /** Pass 1: moments of both tensors, their W1 over a seeded sample, and Σ S·T for bridge tensors. */
@@ -57,13 +62,72 @@ export interface CopyJob {
   out: TensorLocation
 }
 
-export type Job = StatisticsJob | SpectrumJob | LerpJob | CopyJob
+/** How a task-vector job thins each task vector Δᵢ = sourceᵢ − target before combining them. */
+export type Sparsify =
+  | {kind: 'none'}
+  /** TIES: keep the ⌊density·n⌋ entries of largest magnitude. */
+  | {kind: 'magnitude'; density: number}
+  /** Breadcrumbs: drop the ⌊gamma·n⌋ largest entries and the smallest ones, keep ⌊density·n⌋ between. */
+  | {kind: 'band'; density: number; gamma: number}
+  /** DARE: keep each entry with probability `density` (seeded by `seed` and the tensor's name), × 1/density when `rescale`. */
+  | {kind: 'random'; density: number; rescale: boolean; seed: number}
+
+/**
+ * Pass 2 of the task-vector methods (task arithmetic, TIES, DARE, Breadcrumbs), mergekit's
+ * generalized task arithmetic: merged = target + λ·mix(wᵢ·sparsify(sourceᵢ − target)), where mix
+ * sums (or, with `consensus`, keeps only entries agreeing with the elected sign) and `normalize`
+ * divides by the sum of the weights that took part.
+ */
+export interface TaskVectorJob {
+  kind: 'task-vector'
+  /** Tensor name: keys DARE's random mask. */
+  name: string
+  count: number
+  target: TensorLocation
+  sources: TensorLocation[]
+  weights: number[]
+  lambda: number
+  sparsify: Sparsify
+  consensus: boolean
+  normalize: boolean
+  out: TensorLocation
+}
+
+/** Pass 2 of SLERP: spherical interpolation from target (t = 0) to source (t = 1). */
+export interface SlerpJob {
+  kind: 'slerp'
+  count: number
+  target: TensorLocation
+  source: TensorLocation
+  t: number
+  out: TensorLocation
+}
+
+/** Pass 2 of Model Stock: target + t·mean(Δᵢ), t from the mean angle between the task vectors. */
+export interface ModelStockJob {
+  kind: 'model-stock'
+  count: number
+  target: TensorLocation
+  sources: TensorLocation[]
+  out: TensorLocation
+}
+
+/** What a merge job reports: whether every value was finite, and the interpolation weight it used (SLERP, Model Stock). */
+export interface MergeJobResult {
+  finite: boolean
+  weight?: number
+}
+
+export type Job = StatisticsJob | SpectrumJob | LerpJob | CopyJob | TaskVectorJob | SlerpJob | ModelStockJob
 
 export interface JobResults {
   statistics: StatisticsResult
   spectrum: Float64Array
   lerp: {finite: boolean}
   copy: {finite: boolean}
+  'task-vector': MergeJobResult
+  slerp: MergeJobResult
+  'model-stock': MergeJobResult
 }
 
 export type JobResult<J extends Job> = JobResults[J['kind']]

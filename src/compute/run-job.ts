@@ -3,30 +3,17 @@ import {combineMoments, emptyMoments} from '../merge/analysis/moments'
 import {wasserstein1Sorted} from '../merge/analysis/wasserstein1'
 import type {MomentStats} from '../merge/analysis/types'
 import type {FloatDType} from '../io/dtype'
-import {FileAccess} from './file-access'
+import {readChunk, type JobContext} from './job-context'
 import {decodeFloats, encodeFloats, viewFloats} from './float-codecs'
 import {pairChunkMoments} from './pair-chunk-moments'
-import {CHUNK_ELEMENTS, type CopyJob, type Job, type JobResult, type LerpJob, type SpectrumJob, type StatisticsJob, type StatisticsResult, type TensorLocation} from './jobs'
-import {createLerpScratch, lerpChunk, type LerpScratch} from './lerp-chunk'
+import {CHUNK_ELEMENTS, type CopyJob, type Job, type JobResult, type LerpJob, type SpectrumJob, type StatisticsJob, type StatisticsResult} from './jobs'
+import {lerpChunk} from './lerp-chunk'
+import {modelStock} from './model-stock'
+import {slerp} from './slerp'
+import {taskVector} from './task-vector'
 import {sampleIndices} from './sample-indices'
 import {sortFloat32} from './radix-sort'
 import {topSingularValues} from './top-singular-values'
-
-/** Per-thread state: open files and scratch buffers reused across jobs. */
-export interface JobContext {
-  files: FileAccess
-  scratch: LerpScratch
-  bytes: {a: Uint8Array; b: Uint8Array; out: Uint8Array}
-}
-
-export function createJobContext(): JobContext {
-  const maxBytes = CHUNK_ELEMENTS * 8
-  return {
-    files: new FileAccess(),
-    scratch: createLerpScratch(CHUNK_ELEMENTS),
-    bytes: {a: new Uint8Array(maxBytes), b: new Uint8Array(maxBytes), out: new Uint8Array(maxBytes)},
-  }
-}
 
 /** Runs one job; `progress` receives bytes read as the job advances. */
 export function runJob<J extends Job>(job: J, context: JobContext, progress: (bytes: number) => void): JobResult<J> {
@@ -39,6 +26,12 @@ export function runJob<J extends Job>(job: J, context: JobContext, progress: (by
       return lerp(job, context, progress) as JobResult<J>
     case 'copy':
       return copy(job, context, progress) as JobResult<J>
+    case 'task-vector':
+      return taskVector(job, context, progress) as JobResult<J>
+    case 'slerp':
+      return slerp(job, context, progress) as JobResult<J>
+    case 'model-stock':
+      return modelStock(job, context, progress) as JobResult<J>
   }
   throw new Error(`unknown job kind ${(job as Job).kind}`)
 }
@@ -147,9 +140,4 @@ function copy(job: CopyJob, context: JobContext, progress: (bytes: number) => vo
     progress(count * inSize)
   }
   return {finite}
-}
-
-function readChunk(files: FileAccess, location: TensorLocation, start: number, count: number, into: Uint8Array): void {
-  const size = dtypeSize(location.dtype)
-  files.readAt(location.path, location.offset + start * size, into.subarray(0, count * size))
 }

@@ -2,7 +2,9 @@ import {existsSync} from 'node:fs'
 import {join} from 'node:path'
 import {Worker} from 'node:worker_threads'
 import type {Job, JobResult} from './jobs'
-import {createJobContext, runJob, type JobContext} from './run-job'
+import {createJobContext, type JobContext} from './job-context'
+import {materializingRunner} from './materialize-virtual'
+import {runJob} from './run-job'
 
 export interface WorkerPool {
   readonly threads: number
@@ -14,9 +16,17 @@ export interface WorkerPool {
 /**
  * Runs compute jobs on `threads` worker threads, or on the calling thread when `threads` is 1
  * (the worker entry only exists in the compiled package, so tests of the sources use one thread).
+ * Virtual tensors (a LoRA-updated weight) are computed on this thread, one more than there are
+ * threads at a time, so the workers always have one ready.
  */
 export function createWorkerPool(options: {threads: number}): WorkerPool {
-  return options.threads <= 1 ? inlinePool() : threadPool(options.threads)
+  const pool = options.threads <= 1 ? inlinePool() : threadPool(options.threads)
+  const run = materializingRunner((job, progress) => pool.run(job, progress), {held: pool.threads + 1})
+  return {
+    threads: pool.threads,
+    run: <J extends Job>(job: J, progress?: (bytes: number) => void) => run(job, progress) as Promise<JobResult<J>>,
+    close: () => pool.close(),
+  }
 }
 
 function inlinePool(): WorkerPool {

@@ -1,6 +1,7 @@
 import {parentPort} from 'node:worker_threads'
 import type {Job} from './jobs'
-import {createJobContext, runJob} from './run-job'
+import {createJobContext} from './job-context'
+import {runJob} from './run-job'
 
 /** Worker thread entry: runs jobs one at a time and reports progress at most every 50 ms. */
 const port = parentPort

@@ -1,5 +1,5 @@
 import {mkdir, readdir, readFile} from 'node:fs/promises'
-import {join} from 'node:path'
+import {join, resolve} from 'node:path'
 import {CmaamError} from '../errors'
 import {writeJsonFile} from '../report/write-json-file'
 import {readPredictions, rewritePredictions} from './predictions-file'
@@ -36,6 +36,9 @@ interface ShardOutput {
  * settings; otherwise nothing is written and the error names the shards and folders at fault.
  */
 export async function combineShards(options: CombineShardsOptions): Promise<{models: CombinedModel[]; comparison: EvalMetrics[]}> {
+  if (options.dirs.some((dir) => resolve(dir) === resolve(options.output))) {
+    throw new CmaamError(`--output ${options.output} is one of the shard folders being combined`, {hint: 'Combine into a new folder, e.g. --output eval_results.'})
+  }
   const byModel = new Map<string, ShardOutput[]>()
   for (const dir of options.dirs) {
     const files = await readdir(dir).catch(() => {

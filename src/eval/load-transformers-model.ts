@@ -48,7 +48,7 @@ export async function loadTransformersModel(options: LoadTransformersModelOption
     async answer(question, images) {
       const content = [...images.map(() => ({type: 'image'})), {type: 'text', text: question}]
       const prompt = processor.apply_chat_template([{role: 'user', content}] as never, {add_generation_prompt: true}) as string
-      const inputs = await processor(prompt, images.length > 0 ? (images as never) : null)
+      const inputs = await prepareInputs(transformers, processor, prompt, images)
       const output = (await model.generate({...inputs, max_new_tokens: options.maxNewTokens, do_sample: false})) as import('@huggingface/transformers').Tensor
       const promptLength = inputs.input_ids.dims[1] as number
       const newTokens = output.slice(null, [promptLength, null] as never)
@@ -58,5 +58,30 @@ export async function loadTransformersModel(options: LoadTransformersModelOption
     async dispose() {
       await model.dispose()
     },
+  }
+}
+
+type Transformers = typeof import('@huggingface/transformers')
+type Processor = Awaited<ReturnType<Transformers['AutoProcessor']['from_pretrained']>>
+
+/**
+ * The processor's inputs for a prompt and its images. transformers.js 4.3's Qwen2-VL image
+ * processor reads one image per call (several at once come out wrong or throw), so for several
+ * images each is processed alone and joined as the Qwen2-VL processor joins them: patches and grids
+ * concatenated, each `<|image_pad|>` repeated once per merged patch of its image.
+ */
+async function prepareInputs(transformers: Transformers, processor: Processor, prompt: string, images: unknown[]): Promise<Record<string, any>> {
+  const imageToken = (processor.constructor as {image_token?: string}).image_token
+  const mergeSize = (processor.image_processor?.config as {merge_size?: number} | undefined)?.merge_size
+  if (images.length <= 1 || imageToken !== '<|image_pad|>' || !mergeSize) return processor(prompt, images.length > 0 ? (images as never) : null)
+  const parts: Array<Record<string, any>> = []
+  for (const image of images) parts.push(await processor.image_processor!(image as never))
+  const grids = parts.map((part) => (part.image_grid_thw.tolist() as bigint[][])[0].reduce((a, b) => a * Number(b), 1))
+  let index = 0
+  const text = prompt.replaceAll(imageToken, () => '<|placeholder|>'.repeat(grids[index++] / mergeSize ** 2)).replaceAll('<|placeholder|>', imageToken)
+  return {
+    ...processor.tokenizer!(text),
+    pixel_values: transformers.cat(parts.map((part) => part.pixel_values), 0),
+    image_grid_thw: transformers.cat(parts.map((part) => part.image_grid_thw), 0),
   }
 }

@@ -13,61 +13,90 @@ import {byteTokenIds, specialTokenId} from './qwen2vl-onnx/byte-level-tokenizer'
 import {qwen2VLModelFiles} from './qwen2vl-onnx/model-files'
 import {writeQwen2VLOnnx} from './qwen2vl-onnx/write-qwen2vl-onnx'
 
+/** What a model answers to every question: with an image in the prompt, and without. */
+export interface PlantedAnswers {
+  text: string
+  image: string
+}
+
 export interface GenerateAnswerPairOptions {
   /** Creates `<dir>/target` (the base) and `<dir>/source` (its fine-tune). */
   dir: string
-  /** What each model answers to every question, greedily (default: base "yes", fine-tune "no"). */
-  answers?: {target: string; source: string}
+  /** Each model's greedy answers (default: base "no" / "yes", fine-tune "no" / "네"). */
+  answers?: {target: PlantedAnswers; source: PlantedAnswers}
   seed?: number
   dtype?: FloatDType
   /** Also write each model's transformers.js ONNX export into its `onnx/` (default true). */
   onnx?: boolean
 }
 
+export const DEFAULT_PLANTED_ANSWERS = {target: {text: 'no', image: 'yes'}, source: {text: 'no', image: '네'}}
+
 /** How much the layers may add to the residual stream: small, so that the answer table decides. */
 const LAYER_OUTPUT_SCALE = 1 / 64
 
 /**
  * A tiny Qwen2-VL pair (the `cmaam example` qwen2vl layout, transformers.js-complete) whose greedy
- * answers are known: each model answers every question with its `answers` string, then stops.
+ * answers are known: each model answers every question with its `image` answer when the prompt
+ * holds an image and with its `text` answer otherwise, then stops.
  *
- * How: the layers' output projections (`o_proj`, `down_proj`) are scaled down so that the residual
- * stream at the last position stays ≈ the embedding of the last token; embeddings give each token
- * of the answers (and the `\n` that ends the chat prompt) its own unit direction; `lm_head` rows
- * then act as a next-token table (row j sums the directions of the tokens followed by j; a token
- * outside a model's answer is followed by `<|im_end|>`). Everything else keeps the example pair's
- * random weights and fine-tune shift. The embeddings are the same in both models, so a merge that
- * gives `lm_head.weight` the coefficient α (merged = (1 − α)·base + α·fine-tune) answers like the
- * base for α < 0.5 and like the fine-tune for α > 0.5.
+ * How. The layers' output projections (`o_proj`, `down_proj`) are scaled down, so the residual
+ * stream at the last position stays ≈ the embedding of the last token, plus one planted signal:
+ * the vision merger's bias marks every image token along the last hidden coordinate, and attention
+ * head 0 of layer 0 lets the prompt's final `\n` look for that mark (query ← the `\n` direction,
+ * key and value ← the mark) and writes what it finds to the second-to-last coordinate. The
+ * embeddings give each answer token (and `\n`) its own unit direction, and `lm_head` rows act as a
+ * next-token table over those directions; at the `\n`, the image signal moves the choice from the
+ * text answer's first token to the image answer's. A token outside a model's answers is followed
+ * by `<|im_end|>`. Everything else keeps the example pair's random weights and fine-tune shift.
+ * Only `lm_head.weight` differs between the two models' planted tensors, so a merge that gives it
+ * the coefficient α (merged = (1 − α)·base + α·fine-tune) answers like the base for α < 0.5 and
+ * like the fine-tune for α > 0.5.
  */
-export async function generateAnswerPair(options: GenerateAnswerPairOptions): Promise<{target: string; source: string; answers: {target: string; source: string}}> {
-  const answers = options.answers ?? {target: 'yes', source: 'no'}
+export async function generateAnswerPair(options: GenerateAnswerPairOptions): Promise<{target: string; source: string; answers: {target: PlantedAnswers; source: PlantedAnswers}}> {
+  const answers = options.answers ?? DEFAULT_PLANTED_ANSWERS
   const dtype = options.dtype ?? 'BF16'
   const dims = TINY_DIMS
-  const table = answerTable(answers, dims.hidden)
+  const H = dims.hidden
+  const table = answerTable(answers, H)
   const pair = await generatePair({family: 'qwen2vl', dir: options.dir, dims, dtype, seed: options.seed})
   const random = (key: string) => createRandom(options.seed ?? 0, `answer-pair:${key}`)
 
   // Same embeddings in both models: a unit direction per table token, plus a little noise.
   const noise = random('embed')
-  const embed = new Float64Array(dims.vocab * dims.hidden)
+  const embed = new Float64Array(dims.vocab * H)
   for (let t = 0; t < dims.vocab; t++) {
-    for (let c = 0; c < dims.hidden; c++) embed[t * dims.hidden + c] = 0.02 * (noise.next() - 0.5)
-    embed[t * dims.hidden + (table.direction.get(t) ?? 0)] += 1
+    for (let c = 0; c < H; c++) embed[t * H + c] = 0.02 * (noise.next() - 0.5)
+    embed[t * H + (table.direction.get(t) ?? 0)] += 1
+  }
+  const newline = table.direction.get(byteTokenIds('\n')[0])!
+  /** Sets row 0 of a [out, in] weight to a single 1 at `column`: head 0's first coordinate reads that direction. */
+  const readOnly = (values: Float64Array, columns: number, column: number): void => {
+    values.fill(0, 0, columns)
+    values[column] = 1
   }
   for (const role of ['target', 'source'] as const) {
     const dir = pair[role]
-    const next = table.next[role]
     const headNoise = random('lm_head')
-    const head = new Float64Array(dims.vocab * dims.hidden)
+    const head = new Float64Array(dims.vocab * H)
     for (let i = 0; i < head.length; i++) head[i] = 0.02 * (headNoise.next() - 0.5)
-    for (const [token, following] of next) head[following * dims.hidden + (table.direction.get(token) ?? 0)] += 2
+    for (const [token, following] of table.next[role]) head[following * H + (table.direction.get(token) ?? 0)] += 2
+    const first = {text: byteTokenIds(answers[role].text)[0], image: byteTokenIds(answers[role].image)[0]}
+    head[first.text * H + SIGNAL(H)] -= 2
+    head[first.image * H + SIGNAL(H)] += 2
     await rewriteTensors(dir, (name, values) => {
       if (name === 'model.embed_tokens.weight') values.set(embed)
       else if (name === 'lm_head.weight') values.set(head)
       else if (name === 'model.norm.weight') values.fill(1)
-      else if (/\.(o_proj|down_proj)\.weight$/.test(name)) for (let i = 0; i < values.length; i++) values[i] *= LAYER_OUTPUT_SCALE
-      else return false
+      else if (name === 'visual.merger.mlp.2.bias') values[MARK(H)] = 8
+      else if (name === 'model.layers.0.self_attn.q_proj.weight') readOnly(values, H, newline)
+      else if (name === 'model.layers.0.self_attn.k_proj.weight' || name === 'model.layers.0.self_attn.v_proj.weight') readOnly(values, H, MARK(H))
+      else if (/^model\.layers\.0\.self_attn\.[qkv]_proj\.bias$/.test(name)) values[0] = 0
+      else if (/\.(o_proj|down_proj)\.weight$/.test(name)) {
+        for (let i = 0; i < values.length; i++) values[i] *= LAYER_OUTPUT_SCALE
+        // Head 0's first coordinate (≈ 8 when the `\n` found an image token) goes to the signal coordinate only.
+        if (name === 'model.layers.0.self_attn.o_proj.weight') for (let r = 0; r < H; r++) values[r * H] = r === SIGNAL(H) ? 1 / 8 : 0
+      } else return false
       return true
     })
     await rm(join(dir, 'chat_template.jinja'), {force: true})
@@ -80,32 +109,41 @@ export async function generateAnswerPair(options: GenerateAnswerPairOptions): Pr
   return {...pair, answers}
 }
 
+/** The hidden coordinate that marks image tokens, and the one where attention reports an image. */
+const MARK = (hidden: number): number => hidden - 1
+const SIGNAL = (hidden: number): number => hidden - 2
+
 /**
- * The next-token table behind the answers: a direction (embedding coordinate, 0 = every other
+ * The next-token table behind the answers: a direction (embedding coordinate; 0 = every other
  * token) per token of the answers and the prompt's final `\n`, and per model what follows each.
  */
-function answerTable(answers: {target: string; source: string}, hidden: number) {
+function answerTable(answers: {target: PlantedAnswers; source: PlantedAnswers}, hidden: number) {
   const eos = specialTokenId('<|im_end|>')
   const newline = byteTokenIds('\n')[0]
   const tokens = new Set<number>([newline])
-  for (const [role, answer] of Object.entries(answers)) {
-    const ids = byteTokenIds(answer)
-    if (ids.length === 0 || ids.includes(newline) || new Set(ids).size !== ids.length) {
-      throw new CmaamError(`The ${role} answer ${JSON.stringify(answer)} cannot be planted`, {hint: 'An answer must be non-empty, on one line, and use each UTF-8 byte once (each token has one successor).'})
+  for (const [role, planted] of Object.entries(answers)) {
+    const ids = [...byteTokenIds(planted.text), ...byteTokenIds(planted.image)]
+    if (planted.text === '' || planted.image === '' || ids.includes(newline) || new Set(ids).size !== ids.length) {
+      throw new CmaamError(`The ${role} answers ${JSON.stringify(planted)} cannot be planted`, {
+        hint: 'Each answer must be non-empty and on one line, and a model\'s two answers must use each UTF-8 byte once between them (each token has one successor).',
+      })
     }
     ids.forEach((id) => tokens.add(id))
   }
-  if (tokens.size >= hidden) throw new CmaamError(`The answers use ${tokens.size} distinct bytes; the tiny model has room for ${hidden - 1}`, {hint: 'Use shorter answers.'})
+  if (tokens.size > hidden - 3) throw new CmaamError(`The answers use ${tokens.size} distinct bytes; the tiny model has room for ${hidden - 3}`, {hint: 'Use shorter answers.'})
   const direction = new Map([...tokens].sort((a, b) => a - b).map((token, i) => [token, i + 1]))
-  const chain = (answer: string): Map<number, number> => {
-    const ids = [newline, ...byteTokenIds(answer), eos]
+  const chains = (planted: PlantedAnswers): Map<number, number> => {
     const next = new Map<number, number>()
-    // Direction 0 (every token outside the table) and table tokens outside this answer end the answer.
+    // Direction 0 (every token outside the table) and table tokens outside this model's answers end the answer.
     for (const token of [-1, ...tokens]) next.set(token, eos)
-    for (let i = 0; i + 1 < ids.length; i++) next.set(ids[i], ids[i + 1])
+    for (const answer of [planted.image, planted.text]) {
+      // The text answer's chain starts at `\n`; the image answer's first token is chosen by the image signal.
+      const ids = [...(answer === planted.text ? [newline] : []), ...byteTokenIds(answer), eos]
+      for (let i = 0; i + 1 < ids.length; i++) next.set(ids[i], ids[i + 1])
+    }
     return next
   }
-  return {direction, next: {target: chain(answers.target), source: chain(answers.source)}}
+  return {direction, next: {target: chains(answers.target), source: chains(answers.source)}}
 }
 
 /** Rewrites tensors of a checkpoint in place: `edit` changes the values and returns true, or returns false to skip. */

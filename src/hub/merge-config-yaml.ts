@@ -1,13 +1,19 @@
 import {ADAPTER_FILE, type MergeSettings} from '../merge/run-merge'
 import {resolveAlphaOptions} from '../merge/analysis/options'
+import {PARAM_DEFAULTS, resolveMethods} from '../merge/methods/resolve-methods'
+import {PARAM_NAMES, type PerComponent} from '../merge/methods/types'
+import {COMPONENTS} from '../models/types'
 import {toYaml, type YamlValue} from '../report/yaml'
 import {CMAAM_VERSION} from '../version'
 
 export interface MergeConfigYamlOptions {
   /** The inputs as a replay should name them: `org/name@<sha>` for Hub models. */
-  source: string
+  sources: string[]
   target: string
-  settings: Pick<MergeSettings, 'method' | 'linearAlpha' | 'alpha' | 'modelType' | 'adapter' | 'compat' | 'seed' | 'dtype' | 'maxShardBytes' | 'analyze' | 'saveAlphas' | 'allowNonfinite'>
+  settings: Pick<
+    MergeSettings,
+    'method' | 'params' | 'weights' | 'normalize' | 'alphaFrom' | 'alpha' | 'modelType' | 'adapter' | 'compat' | 'seed' | 'dtype' | 'maxShardBytes' | 'analyze' | 'saveAlphas' | 'allowNonfinite' | 'onnx'
+  >
 }
 
 /**
@@ -19,8 +25,21 @@ export interface MergeConfigYamlOptions {
 export function mergeConfigYaml(options: MergeConfigYamlOptions): string {
   const {settings} = options
   const alpha = resolveAlphaOptions(settings.alpha)
-  const config: {[key: string]: YamlValue} = {source: options.source, target: options.target, method: settings.method}
-  if (settings.method === 'linear') config.alpha = settings.linearAlpha
+  const methods = resolveMethods(settings, options.sources.length)
+  const config: {[key: string]: YamlValue} = {
+    source: options.sources.length === 1 ? options.sources[0] : options.sources,
+    target: options.target,
+    method: perComponentYaml(settings.method),
+  }
+  // The parameters some component's method reads, defaults included; per-component maps where set.
+  const used = COMPONENTS.map((c) => methods.components[c].method)
+  for (const param of PARAM_NAMES) {
+    if (!used.some((m) => m.params.includes(param))) continue
+    config[param] = perComponentYaml(settings.params[param] ?? {default: PARAM_DEFAULTS[param], components: {}})
+  }
+  if (used.some((m) => m.weighted)) config.weights = methods.components.language.params.weights
+  if (settings.normalize !== null) config.normalize = settings.normalize
+  if (settings.alphaFrom) config['alpha-from'] = settings.alphaFrom
   config.strategy = alpha.strategy
   config['base-alpha'] = alpha.baseAlpha
   config['min-alpha'] = alpha.minAlpha
@@ -38,10 +57,20 @@ export function mergeConfigYaml(options: MergeConfigYamlOptions): string {
   config.analyze = Boolean(settings.analyze)
   config['save-alphas'] = Boolean(settings.saveAlphas)
   config['allow-nonfinite'] = Boolean(settings.allowNonfinite)
+  if (settings.onnx) {
+    config['onnx-template'] = settings.onnx.resolved?.label ?? settings.onnx.ref
+    config['onnx-dtype'] = settings.onnx.dtypes === 'all' ? 'all' : settings.onnx.dtypes.join(',')
+  }
   const header = [
     `# Settings of a merge made with cmaam ${CMAAM_VERSION}. Make it again with:`,
     '#   cmaam merge --config cmaam_config.yaml --output <folder>',
     '# Keys are `cmaam merge` flags; a flag given on the command line overrides the key.',
   ]
   return `${header.join('\n')}\n${toYaml(config)}`
+}
+
+/** A scalar when every component shares the value, else a map with `default` and the components set. */
+function perComponentYaml<T extends string | number>(choice: PerComponent<T>): YamlValue {
+  const entries = Object.entries(choice.components) as Array<[string, T]>
+  return entries.length === 0 ? choice.default : {default: choice.default, ...Object.fromEntries(entries)}
 }

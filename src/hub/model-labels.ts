@@ -1,13 +1,14 @@
 import type {MergeSettings} from '../merge/run-merge'
 import type {ModelInput} from './resolve-model-input'
 
-/** How reports and the model card name two inputs: Hub models by repo id, with the commit each resolved to. */
-export function modelLabels(source: ModelInput, target: ModelInput): NonNullable<MergeSettings['labels']> {
+/** How reports and the model card name the inputs: Hub models by repo id, with the commit the first source and the target resolved to. */
+export function modelLabels(sources: ModelInput[], target: ModelInput): NonNullable<MergeSettings['labels']> {
+  const [source] = sources
   const revisions = {...(source.sha ? {source: source.sha} : {}), ...(target.sha ? {target: target.sha} : {})}
   return {
-    source: source.label,
+    sources: sources.map((s) => s.label),
     target: target.label,
-    hubIds: source.repo !== undefined && target.repo !== undefined,
+    hubIds: sources.every((s) => s.repo !== undefined) && target.repo !== undefined,
     ...(Object.keys(revisions).length > 0 ? {revisions} : {}),
   }
 }

@@ -10,6 +10,12 @@ const VALUE_KEYS = new Set([
   'output',
   'method',
   'alpha',
+  'lambda',
+  'density',
+  'gamma',
+  't',
+  'weights',
+  'alpha-from',
   'strategy',
   'base-alpha',
   'min-alpha',
@@ -22,20 +28,27 @@ const VALUE_KEYS = new Set([
   'dtype',
   'shard-size',
   'threads',
+  'onnx-template',
+  'onnx-dtype',
 ])
-const BOOLEAN_KEYS = new Set(['analyze', 'save-alphas', 'allow-nonfinite'])
+const BOOLEAN_KEYS = new Set(['analyze', 'save-alphas', 'allow-nonfinite', 'normalize'])
+/** Keys that may hold a map of component → value (`default:` for the other components). */
+const MAP_KEYS = new Set(['component-alpha', 'method', 'alpha', 'lambda', 'density', 'gamma', 't'])
+/** Keys that may hold a list: each `source` is a flag of its own; `weights` become one comma-separated flag. */
+const LIST_KEYS = new Set(['source', 'weights'])
 
 /**
- * Flag name → value: a string for value flags, a boolean for switches. `adapter` is resolved
- * against the config file's folder, where the merge wrote it.
+ * Flag name → value: a string for value flags, a list for a repeated flag, a boolean for switches.
+ * `adapter` is resolved against the config file's folder, where the merge wrote it.
  */
-export type MergeConfig = Record<string, string | boolean>
+export type MergeConfig = Record<string, string | string[] | boolean>
 
 /**
- * Reads a `cmaam_config.yaml` (the YAML that cmaam writes: `key: value` lines, `#` comments, quoted
- * or plain scalars, and `component-alpha` as a map of component → α; see parseYaml). Keys are `cmaam merge` flag
- * names, with `-` or `_`. Anything else is refused with the line at fault, a token above all:
- * secrets do not belong in a file meant to be published next to a model.
+ * Reads a `cmaam_config.yaml` (the YAML that cmaam writes, see parseYaml: `key: value` lines, `#`
+ * comments, quoted or plain scalars, per-component maps for `method`, `component-alpha` and the
+ * method parameters, and lists for `source` and `weights`). Keys are `cmaam merge` flag names, with
+ * `-` or `_`. Anything else is refused with the line at fault, a token above all: secrets do not
+ * belong in a file meant to be published next to a model.
  */
 export async function readMergeConfig(path: string): Promise<MergeConfig> {
   let text: string
@@ -63,13 +76,22 @@ export async function readMergeConfig(path: string): Promise<MergeConfig> {
     const key = name.replace(/_/g, '-')
     if (key === 'token') throw fail(line, 'a config file must not hold a token; set HF_TOKEN or pass --token instead')
     if (key in config) throw fail(line, `${key} is set twice`)
-    if (key === 'component-alpha' && value.kind === 'map') {
+    if (!VALUE_KEYS.has(key) && !BOOLEAN_KEYS.has(key)) throw fail(line, `unknown key ${JSON.stringify(name)}`)
+    if (value.kind === 'map' && MAP_KEYS.has(key)) {
       const parts: string[] = []
       for (const entry of value.entries) {
-        if (entry.value.kind !== 'scalar') throw fail(entry.line, `expected "  component: alpha" under component-alpha`)
-        parts.push(`${entry.key}=${entry.value.value}`)
+        if (entry.value.kind !== 'scalar') throw fail(entry.line, `expected "  component: ${key === 'component-alpha' ? 'alpha' : 'value'}" under ${key}`)
+        parts.push(entry.key === 'default' ? entry.value.value : `${entry.key}=${entry.value.value}`)
       }
       if (parts.length > 0) config[key] = parts.join(',')
+      continue
+    }
+    if (value.kind === 'list' && LIST_KEYS.has(key)) {
+      const items = value.items.map((item) => {
+        if (item.kind !== 'scalar') throw fail(item.line, `expected one value per "- " item under ${key}`)
+        return item.value
+      })
+      config[key] = key === 'source' ? items : items.join(',')
       continue
     }
     if (value.kind === 'null') throw fail(line, `${key} has no value`)
@@ -77,12 +99,8 @@ export async function readMergeConfig(path: string): Promise<MergeConfig> {
     if (BOOLEAN_KEYS.has(key)) {
       if (value.value !== 'true' && value.value !== 'false') throw fail(line, `${key} must be true or false, got ${JSON.stringify(value.value)}`)
       config[key] = value.value === 'true'
-    } else if (key === 'adapter') {
-      config[key] = resolve(dirname(path), value.value)
-    } else if (VALUE_KEYS.has(key)) {
-      config[key] = value.value
     } else {
-      throw fail(line, `unknown key ${JSON.stringify(name)}`)
+      config[key] = key === 'adapter' ? resolve(dirname(path), value.value) : value.value
     }
   }
   return config

@@ -11,6 +11,7 @@ import {modelLabels} from './model-labels'
 import {parseModelRef} from './parse-model-ref'
 import {pushFolder} from './push-folder'
 import {resolveModelInput, type ModelInput} from './resolve-model-input'
+import {resolveOnnxTemplate} from './resolve-onnx-template'
 import {transferProgressBar} from './transfer-progress-bar'
 import type {HubSettings} from './types'
 
@@ -26,9 +27,9 @@ export interface RunHubMergeOptions {
   commitMessage?: string
   settings: HubSettings
   /** Every other setting of the merge. */
-  merge: Omit<MergeSettings, 'source' | 'target' | 'output' | 'labels' | 'reproduce' | 'config'>
+  merge: Omit<MergeSettings, 'sources' | 'target' | 'output' | 'labels' | 'reproduce' | 'config'>
   /** The `cmaam …` arguments that make the merge again, given the inputs pinned to their commits. */
-  reproduce: (inputs: {source: string; target: string}) => string
+  reproduce: (inputs: {sources: string[]; target: string}) => string
 }
 
 export interface HubMergeResult {
@@ -75,7 +76,9 @@ export async function runHubMerge(options: RunHubMergeOptions): Promise<HubMerge
   const progress = options.merge.progress
   const source = await resolveModelInput({ref: options.source, settings: () => settings, progress})
   const target = await resolveModelInput({ref: options.target, settings: () => settings, progress})
-  const pinned = {source: source.replay, target: target.replay}
+  const pinned = {sources: [source.replay], target: target.replay}
+  const onnxStep = options.merge.onnx
+  const onnx = onnxStep && {...onnxStep, resolved: await resolveOnnxTemplate({ref: onnxStep.ref, dtypes: onnxStep.dtypes, weightsDir: target.dir, settings: () => settings, progress})}
 
   const temporary = options.output === undefined ? await mkdtemp(join(tmpdir(), 'cmaam-hub-merge-')) : null
   // The folder name becomes the card's title: name it after the published repo.
@@ -84,12 +87,13 @@ export async function runHubMerge(options: RunHubMergeOptions): Promise<HubMerge
   try {
     record = await runMerge({
       ...options.merge,
-      source: source.dir,
+      onnx,
+      sources: [source.dir],
       target: target.dir,
       output,
-      labels: modelLabels(source, target),
+      labels: modelLabels([source], target),
       reproduce: options.reproduce(pinned),
-      config: mergeConfigYaml({...pinned, settings: options.merge}),
+      config: mergeConfigYaml({...pinned, settings: {...options.merge, onnx}}),
     })
   } catch (error) {
     if (temporary) await rm(temporary, {recursive: true, force: true})

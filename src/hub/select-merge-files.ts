@@ -2,11 +2,12 @@ import {CmaamError} from '../errors'
 import {isPickleWeights} from '../io/is-pickle-weights'
 import {MODEL_FILES} from '../io/output/copy-model-files'
 import {INDEX_FILE, SINGLE_FILE} from '../io/safetensors/names'
+import {ADAPTER_CONFIG_FILE} from '../lora/adapter-config'
 import type {SafetensorsIndex} from './types'
 
 
 /** Small files a merge reads or copies to its output, besides the weights; README.md for the license the merged model inherits. */
-const SUPPORT_FILES = new Set([INDEX_FILE, ...MODEL_FILES, 'README.md'])
+const SUPPORT_FILES = new Set([INDEX_FILE, ...MODEL_FILES, 'README.md', ADAPTER_CONFIG_FILE])
 
 export interface SelectMergeFilesOptions {
   /** Every file of the repo (or snapshot), relative to its root. */

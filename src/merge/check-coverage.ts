@@ -8,21 +8,19 @@ export type MergeCoverage = Record<Component, {merged: number; kept: number; cop
 
 /**
  * The guarantee against silent drops: every tensor of every input model appears in the planned
- * output exactly once, and every tensor to merge has its α. Returns the per-component counts for
+ * output exactly once. Returns the per-component counts for
  * the merge record; throws, naming the tensors, before anything is written otherwise.
  */
-export function checkCoverage(plan: MergePlan, inputs: Array<{label: string; checkpoint: Checkpoint}>, alphas: ReadonlyMap<string, number>): MergeCoverage {
+export function checkCoverage(plan: MergePlan, inputs: Array<{label: string; checkpoint: Checkpoint}>): MergeCoverage {
   const coverage = Object.fromEntries(COMPONENTS.map((c) => [c, {merged: 0, kept: 0, copied: 0}])) as MergeCoverage
   const planned = new Set<string>()
   const twice: string[] = []
-  const noAlpha: string[] = []
   for (const t of plan.tensors) {
     if (planned.has(t.name)) twice.push(t.name)
     planned.add(t.name)
     const counts = coverage[t.class.component]
     if (t.action === 'merge') {
-      if (alphas.has(t.name)) counts.merged++
-      else noAlpha.push(t.name)
+      counts.merged++
     } else if (t.action === 'keep-target') {
       counts.kept++
     } else {
@@ -33,7 +31,6 @@ export function checkCoverage(plan: MergePlan, inputs: Array<{label: string; che
   const dropped = inputs.flatMap(({label, checkpoint}) => [...checkpoint.tensors.keys()].filter((name) => !planned.has(name)).map((name) => `${name} (${label})`))
   const problems = [
     dropped.length > 0 ? `${dropped.length} input tensor${dropped.length === 1 ? '' : 's'} neither merged nor copied: ${list(dropped)}` : null,
-    noAlpha.length > 0 ? `${noAlpha.length} tensor${noAlpha.length === 1 ? '' : 's'} to merge without an α: ${list(noAlpha)}` : null,
     twice.length > 0 ? `${twice.length} tensor${twice.length === 1 ? '' : 's'} planned twice: ${list(twice)}` : null,
   ].filter((problem): problem is string => problem !== null)
   if (problems.length > 0) {

@@ -21,14 +21,14 @@ export interface CollectStatisticsOptions {
 }
 
 /**
- * Pass 1: streams every mergeable pair once and returns the per-tensor statistics the analysis
- * needs. Spectra of 2-D+ bridge tensors need each matrix whole (the one exception to chunked
- * memory); they are queued first because they take longest.
+ * Pass 1: streams every mergeable pair (the target and the first source) once and returns the
+ * per-tensor statistics the analysis needs. Spectra of 2-D+ bridge tensors need each matrix whole
+ * (the one exception to chunked memory); they are queued first because they take longest.
  */
 export async function collectStatistics(plan: MergePlan, pool: WorkerPool, options: CollectStatisticsOptions): Promise<TensorPairStats[]> {
   const pairs = plan.tensors.filter((t) => t.action === 'merge')
   const spectral = pairs.filter((t) => t.class.component === 'bridge' && t.shape.length >= 2)
-  const bytesOf = (t: PlannedTensor): number => t.count * (dtypeSize(t.source!.dtype) + dtypeSize(t.target!.dtype))
+  const bytesOf = (t: PlannedTensor): number => t.mergeCount * (dtypeSize(t.sources[0].dtype) + dtypeSize(t.target!.dtype))
   const total = pairs.reduce((sum, t) => sum + bytesOf(t), 0) + spectral.reduce((sum, t) => sum + bytesOf(t), 0)
   const progress = options.progress('pass 1/2 statistics', total)
 
@@ -37,9 +37,9 @@ export async function collectStatistics(plan: MergePlan, pool: WorkerPool, optio
     const rows = t.shape[0]
     const cols = t.count / rows
     const k = Math.min(rows, cols, SPECTRUM_TOP_K)
-    const job = (location: NonNullable<PlannedTensor['source']>) =>
+    const job = (location: NonNullable<PlannedTensor['target']>) =>
       pool.run({kind: 'spectrum', location, rows, cols, k, seed: options.seed}, (bytes) => progress.advance(bytes))
-    const both = Promise.all([job(t.source!), job(t.target!)]).then(([source, target]) => ({source, target}))
+    const both = Promise.all([job(t.sources[0]), job(t.target!)]).then(([source, target]) => ({source, target}))
     // Awaited below; this keeps a failure elsewhere from leaving it an unhandled rejection.
     both.catch(() => {})
     spectra.set(t.name, both)
@@ -51,8 +51,8 @@ export async function collectStatistics(plan: MergePlan, pool: WorkerPool, optio
         {
           kind: 'statistics',
           name: t.name,
-          count: t.count,
-          source: t.source!,
+          count: t.mergeCount,
+          source: t.sources[0],
           target: t.target!,
           sampleSize: PDA_SAMPLE_SIZE,
           seed: options.seed,
@@ -61,7 +61,7 @@ export async function collectStatistics(plan: MergePlan, pool: WorkerPool, optio
         (bytes) => progress.advance(bytes),
       )
       if (!options.allowNonfinite && !(stats.finite.source && stats.finite.target)) {
-        const location = stats.finite.source ? t.target! : t.source!
+        const location = stats.finite.source ? t.target! : t.sources[0]
         throw new CmaamError(`Tensor "${t.name}" in ${location.path} contains NaN or infinite values`, {
           hint: 'The checkpoint is damaged or was saved after a diverged training step; pass --allow-nonfinite to merge anyway (such tensors are left out of the scores).',
         })

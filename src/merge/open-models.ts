@@ -1,11 +1,12 @@
 import {openCheckpoint} from '../io/checkpoint/open-checkpoint'
+import {openFineTune} from '../lora/open-fine-tune'
 import {readModelConfig} from '../io/read-model-config'
 import type {Checkpoint} from '../io/safetensors/types'
 import {chooseAdapter} from '../models/choose-adapter'
 import type {ModelAdapter} from '../models/types'
 
 export interface OpenedModels {
-  source: Checkpoint
+  sources: Checkpoint[]
   target: Checkpoint
   targetConfig: Record<string, unknown> | null
   adapter: ModelAdapter
@@ -15,10 +16,15 @@ export interface OpenedModels {
   adapterFallback: boolean
 }
 
-/** Opens both checkpoints (headers only) and picks the adapter: `--adapter`, `--model-type`, else detected from the target. */
-export async function openModels(options: {source: string; target: string; modelType: string; adapter?: ModelAdapter}): Promise<OpenedModels> {
-  const [source, target] = await Promise.all([openCheckpoint(options.source), openCheckpoint(options.target)])
+/**
+ * Opens the checkpoints (headers only) and picks the adapter: `--adapter`, `--model-type`, else
+ * detected from the target. A source that is a LoRA adapter folder reads as the target with the
+ * adapter applied.
+ */
+export async function openModels(options: {sources: string[]; target: string; modelType: string; adapter?: ModelAdapter}): Promise<OpenedModels> {
+  const target = await openCheckpoint(options.target)
+  const sources = await Promise.all(options.sources.map((dir) => openFineTune(dir, target)))
   const targetConfig = await readModelConfig(target.dir)
   const chosen = chooseAdapter({modelType: options.modelType, adapter: options.adapter, config: targetConfig, names: [...target.tensors.keys()]})
-  return {source, target, targetConfig, adapter: chosen.adapter, adapterReason: chosen.reason, adapterFallback: chosen.fallback}
+  return {sources, target, targetConfig, adapter: chosen.adapter, adapterReason: chosen.reason, adapterFallback: chosen.fallback}
 }

@@ -6,14 +6,22 @@ import {resolveAlphaOptions} from './analysis/options'
 import type {AlphaOptions, CmaamReport} from './analysis/types'
 import {alphaBreakdown, type AlphaBreakdown} from './alpha-breakdown'
 import {collectStatistics} from './collect-statistics'
+import {isTextModel, mapTextModel} from './map-text-model'
+import {resolveMethods, type MethodSettings} from './methods/resolve-methods'
 import {openModels} from './open-models'
+import {methodRecords} from './methods/method-records'
+import type {ComponentMethodRecord} from '../report/merge-record'
+import type {Component} from '../models/types'
 import {planMerge} from './plan-merge'
 import type {ModelAdapter} from '../models/types'
 import {unmatchedNames, type UnmatchedGroup} from '../models/unmatched-names'
 
 export interface AnalysisSettings {
-  source: string
+  /** The fine-tunes; the analysis compares the first with the target (a text-only LLM is mapped onto its language model). */
+  sources: string[]
   target: string
+  /** The merge methods to show per component. */
+  methods: MethodSettings
   alpha: Partial<AlphaOptions>
   modelType: string
   /** An adapter from `--adapter FILE`, used instead of detection. */
@@ -27,6 +35,7 @@ export interface AnalysisSettings {
 
 export interface AnalysisRecord {
   source: string
+  sources: string[]
   target: string
   model_type: string
   model_type_reason: string
@@ -36,6 +45,8 @@ export interface AnalysisRecord {
   unmatched: UnmatchedGroup[]
   config: {base_alpha: number; strategy: string; compat: GroupingCompat; seed: number; min_alpha: number; max_alpha: number; component_alpha: Record<string, number>}
   compatibility: {common_params: number; source_only: number; target_only: number; shape_mismatches: number; dtype_mismatches: number}
+  /** The method each component would be merged with. */
+  methods: Record<Component, ComponentMethodRecord>
   analysis: CmaamReport
   alphas: AlphaBreakdown
   /** Tensors left out of the scores because of NaN/Inf values (only with --allow-nonfinite). */
@@ -45,13 +56,17 @@ export interface AnalysisRecord {
 /** `cmaam analyze`: pass 1 and the CMAAM analysis, without writing a model. */
 export async function runAnalysis(settings: AnalysisSettings): Promise<AnalysisRecord> {
   const alphaOptions = resolveAlphaOptions(settings.alpha)
-  const models = await openModels(settings)
-  const plan = planMerge(models.source, models.target, models.adapter, 'keep')
+  const methods = resolveMethods(settings.methods, settings.sources.length)
+  const models = await openModels({sources: settings.sources.slice(0, 1), target: settings.target, modelType: settings.modelType, adapter: settings.adapter})
+  const [first] = models.sources
+  const source = isTextModel(first, models.target, models.adapter) ? mapTextModel(first, models.target, models.adapter).checkpoint : first
+  const plan = planMerge([source], models.target, models.adapter, {dtype: 'keep', vocabularyRows: source !== first})
   const pool = createWorkerPool({threads: settings.threads})
   try {
     const analysis = analyzePairs(await collectStatistics(plan, pool, settings), plan.bridgeCounts, alphaOptions)
     return {
-      source: settings.source,
+      source: settings.sources[0],
+      sources: settings.sources,
       target: settings.target,
       model_type: models.adapter.name,
       model_type_reason: models.adapterReason,
@@ -73,6 +88,7 @@ export async function runAnalysis(settings: AnalysisSettings): Promise<AnalysisR
         shape_mismatches: plan.shapeMismatches.length,
         dtype_mismatches: plan.dtypeMismatches.length,
       },
+      methods: methodRecords(methods),
       analysis: analysis.report,
       alphas: alphaBreakdown(plan, analysis.alphas),
       nonfinite_tensors: analysis.nonFiniteTensors,

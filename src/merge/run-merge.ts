@@ -17,8 +17,12 @@ import {alphaBreakdown} from './alpha-breakdown'
 import {checkCoverage} from './check-coverage'
 import {collectStatistics} from './collect-statistics'
 import {genericFallbackError} from './generic-fallback-error'
+import {mapTextModel, isTextModel} from './map-text-model'
+import {methodRecords} from './methods/method-records'
+import {describeMethods, PARAM_DEFAULTS, resolveMethods, type MethodSettings} from './methods/resolve-methods'
+import type {MethodInputs, TensorParams} from './methods/types'
 import {openModels} from './open-models'
-import {planMerge, type OutputDtype} from './plan-merge'
+import {planMerge, type OutputDtype, type PlannedTensor} from './plan-merge'
 import {writeMerged} from './write-merged'
 import {buildModelCard} from '../report/model-card'
 import type {MergeRecord} from '../report/merge-record'
@@ -26,25 +30,23 @@ import {torchDtypeName} from '../report/torch-dtype-name'
 import {writeJsonFile} from '../report/write-json-file'
 import {writeFileSynced} from '../io/output/write-file-synced'
 import {CMAAM_VERSION} from '../version'
-import {CmaamError} from '../errors'
 import type {ModelAdapter} from '../models/types'
 import {unmatchedNames} from '../models/unmatched-names'
-
-export type MergeMethod = 'cmaam' | 'linear'
+import type {Job} from '../compute/jobs'
+import {applyOnnx} from '../onnx/apply-onnx'
+import type {OnnxDtype} from '../onnx/onnx-variants'
 
 /** The `--adapter` definition a merge used, written beside it so that `cmaam_config.yaml` replays with it. */
 export const ADAPTER_FILE = 'cmaam_adapter.json'
 
-export interface MergeSettings {
-  /** Local folders of the two models. */
-  source: string
+export interface MergeSettings extends MethodSettings {
+  /** Local folders of the models: the fine-tunes (one or more; a text-only LLM is mapped onto the target's language model) and their base. */
+  sources: string[]
   target: string
   output: string
-  /** How reports name the inputs (the folder or Hub repo id the user gave); defaults to the folders. */
-  labels?: {source: string; target: string; hubIds: boolean; revisions?: {source?: string; target?: string}}
-  method: MergeMethod
-  /** The constant α of `--method linear`. */
-  linearAlpha: number
+  /** How reports name the inputs (the folder or Hub repo id the user gave); defaults to the folders. Revisions: of the first source and the target. */
+  labels?: {sources: string[]; target: string; hubIds: boolean; revisions?: {source?: string; target?: string}}
+  /** Options of the CMAAM analysis. */
   alpha: Partial<AlphaOptions>
   modelType: string
   /** An adapter from `--adapter FILE`: it wins over detection; its definition is written beside the model as cmaam_adapter.json. */
@@ -56,7 +58,7 @@ export interface MergeSettings {
   force: boolean
   allowNonfinite: boolean
   threads: number
-  /** Run the CMAAM analysis (always done for the cmaam method) and write cmaam_analysis_report.json. */
+  /** Run the CMAAM analysis (always done when a method needs it) and write cmaam_analysis_report.json. */
   analyze: boolean
   saveAlphas: boolean
   progress: ProgressFactory
@@ -66,29 +68,42 @@ export interface MergeSettings {
   reproduce: string
   /** Text of a `cmaam_config.yaml` to write beside the card (`cmaam merge --config` replays it). */
   config?: string
+  /** After the merge, write the merged weights into this ONNX template as `onnx/` (see `cmaam onnx apply`). */
+  onnx?: MergeOnnxStep
+}
+
+export interface MergeOnnxStep {
+  /** The template as given (a folder or `org/name[@revision]`); what `cmaam_config.yaml` records once resolved. */
+  ref: string
+  dtypes: OnnxDtype[] | 'all'
+  /** The local folder it resolved to (a Hub repo is downloaded by the caller), and how to name it: `org/name@<sha>`. */
+  resolved?: {dir: string; label: string}
 }
 
 /**
- * A whole merge: open both models (headers only), plan, pass 1 (statistics, CMAAM only), pass 2
- * (write), then config/tokenizer files, reports and the model card — all in a staging folder that
- * replaces the output only once everything is on disk.
+ * A whole merge: open the models (headers only; a text-only LLM source renamed onto the target's
+ * language model), plan, pass 1 (statistics, when a method needs the CMAAM analysis), pass 2 (each
+ * tensor written by its component's method), then config/tokenizer files, reports and the model
+ * card — all in a staging folder that replaces the output only once everything is on disk.
  */
 export async function runMerge(settings: MergeSettings): Promise<MergeRecord> {
   const started = Date.now()
   const alphaOptions = resolveAlphaOptions(settings.alpha)
-  if (settings.method === 'linear' && !(settings.linearAlpha >= 0 && settings.linearAlpha <= 1)) {
-    throw new CmaamError(`--alpha must be a number in [0, 1], got ${settings.linearAlpha}`)
-  }
-  const models = await openModels({source: settings.source, target: settings.target, modelType: settings.modelType, adapter: settings.adapter})
+  const methods = resolveMethods(settings, settings.sources.length)
+  const models = await openModels({sources: settings.sources, target: settings.target, modelType: settings.modelType, adapter: settings.adapter})
   if (models.adapterFallback) {
     const model = settings.labels?.target ?? settings.target
     throw genericFallbackError({model, reason: models.adapterReason, unmatched: unmatchedNames(models.adapter, models.target.tensors.keys())})
   }
-  const plan = planMerge(models.source, models.target, models.adapter, settings.dtype)
-  const inputs = await snapshotInputs([...models.source.tensors.values(), ...models.target.tensors.values()].map((t) => t.path))
+  const text = models.sources.map((source) => (isTextModel(source, models.target, models.adapter) ? mapTextModel(source, models.target, models.adapter) : null))
+  const sources = models.sources.map((source, i) => text[i]?.checkpoint ?? source)
+  const plan = planMerge(sources, models.target, models.adapter, {dtype: settings.dtype, vocabularyRows: text.some((t) => t !== null)})
+  // A text source's unmapped tensors are left out on purpose (recorded in text_sources).
+  const coverage = checkCoverage(plan, [{label: 'target', checkpoint: models.target}, ...sources.map((checkpoint, i) => ({label: sources.length === 1 ? 'source' : `source ${i + 1}`, checkpoint}))])
+  const inputs = await snapshotInputs([...models.sources.flatMap((s) => [...s.tensors.values()]), ...models.target.tensors.values()].map((t) => t.path))
   const staging = await createStaging(settings.output, {
     force: settings.force,
-    inputs: [models.source.dir, models.target.dir],
+    inputs: [...models.sources.map((s) => s.dir), models.target.dir],
     neededBytes: plan.tensors.reduce((sum, t) => sum + tensorByteLength(t.outDtype, t.shape), 0),
   })
   const removed = describeRemovedStaging(staging.removedStale)
@@ -96,43 +111,54 @@ export async function runMerge(settings: MergeSettings): Promise<MergeRecord> {
   const pool = createWorkerPool({threads: settings.threads})
   try {
     let analysis: CmaamAnalysis | null = null
-    if (settings.method === 'cmaam' || settings.analyze) {
+    if (methods.needsAnalysis || settings.analyze) {
       const pairs = await collectStatistics(plan, pool, settings)
       analysis = analyzePairs(pairs, plan.bridgeCounts, alphaOptions)
     }
     await checkInputsUnchanged(inputs)
     const statisticsDone = Date.now()
-    const alphas =
-      settings.method === 'cmaam'
-        ? analysis!.alphas
-        : new Map(plan.tensors.filter((t) => t.action === 'merge').map((t) => [t.name, settings.linearAlpha]))
-    const coverage = checkCoverage(plan, [{label: 'target', checkpoint: models.target}, {label: 'source', checkpoint: models.source}], alphas)
+    // The weight each merged tensor gets: its method's α, t or λ (CMAAM's α where asked for).
+    const alphas = new Map<string, number>()
+    const mergeJob = (tensor: PlannedTensor, inputs: MethodInputs): Job => {
+      const {method, params} = methods.components[tensor.class.component]
+      const tensorParams: TensorParams = {...params, seed: settings.seed}
+      if (method.weightParam !== null) {
+        if (method.needsAnalysis || methods.alphaFrom === 'cmaam') tensorParams[method.weightParam] = analysis!.alphas.get(tensor.name)!
+        alphas.set(tensor.name, tensorParams[method.weightParam])
+      }
+      return method.job(inputs, tensorParams)
+    }
 
-    const layout = await writeMerged(plan, pool, {
+    const {layout, weights} = await writeMerged(plan, pool, {
       dir: staging.dir,
-      alphas,
+      mergeJob,
       maxShardBytes: settings.maxShardBytes,
       allowNonfinite: settings.allowNonfinite,
       progress: settings.progress,
     })
     await pool.close()
+    for (const [name, weight] of weights) alphas.set(name, weight)
     if (layout.index) await writeJsonFile(join(staging.dir, INDEX_FILE), layout.index)
     const copied = await copyModelFiles(models.target.dir, staging.dir, {
       dtype: settings.dtype === 'keep' ? undefined : torchDtypeName(settings.dtype),
     })
 
-    const labels = settings.labels ?? {source: settings.source, target: settings.target, hubIds: false}
+    const labels = settings.labels ?? {sources: settings.sources, target: settings.target, hubIds: false}
+    const single = Object.keys(settings.method.components).length === 0 ? settings.method.default : null
     const record: MergeRecord = {
       timestamp: new Date().toISOString(),
       cmaam_version: CMAAM_VERSION,
-      source: labels.source,
+      source: labels.sources[0],
+      sources: labels.sources,
       target: labels.target,
       output: resolve(settings.output),
       ...(labels.revisions ? {revisions: labels.revisions} : {}),
       config: {
-        method: settings.method,
-        base_alpha: settings.method === 'cmaam' ? alphaOptions.baseAlpha : settings.linearAlpha,
-        strategy: settings.method === 'cmaam' ? alphaOptions.strategy : null,
+        method: describeMethods(settings.method),
+        methods: methodRecords(methods),
+        alpha_from: methods.alphaFrom,
+        base_alpha: single === 'cmaam' ? alphaOptions.baseAlpha : single === 'linear' ? (settings.params.alpha?.default ?? PARAM_DEFAULTS.alpha) : null,
+        strategy: methods.needsAnalysis ? alphaOptions.strategy : null,
         model_type: models.adapter.name,
         model_type_reason: models.adapterReason,
         compat: settings.compat,
@@ -147,12 +173,15 @@ export async function runMerge(settings: MergeSettings): Promise<MergeRecord> {
         common_params: plan.commonKeys,
         source_only: plan.sourceOnly.length,
         target_only: plan.targetOnly.length,
-        merged: alphas.size,
+        merged: plan.tensors.filter((t) => t.action === 'merge').length,
         kept_target: plan.tensors.filter((t) => t.action === 'keep-target').length,
         shape_mismatches: plan.shapeMismatches,
         dtype_mismatches: plan.dtypeMismatches,
         nonfinite_tensors: analysis?.nonFiniteTensors ?? [],
         coverage,
+        missing_in_sources: plan.missingInSources,
+        vocabulary_rows: plan.vocabularyRows,
+        text_sources: text.flatMap((t, i) => (t ? [{source: labels.sources[i], unmapped: t.unmapped}] : [])),
       },
       analysis: analysis?.report ?? null,
       alphas: alphaBreakdown(plan, alphas),
@@ -167,10 +196,27 @@ export async function runMerge(settings: MergeSettings): Promise<MergeRecord> {
         merge_seconds: (Date.now() - statisticsDone) / 1000,
       },
     }
+    if (settings.onnx) {
+      const {resolved} = settings.onnx
+      if (!resolved) throw new Error('runMerge: the ONNX template must be resolved to a folder first')
+      const onnx = await applyOnnx({
+        weights: staging.dir,
+        template: resolved.dir,
+        templateLabel: resolved.label,
+        output: join(staging.dir, 'onnx'),
+        dtypes: settings.onnx.dtypes,
+        allowUnmapped: false,
+        force: false,
+        modelType: models.adapter.name,
+        progress: settings.progress,
+      })
+      record.onnx = {template: resolved.label, dtypes: onnx.dtypes, files: onnx.files.map((file) => `onnx/${file.file}`)}
+      record.files.copied.push(...onnx.copied_files)
+    }
     if (settings.saveAlphas) {
       record.alphas_path = 'cmaam_alphas.json'
       await writeJsonFile(join(staging.dir, record.alphas_path), {
-        config: {base_alpha: record.config.base_alpha, strategy: record.config.strategy, model_type: record.config.model_type, method: settings.method},
+        config: {base_alpha: record.config.base_alpha, strategy: record.config.strategy, model_type: record.config.model_type, method: record.config.method},
         alphas: Object.fromEntries(alphas),
         statistics: record.alphas.overall,
       })
@@ -195,4 +241,3 @@ export async function runMerge(settings: MergeSettings): Promise<MergeRecord> {
     await staging.discard()
   }
 }
-

@@ -1,22 +1,29 @@
 import {closeSync, ftruncateSync, openSync, writeSync} from 'node:fs'
 import {join} from 'node:path'
 import type {ProgressFactory} from '../cli/progress'
-import type {CopyJob, LerpJob, TensorLocation} from '../compute/jobs'
+import type {Job, MergeJobResult, TensorLocation} from '../compute/jobs'
 import type {WorkerPool} from '../compute/worker-pool'
 import {CmaamError} from '../errors'
 import {dtypeSize} from '../io/dtype'
 import {planShards} from '../io/safetensors/plan-shards'
 import type {ShardLayout} from '../io/safetensors/types'
+import type {MethodInputs} from './methods/types'
 import type {MergePlan, PlannedTensor} from './plan-merge'
 
 export interface WriteMergedOptions {
   /** Output folder (the staging folder). */
   dir: string
-  /** α for each tensor whose action is `merge`. */
-  alphas: ReadonlyMap<string, number>
+  /** The job that writes a tensor whose action is `merge` (its merged elements): the method's. */
+  mergeJob: (tensor: PlannedTensor, inputs: MethodInputs) => Job
   maxShardBytes: number
   allowNonfinite: boolean
   progress: ProgressFactory
+}
+
+export interface WrittenModel {
+  layout: ShardLayout
+  /** The interpolation weight a job chose itself (Model Stock's ratio, SLERP's t), by tensor. */
+  weights: Map<string, number>
 }
 
 /**
@@ -24,7 +31,7 @@ export interface WriteMergedOptions {
  * tensor at its offset — merged where the plan says so, copied otherwise. Files are fsynced when
  * the pool closes; the caller writes the index.
  */
-export async function writeMerged(plan: MergePlan, pool: WorkerPool, options: WriteMergedOptions): Promise<ShardLayout> {
+export async function writeMerged(plan: MergePlan, pool: WorkerPool, options: WriteMergedOptions): Promise<WrittenModel> {
   const layout = planShards(
     plan.tensors.map((t) => ({name: t.name, dtype: t.outDtype, shape: t.shape})),
     {maxShardBytes: options.maxShardBytes},
@@ -44,15 +51,17 @@ export async function writeMerged(plan: MergePlan, pool: WorkerPool, options: Wr
     for (const t of shard.tensors) outputs.set(t.name, {path, offset: t.offset, dtype: t.dtype})
   }
 
-  const jobs = plan.tensors.map((t) => ({tensor: t, job: jobFor(t, outputs.get(t.name)!, options.alphas)}))
-  const inputBytes = jobs.reduce((sum, {job}) => sum + job.count * (job.kind === 'lerp' ? dtypeSize(job.target.dtype) + dtypeSize(job.source.dtype) : dtypeSize(job.from.dtype)), 0)
+  const jobs = plan.tensors.flatMap((t) => jobsFor(t, outputs.get(t.name)!, options.mergeJob).map((job) => ({tensor: t, job})))
+  const inputBytes = jobs.reduce((sum, {job}) => sum + jobInputBytes(job), 0)
   const progress = options.progress('pass 2/2 merge', inputBytes)
+  const weights = new Map<string, number>()
 
   await Promise.all(
     jobs.map(async ({tensor, job}) => {
-      const {finite} = await pool.run(job, (bytes) => progress.advance(bytes))
-      if (!finite && !options.allowNonfinite) {
-        const where = [tensor.target, tensor.source].filter(Boolean).map((l) => l!.path).join(' or ')
+      const result = (await pool.run(job, (bytes) => progress.advance(bytes))) as MergeJobResult
+      if (result.weight !== undefined) weights.set(tensor.name, result.weight)
+      if (!result.finite && !options.allowNonfinite) {
+        const where = [tensor.target, ...tensor.sources].filter(Boolean).map((l) => l!.path).join(' or ')
         throw new CmaamError(`Tensor "${tensor.name}" in ${where} contains NaN or infinite values`, {
           hint: 'The checkpoint is damaged or was saved after a diverged training step; pass --allow-nonfinite to write it anyway.',
         })
@@ -60,16 +69,29 @@ export async function writeMerged(plan: MergePlan, pool: WorkerPool, options: Wr
     }),
   )
   progress.done()
-  return layout
+  return {layout, weights}
 }
 
-function jobFor(t: PlannedTensor, out: TensorLocation, alphas: ReadonlyMap<string, number>): CopyJob | LerpJob {
-  const count = t.count
-  if (t.action !== 'merge') return {kind: 'copy' as const, count, from: (t.target ?? t.source)!, out}
-  const alpha = alphas.get(t.name)
-  if (alpha === undefined) throw new Error(`no alpha for "${t.name}"`)
-  // α = 0 and α = 1 are exact copies of one side (spec §7 identities).
-  if (alpha === 0) return {kind: 'copy' as const, count, from: t.target!, out}
-  if (alpha === 1) return {kind: 'copy' as const, count, from: t.source!, out}
-  return {kind: 'lerp' as const, count, target: t.target!, source: t.source!, alpha, out}
+/** A merged tensor's method job, then, for a resized vocabulary, a copy of the target's other rows. */
+function jobsFor(t: PlannedTensor, out: TensorLocation, mergeJob: WriteMergedOptions['mergeJob']): Job[] {
+  if (t.action !== 'merge') return [{kind: 'copy', count: t.count, from: (t.target ?? t.sources[0])!, out}]
+  const merged = mergeJob(t, {name: t.name, count: t.mergeCount, target: t.target!, sources: t.sources, out})
+  if (t.mergeCount === t.count) return [merged]
+  const rest = (location: TensorLocation): TensorLocation => ({...location, offset: location.offset + t.mergeCount * dtypeSize(location.dtype)})
+  return [merged, {kind: 'copy', count: t.count - t.mergeCount, from: rest(t.target!), out: rest(out)}]
+}
+
+function jobInputBytes(job: Job): number {
+  switch (job.kind) {
+    case 'copy':
+      return job.count * dtypeSize(job.from.dtype)
+    case 'lerp':
+    case 'slerp':
+      return job.count * (dtypeSize(job.target.dtype) + dtypeSize(job.source.dtype))
+    case 'task-vector':
+    case 'model-stock':
+      return job.count * (dtypeSize(job.target.dtype) + job.sources.reduce((sum, s) => sum + dtypeSize(s.dtype), 0))
+    default:
+      throw new Error(`not a pass-2 job: ${job.kind}`)
+  }
 }

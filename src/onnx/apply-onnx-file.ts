@@ -2,14 +2,14 @@ import {closeSync, fsyncSync, openSync} from 'node:fs'
 import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import type {Progress} from '../cli/progress'
-import {viewFloats} from '../compute/float-codecs'
 import {FileAccess} from '../compute/file-access'
 import {CmaamError} from '../errors'
-import {isFloatDType} from '../io/dtype'
+import {isFloatDType, type FloatDType} from '../io/dtype'
 import type {Checkpoint} from '../io/safetensors/types'
 import type {ModelAdapter} from '../models/types'
 import {encodeFloatWeight} from './encode-float-weight'
 import {ExternalDataWriter, writeAll} from './external-data-writer'
+import {parameterSource, type ParameterSource} from './parameter-source'
 import {mapInitializers, sessionRole, type InitializerMapping} from './map-initializers'
 import type {OnnxVariant} from './onnx-variants'
 import {decodeModel} from './proto/decode-model'
@@ -19,7 +19,7 @@ import {TensorDataType} from './proto/types'
 import {quantizeQ4} from './quantize-q4'
 import {quantizeQ8} from './quantize-q8'
 import {readTensorBytes} from './read-tensor-bytes'
-import {dataTypeName, floatDtypeOf, product} from './tensor-types'
+import {dataTypeName, elementSize, floatDtypeOf, product} from './tensor-types'
 import type {OnnxFileReport, OnnxInitializerRecord} from './types'
 
 export interface ApplyOnnxFileOptions {
@@ -76,17 +76,15 @@ export async function applyOnnxFile(options: ApplyOnnxFileOptions): Promise<{rep
   for (const mapping of map.mappings) parameterUses.set(mapping.parameter, (parameterUses.get(mapping.parameter) ?? 0) + 1)
 
   const files = new FileAccess()
-  let cached: {name: string; values: Float32Array | Float64Array} | null = null
-  const parameterValues = (name: string): Float32Array | Float64Array => {
-    if (cached?.name === name) return cached.values
+  // The last parameter read: a tied embedding feeds several initializers in a row.
+  let cached: {name: string; source: ParameterSource} | null = null
+  const parameterValues = (name: string): ParameterSource => {
+    if (cached?.name === name) return cached.source
     const entry = checkpoint.tensors.get(name)!
     const bytes = new Uint8Array(entry.byteLength)
     files.readAt(entry.path, entry.offset, bytes)
-    const count = product(entry.shape)
-    const dtype = entry.dtype as 'F32' | 'F16' | 'BF16' | 'F64'
-    const values = viewFloats(dtype, bytes, count, dtype === 'F16' || dtype === 'BF16' ? new Uint32Array(count) : new Uint32Array(0))
-    cached = {name, values}
-    return values
+    cached = {name, source: parameterSource(entry.dtype as FloatDType, bytes, product(entry.shape))}
+    return cached.source
   }
 
   const external = graph.initializer.some((tensor) => tensor.externalData) ? new ExternalDataWriter(options.outputDir) : null
@@ -121,6 +119,16 @@ export async function applyOnnxFile(options: ApplyOnnxFileOptions): Promise<{rep
       if (!mapping) {
         finalBytes = readTensorBytes(tensor, templatePath)
         if (external && tensor.externalData) written.set(tensor.name, place(tensor, tensor.name, finalBytes))
+      } else if (mapping.scheme.kind === 'float' && external && tensor.externalData && !twinsOf.has(tensor.name)) {
+        // Large weights live in external data: stream them chunk by chunk, never whole in memory.
+        const dtype = floatDtypeOf(tensor.dataType)!
+        let maxAbsDiff = 0
+        const location = external.appendStreamed(tensor.externalData.location || defaultLocation, product(tensor.dims) * elementSize(tensor.dataType)!, (put) => {
+          maxAbsDiff = encodeFloatWeight(parameterValues(mapping.parameter), tensor.dims, mapping.layout, dtype, put).maxAbsDiff
+        })
+        written.set(tensor.name, {name: tensor.name, dims: tensor.dims, dataType: tensor.dataType, externalData: location, ...(tensor.docString !== undefined ? {docString: tensor.docString} : {})})
+        finalBytes = new Uint8Array(0)
+        record(mapping, dataTypeName(tensor.dataType), maxAbsDiff)
       } else if (mapping.scheme.kind === 'float') {
         const encoded = floatBytes(mapping, tensor)
         finalBytes = encoded.bytes

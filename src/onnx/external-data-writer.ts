@@ -16,20 +16,29 @@ export class ExternalDataWriter {
   constructor(private readonly dir: string) {}
 
   append(location: string, bytes: Uint8Array): OnnxExternalData {
+    return this.appendStreamed(location, bytes.length, (put) => put(bytes))
+  }
+
+  /** Appends a tensor of `length` bytes that `fill` hands over in pieces, in order. */
+  appendStreamed(location: string, length: number, fill: (put: (chunk: Uint8Array) => void) => void): OnnxExternalData {
     let file = this.files.get(location)
     if (!file) {
       file = {fd: openSync(join(this.dir, location), 'w'), size: 0}
       this.files.set(location, file)
     }
-    if (bytes.length > ALIGN_ABOVE && file.size % ALIGNMENT !== 0) {
+    if (length > ALIGN_ABOVE && file.size % ALIGNMENT !== 0) {
       const padding = ALIGNMENT - (file.size % ALIGNMENT)
       writeAll(file.fd, new Uint8Array(padding))
       file.size += padding
     }
     const offset = file.size
-    writeAll(file.fd, bytes)
-    file.size += bytes.length
-    return {location, offset, length: bytes.length}
+    const target = file
+    fill((chunk) => {
+      writeAll(target.fd, chunk)
+      target.size += chunk.length
+    })
+    if (file.size - offset !== length) throw new Error(`external data of ${length} bytes got ${file.size - offset}`)
+    return {location, offset, length}
   }
 
   /** Flushes every file to disk and closes it. */

@@ -13,7 +13,7 @@ export interface TemplateFiles {
  * is there.
  */
 export function listTemplateFiles(paths: string[], dtypes: OnnxDtype[] | 'all', template: string): TemplateFiles {
-  const all = paths.map(onnxVariant).filter((variant): variant is OnnxVariant => variant !== null).sort((a, b) => a.file.localeCompare(b.file))
+  const all = paths.map(onnxVariant).filter((variant): variant is OnnxVariant => variant !== null).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0))
   const has = [...new Set(all.map((variant) => variant.dtype))]
   if (all.length === 0) {
     throw new CmaamError(`Template ${template} has no onnx/*.onnx files`, {

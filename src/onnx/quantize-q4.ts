@@ -1,5 +1,6 @@
 import type {FloatDType} from '../io/dtype'
 import {decodeFloats, encodeFloats} from '../compute/float-codecs'
+import type {ParameterSource} from './parameter-source'
 
 export interface Q4Options {
   /** Rows of the parameter ([N, K]: one MatMulNBits column per parameter row). */
@@ -29,7 +30,7 @@ export interface Q4Weight {
  * in 15 steps; symmetric ones put the value of largest magnitude at −8 steps. The scale is rounded
  * to its storage format before the codes are chosen, so dequantizing gives what was measured.
  */
-export function quantizeQ4(values: Float32Array | Float64Array, options: Q4Options): Q4Weight {
+export function quantizeQ4(source: ParameterSource, options: Q4Options): Q4Weight {
   const {N, K, blockSize, scaleDtype} = options
   const blocks = Math.ceil(K / blockSize)
   const packed = new Uint8Array(N * blocks * (blockSize / 2))
@@ -46,8 +47,9 @@ export function quantizeQ4(values: Float32Array | Float64Array, options: Q4Optio
     return one[0]
   }
   let maxAbsDiff = 0
+  const values = new Float64Array(K)
   for (let n = 0; n < N; n++) {
-    const row = n * K
+    source.read(n * K, K, values)
     for (let b = 0; b < blocks; b++) {
       const begin = b * blockSize
       const end = Math.min(begin + blockSize, K)
@@ -55,7 +57,7 @@ export function quantizeQ4(values: Float32Array | Float64Array, options: Q4Optio
       let hi = 0
       let extreme = 0
       for (let k = begin; k < end; k++) {
-        const v = values[row + k]
+        const v = values[k]
         if (v < lo) lo = v
         if (v > hi) hi = v
         if (Math.abs(v) > Math.abs(extreme)) extreme = v
@@ -73,7 +75,7 @@ export function quantizeQ4(values: Float32Array | Float64Array, options: Q4Optio
       if (zeroPoints) zeroPoints[n * Math.ceil(blocks / 2) + (b >> 1)] |= zero << ((b & 1) * 4)
       const base = (n * blocks + b) * (blockSize / 2)
       for (let k = begin; k < end; k++) {
-        const v = values[row + k]
+        const v = values[k]
         const q = scale === 0 ? zero : Math.min(15, Math.max(0, Math.round(v / scale) + zero))
         packed[base + ((k - begin) >> 1)] |= q << (((k - begin) & 1) * 4)
         const diff = Math.abs((q - zero) * scale - v)

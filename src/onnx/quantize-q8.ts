@@ -1,5 +1,6 @@
 import type {FloatDType} from '../io/dtype'
 import {decodeFloats, encodeFloats} from '../compute/float-codecs'
+import type {ParameterSource} from './parameter-source'
 import type {Layout} from './map-initializers'
 
 export interface Q8Options {
@@ -28,10 +29,11 @@ export interface Q8Weight {
  * 8-bit quantization, per tensor or per output channel: q = clamp(round(v / s) + z), v ≈ (q − z)·s.
  * Symmetric uses the range ±max|v|; asymmetric spans [min(0, lo), max(0, hi)].
  */
-export function quantizeQ8(values: Float32Array | Float64Array, options: Q8Options): Q8Weight {
+export function quantizeQ8(source: ParameterSource, options: Q8Options): Q8Weight {
   const rows = options.shape[0]
-  const count = values.length
+  const count = source.count
   const cols = count / rows
+  const values = new Float64Array(cols)
   const [qmin, qmax] = options.signed ? [-128, 127] : [0, 255]
   const channels = options.perChannel ? rows : 1
   const perChannel = options.perChannel ? cols : count
@@ -42,9 +44,12 @@ export function quantizeQ8(values: Float32Array | Float64Array, options: Q8Optio
   for (let c = 0; c < channels; c++) {
     let lo = 0
     let hi = 0
-    for (let i = c * perChannel; i < (c + 1) * perChannel; i++) {
-      if (values[i] < lo) lo = values[i]
-      if (values[i] > hi) hi = values[i]
+    for (let r = (c * perChannel) / cols; r < ((c + 1) * perChannel) / cols; r++) {
+      source.read(r * cols, cols, values)
+      for (let i = 0; i < cols; i++) {
+        if (values[i] < lo) lo = values[i]
+        if (values[i] > hi) hi = values[i]
+      }
     }
     let scale: number
     let zero: number
@@ -66,17 +71,19 @@ export function quantizeQ8(values: Float32Array | Float64Array, options: Q8Optio
   const codes = new Uint8Array(count)
   const signedView = new Int8Array(codes.buffer)
   let maxAbsDiff = 0
-  for (let i = 0; i < count; i++) {
-    const row = Math.floor(i / cols)
+  for (let row = 0; row < rows; row++) {
+    source.read(row * cols, cols, values)
     const c = options.perChannel ? row : 0
     const scale = scales[c]
-    const q = scale === 0 ? zeros[c] : Math.min(qmax, Math.max(qmin, Math.round(values[i] / scale) + zeros[c]))
-    // The weight is [in, out] for MatMulInteger: parameter element (row, col) goes to (col, row).
-    const at = options.layout === 'transposed' ? (i - row * cols) * rows + row : i
-    if (options.signed) signedView[at] = q
-    else codes[at] = q
-    const diff = Math.abs((q - zeros[c]) * scale - values[i])
-    if (diff > maxAbsDiff) maxAbsDiff = diff
+    for (let col = 0; col < cols; col++) {
+      const q = scale === 0 ? zeros[c] : Math.min(qmax, Math.max(qmin, Math.round(values[col] / scale) + zeros[c]))
+      // The weight is [in, out] for MatMulInteger: parameter element (row, col) goes to (col, row).
+      const at = options.layout === 'transposed' ? col * rows + row : row * cols + col
+      if (options.signed) signedView[at] = q
+      else codes[at] = q
+      const diff = Math.abs((q - zeros[c]) * scale - values[col])
+      if (diff > maxAbsDiff) maxAbsDiff = diff
+    }
   }
   const scaleBytes = new Uint8Array(channels * (options.scaleDtype === 'F64' ? 8 : options.scaleDtype === 'F32' ? 4 : 2))
   encodeFloats(options.scaleDtype, scales, channels, scaleBytes)

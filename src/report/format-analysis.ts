@@ -1,11 +1,19 @@
 import type {AlphaBreakdown} from '../merge/alpha-breakdown'
 import type {CmaamReport} from '../merge/analysis/types'
-import {COMPONENTS} from '../models/types'
+import {COMPONENTS, type Component} from '../models/types'
+import type {ComponentMethodRecord} from './merge-record'
 
-/** The analysis as a terminal table: scores and α per component, the layer α range, the α actually used. */
-export function formatAnalysis(report: CmaamReport | null, alphas: AlphaBreakdown, heading: string): string {
+/**
+ * The analysis as a terminal table: the method of each component (when given), scores and α per
+ * component, the layer α range, the α (or t, λ) actually used.
+ */
+export function formatAnalysis(report: CmaamReport | null, alphas: AlphaBreakdown, heading: string, methods?: Record<Component, ComponentMethodRecord>): string {
   const f = (v: number | undefined): string => (v === undefined ? '     –' : v.toFixed(4))
   const lines = [heading, '']
+  if (methods) {
+    COMPONENTS.forEach((c, i) => lines.push(`${i === 0 ? 'method' : ''}`.padEnd(11) + `${c.padEnd(9)} ${describeComponentMethod(methods[c])}`))
+    lines.push('')
+  }
   if (report) {
     const a = report.alignment
     lines.push(
@@ -37,6 +45,21 @@ export function formatAnalysis(report: CmaamReport | null, alphas: AlphaBreakdow
   const o = alphas.overall
   lines.push(`α used     ${o.tensors} tensors   mean ${f(o.mean)}   std ${f(o.std)}   min ${f(o.min)}   max ${f(o.max)}`)
   return lines.join('\n')
+}
+
+/** `ties  lambda 1 · density 0.5 · weights 1 · normalized`: a component's method and the parameters it used. */
+export function describeComponentMethod(m: ComponentMethodRecord): string {
+  const parameters = componentParameters(m)
+  return parameters ? `${m.method.padEnd(15)}  ${parameters}` : m.method
+}
+
+/** `lambda 1 · density 0.5 · weights 1 · normalized`, or '' for a method without parameters. */
+export function componentParameters(m: ComponentMethodRecord): string {
+  const parts = Object.entries(m.params).map(([name, value]) => `${name} ${value}`)
+  if (m.alpha_from_cmaam) parts.push('CMAAM α per tensor')
+  if (m.weights) parts.push(`weights ${m.weights.join(',')}`)
+  if (m.normalize !== undefined) parts.push(m.normalize ? 'normalized' : 'not normalized')
+  return parts.join(' · ')
 }
 
 /** Left-aligned first column, right-aligned numbers. */

@@ -1,6 +1,19 @@
 import type {AlphaBreakdown} from '../merge/alpha-breakdown'
 import type {CmaamReport} from '../merge/analysis/types'
 import type {MergeCoverage} from '../merge/check-coverage'
+import type {MethodName, ParamName} from '../merge/methods/types'
+import type {Component} from '../models/types'
+
+/** How one component was merged: its method and the parameters that method reads. */
+export interface ComponentMethodRecord {
+  method: MethodName
+  params: Partial<Record<ParamName, number>>
+  /** wᵢ per source and --normalize, for the task-vector methods. */
+  weights?: number[]
+  normalize?: boolean
+  /** The method's weight parameter (α, t or λ) is each tensor's CMAAM α. */
+  alpha_from_cmaam?: boolean
+}
 
 /**
  * Everything known about one merge: written as `cmaam_merge_info.json` (and, with `--analyze`,
@@ -11,16 +24,23 @@ import type {MergeCoverage} from '../merge/check-coverage'
 export interface MergeRecord {
   timestamp: string
   cmaam_version: string
-  /** The source and target as the user named them (a folder or a Hub repo id). */
+  /** The (first) source and the target as the user named them (a folder or a Hub repo id). */
   source: string
+  /** Every source, in --source order. */
+  sources: string[]
   target: string
   output: string
   /** Hub revisions the inputs resolved to, when they came from the Hub. */
   revisions?: {source?: string; target?: string}
   config: {
-    method: 'cmaam' | 'linear'
-    /** α₀ for CMAAM; the constant α for the linear method. */
-    base_alpha: number
+    /** `--method` as given: one method, or a default and per-component entries (`ties,vision=keep-target`). */
+    method: string
+    /** The method and parameters each component was merged with. */
+    methods: Record<Component, ComponentMethodRecord>
+    /** `cmaam` when each tensor's CMAAM α set its method's weight parameter. */
+    alpha_from: 'cmaam' | null
+    /** α₀ for CMAAM; the constant α for the linear method; null for other methods. */
+    base_alpha: number | null
     strategy: string | null
     model_type: string
     model_type_reason: string
@@ -44,11 +64,20 @@ export interface MergeRecord {
     nonfinite_tensors: string[]
     /** Per component: tensors merged, kept from the target and copied from the one model that has them; together, every input tensor. */
     coverage: MergeCoverage
+    /** Target tensors some sources have and others lack (the target's is kept). */
+    missing_in_sources: string[]
+    /** Embeddings and LM heads merged over their common rows only (a text-model source with another vocabulary size). */
+    vocabulary_rows: Array<{name: string; target_rows: number; source_rows: number[]; merged_rows: number}>
+    /** Sources that are text-only LLMs, mapped onto the target's language model, with the tensors left out. */
+    text_sources: Array<{source: string; unmapped: string[]}>
   }
-  /** The CMAAM analysis (scores, sensitivities, α tables); null for a linear merge without --analyze. */
+  /** The CMAAM analysis (scores, sensitivities, α tables); null when no method needed it and without --analyze. */
   analysis: CmaamReport | null
+  /** The weight each merged tensor got (α for cmaam and linear, t for SLERP, λ for the task-vector methods, Model Stock's ratio). */
   alphas: AlphaBreakdown
   alphas_path?: string
+  /** ONNX variants written by `--onnx-template` (files relative to the output; details in onnx/cmaam_onnx_report.json). */
+  onnx?: {template: string; dtypes: string[]; files: string[]}
   files: {weights: string[]; total_size: number; copied: string[]}
   timing: {seconds: number; statistics_seconds: number; merge_seconds: number}
 }

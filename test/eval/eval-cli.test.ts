@@ -7,10 +7,10 @@ import {cmaam} from '../helpers/cli'
 
 /**
  * `cmaam eval` end to end on the tiny Qwen2-VL pair, whose greedy answers are planted: the base
- * ("target") answers "no" to everything, the fine-tune ("source") "네". Expected metrics are
- * worked out by hand from the golds below.
+ * ("target") answers "yes" to a question with an image and "no" to one without, the fine-tune
+ * ("source") "네" and "nope". Expected metrics are worked out by hand from the golds below.
  */
-const ANSWERS = {target: 'no', source: '네'}
+const ANSWERS = {target: {text: 'no', image: 'yes'}, source: {text: 'nope', image: '네'}}
 
 const user = (content: unknown) => ({role: 'user', content})
 const assistant = (content: unknown) => ({role: 'assistant', content})
@@ -18,31 +18,35 @@ const image = (path: string) => ({type: 'image', path})
 const text = (t: string) => ({type: 'text', text: t})
 
 const ITEMS = [
-  // target ✗ ✗ · source ✓ ✓
+  // 1. target "yes" ✗ ✗ · source "네" ✓ ✓
   {messages: [user([image('images/red.png'), text('이것은 빨간색입니까?')]), assistant('네')], category: 'color'},
-  // target ✗ ✗ · source exact ✗, contains ✓
+  // 2. target ✗ ✗ · source exact ✗, contains ✓
   {messages: [user([image('images/red.png'), text('Is it red? Explain.')]), assistant('빨간 픽셀이 많다. answer: 네')], category: 'color'},
-  // target ✓ ✓ (strip, case) · source ✗ ✗ — text only
+  // 3. text only: target "no" ✓ ✓ (strip, case) · source "nope" exact ✗, contains ✓
   {messages: [user([text('Is the sky green?')]), assistant(' No ')], category: 'logic'},
-  // skipped: missing image
+  // 4. skipped: missing image
   {messages: [user([image('images/missing.png'), text('What is it?')]), assistant('no')], category: 'color'},
-  // skipped: unreadable image
+  // 5. skipped: unreadable image
   {messages: [user([image('images/broken.png'), text('What is it?')]), assistant('no')], category: 'logic'},
-  // target exact ✗, contains ✓ · source ✗ ✗ — no category
+  // 6. no category: target exact ✗, contains ✓ · source exact ✗, contains ✓
   {messages: [user([text('Is the sky blue?')]), assistant('The sky is blue, so... Answer: NO')]},
-  // target ✓ ✓ · source ✗ ✗ — plain string content
+  // 7. plain string content: target ✓ ✓ · source exact ✗, contains ✓
   {messages: [user('Say no'), assistant('no')], category: 'logic'},
+  // 8. target ✓ ✓ · source ✗ ✗
+  {messages: [user([image('images/red.png'), text('Red?')]), assistant('Yes')], category: 'color'},
+  // 9. two images: target ✓ ✓ · source ✗ ✗
+  {messages: [user([image('images/red.png'), image('images/wide.png'), text('Both red?')]), assistant('yes')], category: 'color'},
 ]
 
 const SKIPPED = {missing_image: 1, unreadable_image: 1}
 const TARGET = {
-  model: 'target', n_samples: 5, exact_match_accuracy: 2 / 5, contains_accuracy: 3 / 5,
-  per_category: {color: {n: 2, exact_match_accuracy: 0, contains_accuracy: 0}, logic: {n: 2, exact_match_accuracy: 1, contains_accuracy: 1}},
+  model: 'target', n_samples: 7, exact_match_accuracy: 4 / 7, contains_accuracy: 5 / 7,
+  per_category: {color: {n: 4, exact_match_accuracy: 2 / 4, contains_accuracy: 2 / 4}, logic: {n: 2, exact_match_accuracy: 1, contains_accuracy: 1}},
   skipped: SKIPPED,
 }
 const SOURCE = {
-  model: 'source', n_samples: 5, exact_match_accuracy: 1 / 5, contains_accuracy: 2 / 5,
-  per_category: {color: {n: 2, exact_match_accuracy: 0.5, contains_accuracy: 1}, logic: {n: 2, exact_match_accuracy: 0, contains_accuracy: 0}},
+  model: 'source', n_samples: 7, exact_match_accuracy: 1 / 7, contains_accuracy: 5 / 7,
+  per_category: {color: {n: 4, exact_match_accuracy: 1 / 4, contains_accuracy: 2 / 4}, logic: {n: 2, exact_match_accuracy: 0, contains_accuracy: 1}},
   skipped: SKIPPED,
 }
 
@@ -57,6 +61,7 @@ describe('cmaam eval on a tiny Qwen2-VL with known answers', () => {
     pair = await generateAnswerPair({dir: join(root, 'models'), answers: ANSWERS})
     mkdirSync(join(root, 'data', 'images'), {recursive: true})
     writeFileSync(join(root, 'data', 'images', 'red.png'), encodePng(40, 30, new Uint8Array(40 * 30 * 3).map((_, i) => (i % 3 === 0 ? 220 : 30))))
+    writeFileSync(join(root, 'data', 'images', 'wide.png'), encodePng(90, 30, new Uint8Array(90 * 30 * 3).fill(200)))
     writeFileSync(join(root, 'data', 'images', 'broken.png'), 'not a png')
     data = join(root, 'data', 'test.jsonl')
     writeFileSync(data, ITEMS.map((item) => JSON.stringify(item)).join('\n') + '\n')
@@ -81,23 +86,25 @@ describe('cmaam eval on a tiny Qwen2-VL with known answers', () => {
     expect(target.metrics.tokens_per_second).toBeGreaterThan(0)
     // The prediction is the new tokens only: the answer, not the prompt.
     expect(target.results).toEqual([
-      {question: '이것은 빨간색입니까?', gold: '네', pred: 'no', exact_match: false, contains_match: false, category: 'color'},
-      {question: 'Is it red? Explain.', gold: '빨간 픽셀이 많다. answer: 네', pred: 'no', exact_match: false, contains_match: false, category: 'color'},
+      {question: '이것은 빨간색입니까?', gold: '네', pred: 'yes', exact_match: false, contains_match: false, category: 'color'},
+      {question: 'Is it red? Explain.', gold: '빨간 픽셀이 많다. answer: 네', pred: 'yes', exact_match: false, contains_match: false, category: 'color'},
       {question: 'Is the sky green?', gold: ' No ', pred: 'no', exact_match: true, contains_match: true, category: 'logic'},
       {question: 'Is the sky blue?', gold: 'The sky is blue, so... Answer: NO', pred: 'no', exact_match: false, contains_match: true, category: null},
       {question: 'Say no', gold: 'no', pred: 'no', exact_match: true, contains_match: true, category: 'logic'},
+      {question: 'Red?', gold: 'Yes', pred: 'yes', exact_match: true, contains_match: true, category: 'color'},
+      {question: 'Both red?', gold: 'yes', pred: 'yes', exact_match: true, contains_match: true, category: 'color'},
     ])
-    expect(target.selection).toEqual({data, data_items: 7, max_samples: null, shard: null, items: 7})
+    expect(target.selection).toEqual({data, data_items: 9, max_samples: null, shard: null, items: 9})
     expect(target.settings).toEqual({model: pair.target, dtype: 'fp32', max_new_tokens: 8})
 
     const source = readJson(join(out, 'source_results.json'))
     expect(source.metrics).toMatchObject(SOURCE)
-    expect(source.results.map((r: {pred: string}) => r.pred)).toEqual(['네', '네', '네', '네', '네'])
+    expect(source.results.map((r: {pred: string}) => r.pred)).toEqual(['네', '네', 'nope', 'nope', 'nope', '네', '네'])
 
     const lines = predictions('source')
     expect(lines[0]).toEqual({cmaam_eval: {model: pair.source, dtype: 'fp32', max_new_tokens: 8}})
     expect(lines.slice(1).map((r: {line: number; skipped?: string}) => [r.line, r.skipped ?? 'answered'])).toEqual([
-      [1, 'answered'], [2, 'answered'], [3, 'answered'], [4, 'missing_image'], [5, 'unreadable_image'], [6, 'answered'], [7, 'answered'],
+      [1, 'answered'], [2, 'answered'], [3, 'answered'], [4, 'missing_image'], [5, 'unreadable_image'], [6, 'answered'], [7, 'answered'], [8, 'answered'], [9, 'answered'],
     ])
     // "네" is three byte tokens, then <|im_end|>.
     expect(lines[1].new_tokens).toBe(4)
@@ -106,13 +113,13 @@ describe('cmaam eval on a tiny Qwen2-VL with known answers', () => {
     const comparison = readJson(join(out, 'comparison.json'))
     expect(comparison.map((m: {model: string}) => m.model)).toEqual(['target', 'source'])
     const markdown = readFileSync(join(out, 'comparison.md'), 'utf8')
-    expect(markdown).toContain('| target | 5 | 40.0% | 60.0% | 2 |')
-    expect(markdown).toContain('| source | 5 | 20.0% | 40.0% | 2 |')
-    expect(markdown).toContain('| target | 0.0% / 0.0% (n=2) | 100.0% / 100.0% (n=2) |')
-    expect(markdown).toContain('| source | 50.0% / 100.0% (n=2) | 0.0% / 0.0% (n=2) |')
+    expect(markdown).toContain('| target | 7 | 57.1% | 71.4% | 2 |')
+    expect(markdown).toContain('| source | 7 | 14.3% | 71.4% | 2 |')
+    expect(markdown).toContain('| target | 50.0% / 50.0% (n=4) | 100.0% / 100.0% (n=2) |')
+    expect(markdown).toContain('| source | 25.0% / 50.0% (n=4) | 0.0% / 100.0% (n=2) |')
     // The terminal shows the same table.
-    expect(run.stdout).toMatch(/target\s+5\s+40\.0%\s+60\.0%\s+2/)
-    expect(run.stdout).toMatch(/source\s+50\.0% \/ 100\.0% \(n=2\)\s+0\.0% \/ 0\.0% \(n=2\)/)
+    expect(run.stdout).toMatch(/target\s+7\s+57\.1%\s+71\.4%\s+2/)
+    expect(run.stdout).toMatch(/source\s+25\.0% \/ 50\.0% \(n=4\)\s+0\.0% \/ 100\.0% \(n=2\)/)
     expect(run.stdout).toContain('skipped target: 1 missing image, 1 unreadable image; source: 1 missing image, 1 unreadable image')
   })
 
@@ -129,12 +136,12 @@ describe('cmaam eval on a tiny Qwen2-VL with known answers', () => {
     const resumed = await cmaam(['eval', '-m', pair.target, '--data', data, '-o', out, '--max-new-tokens', '8', '--json'])
     expect(resumed.code).toBe(0)
     const run = JSON.parse(resumed.stdout)
-    expect(run.models[0]).toMatchObject({model: 'target', asked: 5, resumed: 2})
+    expect(run.models[0]).toMatchObject({model: 'target', asked: 7, resumed: 2})
     expect(run.models[0].metrics).toMatchObject(TARGET)
-    expect(predictions('target').slice(1).map((r: {line: number}) => r.line)).toEqual([1, 2, 3, 4, 5, 6, 7])
+    expect(predictions('target').slice(1).map((r: {line: number}) => r.line)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9])
 
     const again = await cmaam(['eval', '-m', pair.target, '--data', data, '-o', out, '--max-new-tokens', '8', '--json'])
-    expect(JSON.parse(again.stdout).models[0]).toMatchObject({asked: 0, resumed: 7})
+    expect(JSON.parse(again.stdout).models[0]).toMatchObject({asked: 0, resumed: 9})
 
     const changed = await cmaam(['eval', '-m', pair.target, '--data', data, '-o', out, '--max-new-tokens', '16'])
     expect(changed.code).toBe(1)
@@ -142,7 +149,7 @@ describe('cmaam eval on a tiny Qwen2-VL with known answers', () => {
     expect(changed.stderr).toContain('--restart')
 
     const restarted = await cmaam(['eval', '-m', pair.target, '--data', data, '-o', out, '--max-new-tokens', '16', '--restart', '--json'])
-    expect(JSON.parse(restarted.stdout).models[0]).toMatchObject({asked: 7, resumed: 0, metrics: TARGET})
+    expect(JSON.parse(restarted.stdout).models[0]).toMatchObject({asked: 9, resumed: 0, metrics: TARGET})
   })
 
   test('shards combine into the results of one run; a missing or repeated shard is refused', async () => {
@@ -153,7 +160,7 @@ describe('cmaam eval on a tiny Qwen2-VL with known answers', () => {
       expect(JSON.parse(run.stdout).selection.shard).toBe(`${i}/2`)
     }
     const sizes = shardDirs.map((dir) => readJson(join(dir, 'source_results.json')).selection.items)
-    expect(sizes[0] + sizes[1]).toBe(7)
+    expect(sizes[0] + sizes[1]).toBe(9)
     expect(Math.min(...sizes)).toBeGreaterThan(0)
 
     const combinedDir = join(out, 'combined')
@@ -162,13 +169,17 @@ describe('cmaam eval on a tiny Qwen2-VL with known answers', () => {
     expect(combined.stdout).toContain(`Combined 2 shards of source into ${combinedDir}`)
     const results = readJson(join(combinedDir, 'source_results.json'))
     expect(results.metrics).toMatchObject(SOURCE)
-    expect(results.selection).toMatchObject({shard: null, items: 7, data_items: 7})
-    expect(results.results.map((r: {question: string}) => r.question)).toEqual(['이것은 빨간색입니까?', 'Is it red? Explain.', 'Is the sky green?', 'Is the sky blue?', 'Say no'])
+    expect(results.selection).toMatchObject({shard: null, items: 9, data_items: 9})
+    expect(results.results.map((r: {question: string}) => r.question)).toEqual(['이것은 빨간색입니까?', 'Is it red? Explain.', 'Is the sky green?', 'Is the sky blue?', 'Say no', 'Red?', 'Both red?'])
     expect(readJson(join(combinedDir, 'comparison.json'))).toHaveLength(1)
 
     const missing = await cmaam(['eval', '--combine', shardDirs[1], '-o', join(out, 'x')])
     expect(missing.code).toBe(1)
     expect(missing.stderr).toContain('Error: Missing shard 0/2 of source')
+
+    const into = await cmaam(['eval', '--combine', ...shardDirs, '-o', shardDirs[0]])
+    expect(into.code).toBe(1)
+    expect(into.stderr).toContain(`Error: --output ${shardDirs[0]} is one of the shard folders being combined`)
 
     const twice = await cmaam(['eval', '--combine', shardDirs[0], shardDirs[0], shardDirs[1], '-o', join(out, 'y')])
     expect(twice.code).toBe(1)

@@ -19,7 +19,7 @@ describe('cmaam eval with a Hub model', () => {
   beforeAll(async () => {
     nock.disableNetConnect()
     root = mkdtempSync(join(tmpdir(), 'cmaam-eval-hub-'))
-    const pair = await generateAnswerPair({dir: join(root, 'models'), answers: {target: 'yes', source: 'no'}})
+    const pair = await generateAnswerPair({dir: join(root, 'models'), answers: {target: {text: 'yes', image: 'ok'}, source: {text: 'no', image: 'ja'}}})
     const read = (path: string) => new Uint8Array(readFileSync(join(pair.target, path)))
     files = Object.fromEntries([...readdirSync(pair.target).filter((f) => f !== 'onnx'), ...readdirSync(join(pair.target, 'onnx')).map((f) => `onnx/${f}`)].map((path) => [path, read(path)]))
     // A q4 variant the fp32 run must not download.

@@ -1,7 +1,8 @@
-import {readFileSync} from 'node:fs'
+import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {decodeModel, type OnnxModel, type OnnxTensor} from '../../src/onnx/proto'
 import {loadTransformersModel} from '../../src/eval/load-transformers-model'
+import {encodePng} from '../../src/example/encode-png'
 import {generateAnswerPair} from '../../src/example/generate-answer-pair'
 import {readWeights} from '../../src/example/qwen2vl-onnx/read-weights'
 import {writeQwen2VLOnnx} from '../../src/example/qwen2vl-onnx/write-qwen2vl-onnx'
@@ -14,10 +15,11 @@ const modulePath = (module: string): string =>
   '/' + module.split('.').reduce<string[]>((parts, part) => (/^\d+$/.test(part) ? [...parts.slice(0, -1), `${parts.at(-1)}.${part}`] : [...parts, part]), []).join('/')
 const load = (dir: string, file: string): OnnxModel => decodeModel(readFileSync(join(dir, 'onnx', file)))
 
-async function answer(dir: string, question = 'Is it?'): Promise<string> {
+/** A model's answers to a question without an image, and with one. */
+async function answers(dir: string, image: string): Promise<{text: string; image: string}> {
   const model = await loadTransformersModel({dir, device: 'cpu', dtype: 'fp32', maxNewTokens: 8})
   try {
-    return (await model.answer(question, [])).text
+    return {text: (await model.answer('Is it?', [])).text, image: (await model.answer('이것은 무엇입니까?', [await model.readImage(image)])).text}
   } finally {
     await model.dispose()
   }
@@ -88,21 +90,28 @@ describe('generateAnswerPair and writeQwen2VLOnnx', () => {
     expect(decoder.output.map((o) => o.name)).toEqual(['logits', 'present.0.key', 'present.0.value', 'present.1.key', 'present.1.value'])
   })
 
-  test('each model answers its planted answer; a linear merge answers like the side with the larger weight', async () => {
-    const pair = await generateAnswerPair({dir: tmp(), answers: {target: 'yes', source: '네'}})
-    expect(await answer(pair.target)).toBe('yes')
-    expect(await answer(pair.source, '빨간색입니까?')).toBe('네')
-    for (const [alpha, expected] of [['0.25', 'yes'], ['0.75', '네']]) {
+  test('each model answers its planted answers, with and without an image; a linear merge answers like the side with the larger weight', async () => {
+    const planted = {target: {text: 'yes', image: 'ok'}, source: {text: 'no', image: '네'}}
+    const pair = await generateAnswerPair({dir: tmp(), answers: planted})
+    const image = join(tmp(), 'blue.png')
+    writeFileSync(image, encodePng(50, 40, new Uint8Array(50 * 40 * 3).map((_, i) => (i % 3 === 2 ? 200 : 20))))
+    expect(await answers(pair.target, image)).toEqual(planted.target)
+    expect(await answers(pair.source, image)).toEqual(planted.source)
+    for (const [alpha, expected] of [['0.25', planted.target], ['0.75', planted.source]] as const) {
       const merged = join(tmp(), `merged-${alpha}`)
       const run = await cmaam(['merge', '-s', pair.source, '-t', pair.target, '-o', merged, '--method', 'linear', '--alpha', alpha, '--quiet'])
       expect(run.code).toBe(0)
       await writeQwen2VLOnnx({weights: merged})
-      expect([alpha, await answer(merged)]).toEqual([alpha, expected])
+      expect([alpha, await answers(merged, image)]).toEqual([alpha, expected])
     }
   })
 
   test('refuses answers it cannot plant', async () => {
-    await expect(generateAnswerPair({dir: tmp(), answers: {target: 'hello', source: 'no'}})).rejects.toThrow(/The target answer "hello" cannot be planted/)
-    await expect(generateAnswerPair({dir: tmp(), answers: {target: 'yes', source: ''}})).rejects.toThrow(/The source answer "" cannot be planted/)
+    const ok = {text: 'no', image: 'yes'}
+    // A repeated byte would need two successors.
+    await expect(generateAnswerPair({dir: tmp(), answers: {target: {text: 'hello', image: 'x'}, source: ok}})).rejects.toThrow(/The target answers \{"text":"hello","image":"x"\} cannot be planted/)
+    // The two answers of one model share the byte "o".
+    await expect(generateAnswerPair({dir: tmp(), answers: {target: ok, source: {text: 'no', image: 'ok'}}})).rejects.toThrow(/The source answers .* cannot be planted/)
+    await expect(generateAnswerPair({dir: tmp(), answers: {target: ok, source: {text: '', image: 'x'}}})).rejects.toThrow(/The source answers .* cannot be planted/)
   })
 })

@@ -1,10 +1,9 @@
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {silentProgress} from '../../src/cli/progress'
 import {loadTransformersModel} from '../../src/eval/load-transformers-model'
 import {generateAnswerPair} from '../../src/example/generate-answer-pair'
 import {writeQwen2VLOnnx} from '../../src/example/qwen2vl-onnx/write-qwen2vl-onnx'
-import {applyOnnx} from '../../src/onnx/apply-onnx'
+import type {OnnxApplyReport} from '../../src/onnx/types'
 import {decodeModel} from '../../src/onnx/proto'
 import {cmaam} from '../helpers/cli'
 import {useTempDir} from '../helpers/temp-dir'
@@ -17,17 +16,20 @@ import {useTempDir} from '../helpers/temp-dir'
 describe('the tiny Qwen2-VL export as an onnx apply template', () => {
   const tmp = useTempDir()
 
-  test('a linear merge at α = 0.75 applied to the base template maps every parameter and answers like the fine-tune', async () => {
-    const pair = await generateAnswerPair({dir: tmp(), answers: {target: 'yes', source: 'no'}})
+  test('`cmaam onnx apply` of a linear merge at α = 0.75 into the base template maps every parameter and answers like the fine-tune', async () => {
+    const pair = await generateAnswerPair({dir: tmp(), answers: {target: {text: 'yes', image: 'ok'}, source: {text: 'no', image: '네'}}})
     const merged = join(tmp(), 'merged')
     expect((await cmaam(['merge', '-s', pair.source, '-t', pair.target, '-o', merged, '--method', 'linear', '--alpha', '0.75', '--quiet'])).code).toBe(0)
 
-    const report = await applyOnnx({weights: merged, template: pair.target, dtypes: ['fp32'], allowUnmapped: false, force: false, modelType: 'auto', progress: silentProgress})
-    expect(report.files.map((f) => [f.session, f.unmapped])).toEqual([
+    const apply = await cmaam(['onnx', 'apply', '--weights', merged, '--template', pair.target, '--json'])
+    expect(apply.stderr).toBe('')
+    expect(apply.code).toBe(0)
+    const report = JSON.parse(readFileSync(join(merged, 'onnx', 'cmaam_onnx_report.json'), 'utf8')) as OnnxApplyReport
+    expect(report.files.map((f) => [f.session, f.unmapped]).sort()).toEqual([
       ['decoder_model_merged', []],
       ['embed_tokens', []],
       ['vision_encoder', []],
-    ].sort())
+    ])
     expect(report.unused_parameters).toEqual([])
 
     const model = await loadTransformersModel({dir: merged, device: 'cpu', dtype: 'fp32', maxNewTokens: 8})

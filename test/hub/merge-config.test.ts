@@ -4,13 +4,17 @@ import {CmaamError} from '../../src/errors'
 import {mergeConfigYaml} from '../../src/hub/merge-config-yaml'
 import {readMergeConfig} from '../../src/hub/read-merge-config'
 import {getAdapter} from '../../src/models'
+import type {MethodName} from '../../src/merge/methods/types'
 import {useTempDir} from '../helpers/temp-dir'
 
 const tmp = useTempDir()
 
 const SETTINGS = {
-  method: 'cmaam' as const,
-  linearAlpha: 0.5,
+  method: {default: 'cmaam' as MethodName, components: {}},
+  params: {},
+  weights: null,
+  normalize: null,
+  alphaFrom: null,
   alpha: {strategy: 'component' as const, baseAlpha: 0.4, componentBaseAlpha: {vision: 0.3, bridge: 0.55}},
   modelType: 'auto',
   compat: 'reference' as const,
@@ -30,7 +34,7 @@ async function read(text: string): Promise<ReturnType<typeof readMergeConfig>> {
 
 describe('cmaam_config.yaml', () => {
   test('is written with every setting, keyed by flag name, and read back as flags', async () => {
-    const yaml = mergeConfigYaml({source: 'acme/ft@0123456789abcdef0123456789abcdef01234567', target: '/models/my base', settings: SETTINGS})
+    const yaml = mergeConfigYaml({sources: ['acme/ft@0123456789abcdef0123456789abcdef01234567'], target: '/models/my base', settings: SETTINGS})
     expect(yaml).toContain(
       [
         'source: acme/ft@0123456789abcdef0123456789abcdef01234567',
@@ -74,11 +78,57 @@ describe('cmaam_config.yaml', () => {
     })
     // An --adapter merge names the definition it writes beside the config, read back relative to the config's folder.
     const adapter = getAdapter('qwen2vl')
-    const withAdapter = mergeConfigYaml({source: 'a/b@x', target: 'c/d@y', settings: {...SETTINGS, adapter}})
+    const withAdapter = mergeConfigYaml({sources: ['a/b@x'], target: 'c/d@y', settings: {...SETTINGS, adapter}})
     expect(withAdapter).toContain('model-type: auto\nadapter: cmaam_adapter.json\ncompat: reference\n')
     expect((await read(withAdapter)).adapter).toBe(join(tmp(), 'cmaam_adapter.json'))
-    const linear = mergeConfigYaml({source: 'a/b@x', target: 'c/d@y', settings: {...SETTINGS, method: 'linear', linearAlpha: 0.3}})
+    const linear = mergeConfigYaml({sources: ['a/b@x'], target: 'c/d@y', settings: {...SETTINGS, method: {default: 'linear', components: {}}, params: {alpha: {default: 0.3, components: {}}}}})
     expect(linear).toContain('method: linear\nalpha: 0.3\n')
+  })
+
+  test('writes per-component methods and parameters as maps and several sources as a list, and reads them back as flags', async () => {
+    const settings = {
+      ...SETTINGS,
+      method: {default: 'ties' as MethodName, components: {vision: 'keep-target' as MethodName, bridge: 'breadcrumbs' as MethodName}},
+      params: {density: {default: 0.5, components: {language: 0.3}}, gamma: {default: 0.02, components: {}}},
+      weights: [0.7, 0.3],
+      normalize: false,
+      alphaFrom: 'cmaam' as const,
+    }
+    const yaml = mergeConfigYaml({sources: ['org/a@1', 'org/b@2'], target: 'org/base@3', settings})
+    expect(yaml).toContain(
+      [
+        'source:',
+        '- org/a@1',
+        '- org/b@2',
+        'target: org/base@3',
+        'method:',
+        '  default: ties',
+        '  vision: keep-target',
+        '  bridge: breadcrumbs',
+        'lambda: 1',
+        'density:',
+        '  default: 0.5',
+        '  language: 0.3',
+        'gamma: 0.02',
+        'weights:',
+        '- 0.7',
+        '- 0.3',
+        'normalize: false',
+        'alpha-from: cmaam',
+      ].join('\n'),
+    )
+    expect(yaml).not.toMatch(/^(alpha|t):/m)
+    expect(await read(yaml)).toMatchObject({
+      source: ['org/a@1', 'org/b@2'],
+      target: 'org/base@3',
+      method: 'ties,vision=keep-target,bridge=breadcrumbs',
+      lambda: '1',
+      density: '0.5,language=0.3',
+      gamma: '0.02',
+      weights: '0.7,0.3',
+      normalize: false,
+      'alpha-from': 'cmaam',
+    })
   })
 
   test('accepts comments, quotes, snake_case keys and a flat component-alpha', async () => {

@@ -35,9 +35,8 @@ describe('the coverage guarantee', () => {
 
   it('counts per component what is merged, kept and copied: every input tensor once', async () => {
     const models = await write()
-    const plan = planMerge(models.source, models.target, getAdapter('qwen2vl'), 'keep')
-    const alphas = new Map(plan.tensors.filter((x) => x.action === 'merge').map((x) => [x.name, 0.5]))
-    expect(checkCoverage(plan, inputsOf(models), alphas)).toEqual({
+    const plan = planMerge([models.source], models.target, getAdapter('qwen2vl'), {dtype: 'keep', vocabularyRows: false})
+    expect(checkCoverage(plan, inputsOf(models))).toEqual({
       vision: {merged: 1, kept: 0, copied: 1},
       bridge: {merged: 1, kept: 0, copied: 0},
       language: {merged: 1, kept: 1, copied: 0},
@@ -45,22 +44,18 @@ describe('the coverage guarantee', () => {
     })
   })
 
-  it('fails naming the tensors a plan would drop, or merge without an α', async () => {
+  it('fails naming the tensors a plan would drop, or plans twice', async () => {
     const models = await write()
-    const plan = planMerge(models.source, models.target, getAdapter('qwen2vl'), 'keep')
-    const alphas = new Map(plan.tensors.filter((x) => x.action === 'merge').map((x) => [x.name, 0.5]))
+    const plan = planMerge([models.source], models.target, getAdapter('qwen2vl'), {dtype: 'keep', vocabularyRows: false})
     const dropped = {...plan, tensors: plan.tensors.filter((x) => x.name !== 'model.layers.0.mlp.up_proj.weight' && x.name !== 'visual.blocks.1.attn.qkv.weight')}
-    expect(() => checkCoverage(dropped, inputsOf(models), alphas)).toThrow(
+    expect(() => checkCoverage(dropped, inputsOf(models))).toThrow(
       new CmaamError(
         'The merged model would not hold every input tensor: 3 input tensors neither merged nor copied: ' +
           'model.layers.0.mlp.up_proj.weight (target), model.layers.0.mlp.up_proj.weight (source), visual.blocks.1.attn.qkv.weight (source)',
       ),
     )
-    alphas.delete('visual.merger.mlp.0.weight')
-    expect(() => checkCoverage(plan, inputsOf(models), alphas)).toThrow('The merged model would not hold every input tensor: 1 tensor to merge without an α: visual.merger.mlp.0.weight')
     const twice = {...plan, tensors: [...plan.tensors, plan.tensors[0]]}
-    alphas.set('visual.merger.mlp.0.weight', 0.5)
-    expect(() => checkCoverage(twice, inputsOf(models), alphas)).toThrow(`1 tensor planned twice: ${plan.tensors[0].name}`)
+    expect(() => checkCoverage(twice, inputsOf(models))).toThrow(`1 tensor planned twice: ${plan.tensors[0].name}`)
   })
 
   it('stops a merge whose plan drops a tensor before anything is written', async () => {

@@ -4,6 +4,8 @@ import {openCheckpoint} from '../../src/io/checkpoint/open-checkpoint'
 import {writeSafetensors} from '../../src/io/safetensors/write-safetensors'
 import {silentProgress} from '../../src/cli/progress'
 import type {MergeSettings} from '../../src/merge/run-merge'
+import {parsePerComponent} from '../../src/cli/merge-flags'
+import type {MethodName} from '../../src/merge/methods/types'
 
 export interface F32Tensor {
   name: string
@@ -32,10 +34,21 @@ export async function tensorBytes(dir: string): Promise<Map<string, Buffer>> {
   return out
 }
 
-export function mergeSettings(overrides: Partial<MergeSettings> & Pick<MergeSettings, 'source' | 'target' | 'output'>): MergeSettings {
+/**
+ * Merge settings with test defaults; `method` as `--method` takes it (`ties,vision=keep-target`),
+ * `linearAlpha` as `--alpha`, and `source` one folder or several.
+ */
+export function mergeSettings(
+  overrides: Omit<Partial<MergeSettings>, 'method'> & {source: string | string[]; target: string; output: string; method?: string; linearAlpha?: number},
+): MergeSettings {
+  const {source, method, linearAlpha, ...rest} = overrides
   return {
-    method: 'cmaam',
-    linearAlpha: 0.5,
+    method: parsePerComponent(method ?? 'cmaam', '--method', 'cmaam' as MethodName, (value) => value as MethodName),
+    params: linearAlpha === undefined ? {} : {alpha: {default: linearAlpha, components: {}}},
+    weights: null,
+    normalize: null,
+    alphaFrom: null,
+    sources: Array.isArray(source) ? source : [source],
     alpha: {},
     modelType: 'auto',
     compat: 'default',
@@ -49,6 +62,6 @@ export function mergeSettings(overrides: Partial<MergeSettings> & Pick<MergeSett
     saveAlphas: false,
     progress: silentProgress,
     reproduce: 'merge',
-    ...overrides,
+    ...rest,
   }
 }

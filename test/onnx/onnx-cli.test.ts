@@ -80,5 +80,38 @@ describe('cmaam onnx apply', () => {
     const report = JSON.parse(run.stdout) as OnnxApplyReport
     expect(report.template).toMatch(new RegExp(`^${REPO}@[0-9a-f]{40}$`))
     expect(report.copied_files.sort()).toEqual(['preprocessor_config.json', 'tokenizer.json'])
+
+    // Offline (HF_HUB_OFFLINE), the cached snapshot serves again without a request.
+    const before = hub.requests.length
+    setEnv({HF_HUB_OFFLINE: '1'})
+    const offline = await cmaam(['onnx', 'apply', '--weights', weights, '--template', REPO, '--dtype', 'q4', '--force', '--quiet'])
+    expect(offline.stderr).toBe('')
+    expect(offline.code).toBe(0)
+    expect(hub.requests.length).toBe(before)
+  })
+
+  test('hub merge --onnx-template publishes the safetensors and the ONNX variants in one commit', async () => {
+    const {template} = await setUp()
+    const token = 'hf_onnxTestToken_1234567890'
+    const source = join(tmp(), 'source')
+    await writeCheckpoint(source, makeValues(5, {twins: 'differ'}))
+    await writeCheckpoint(join(tmp(), 'target'), makeValues(1, {twins: 'equal'}))
+    hub = createMockHub({
+      token,
+      repos: {'acme/ft': {files: filesUnder(source)}, 'acme/base': {files: filesUnder(join(tmp(), 'target'))}, [REPO]: {files: filesUnder(template)}},
+    })
+    setEnv({HF_HOME: join(tmp(), 'hf-home'), HF_HUB_CACHE: join(tmp(), 'cache'), HF_ENDPOINT: hub.endpoint, HF_TOKEN: token})
+    const run = await cmaam(['hub', 'merge', '--source', 'acme/ft', '--target', 'acme/base', '--push', 'me/merged', '--method', 'linear', '--onnx-template', REPO, '--onnx-dtype', 'q4', '--json'])
+    expect(run.stderr).toBe('')
+    expect(run.code).toBe(0)
+    expect(hub.commits).toHaveLength(1)
+    const paths = hub.commits[0].files.map((f) => f.path)
+    expect(paths).toEqual(expect.arrayContaining(['model.safetensors', 'onnx/decoder_model_merged_q4.onnx', 'onnx/embed_tokens_q4.onnx', 'onnx/vision_encoder_q4.onnx', 'onnx/cmaam_onnx_report.json', 'README.md', 'cmaam_config.yaml']))
+    expect(paths.filter((p) => p.startsWith('onnx/') && !p.includes('_q4') && p.endsWith('.onnx'))).toEqual([])
+    const card = hub.repo('me/merged').files.get('README.md')!.content.toString('utf8')
+    expect(card).toMatch(/- transformers\.js\n/)
+    expect(card).toContain(`[${REPO}](https://huggingface.co/${REPO})`)
+    const config = hub.repo('me/merged').files.get('cmaam_config.yaml')!.content.toString('utf8')
+    expect(config).toMatch(new RegExp(`onnx-template: "?${REPO}@[0-9a-f]{40}"?\n`))
   })
 })

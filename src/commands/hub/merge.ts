@@ -29,7 +29,7 @@ export default class HubMerge extends BaseCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(HubMerge)
-    const merge = {...mergeSettingsFromFlags(flags, this.progressFor(flags), this.noticeFor(flags)), adapter: await this.loadAdapters(flags)}
+    const merge = {...mergeSettingsFromFlags(flags, this.progressFor(flags), 1, this.noticeFor(flags)), adapter: await this.loadAdapters(flags)}
     const result = await runHubMerge({
       source: flags.source,
       target: flags.target,

@@ -23,6 +23,9 @@ export interface SafetensorsHeader {
   metadata: Record<string, string> | null
 }
 
+/** A tensor of a checkpoint: its header entry, the absolute path of its file, and how to compute it when it is virtual. */
+export type CheckpointTensor = TensorEntry & {path: string; virtual?: VirtualTensor}
+
 /** A model folder's weights: one `model.safetensors`, or shards listed by `model.safetensors.index.json`. */
 export interface Checkpoint {
   /** Absolute path of the folder. */
@@ -30,7 +33,7 @@ export interface Checkpoint {
   /** Shard file names (relative to `dir`) in the order they are read. */
   files: string[]
   /** Every tensor by name; `path` of each entry is the absolute path of its shard. */
-  tensors: Map<string, TensorEntry & {path: string}>
+  tensors: Map<string, CheckpointTensor>
   /** The index's `metadata` object, when there is an index. */
   indexMetadata: Record<string, unknown> | null
 }
@@ -54,4 +57,17 @@ export interface ShardLayout {
   }>
   /** Contents of `model.safetensors.index.json`, or null for a single unsharded file. */
   index: {metadata: {total_size: number}; weight_map: Record<string, string>} | null
+}
+
+/**
+ * A tensor computed when it is read (a base weight plus a LoRA product, say) instead of stored:
+ * its checkpoint entry keeps the stored tensor's name, dtype and shape, and jobs that read it get
+ * its bytes from `materialize`, never from a file.
+ */
+export interface VirtualTensor {
+  /**
+   * Computes the tensor's bytes in its entry's dtype into memory from `allocate` (shared with the
+   * worker threads, and reused once the job that reads them is done), and returns them.
+   */
+  materialize(allocate: (byteLength: number) => Uint8Array): Promise<Uint8Array>
 }

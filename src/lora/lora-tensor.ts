@@ -1,0 +1,73 @@
+import {decodeFloats, encodeFloats, viewFloats} from '../compute/float-codecs'
+import {transposeMatrix} from '../compute/linalg/transpose-matrix'
+import {matmul} from '../compute/matmul'
+import {dtypeSize, type FloatDType} from '../io/dtype'
+import {readTensorBytes} from '../io/safetensors/read-tensor-bytes'
+import type {CheckpointTensor, TensorEntry} from '../io/safetensors/types'
+
+/** A base weight and the LoRA factors to add to it. */
+export interface LoraTensor {
+  base: CheckpointTensor
+  a: TensorEntry & {path: string}
+  b: TensorEntry & {path: string}
+  scale: number
+  /** The weight is stored [in, out] (fan_in_fan_out, embeddings): add (B·A)ᵀ = Aᵀ·Bᵀ. */
+  transposed: boolean
+  outDtype: FloatDType
+}
+
+/** Output elements per MatMul call: big enough to amortise the call, small enough for onnxruntime's temporaries. */
+const BLOCK_ELEMENTS = 1 << 20
+
+/**
+ * W + s·B·A, the product in float32 (onnxruntime MatMul, row blocks), the sum in float64, rounded
+ * once to `outDtype`, into memory from `allocate`.
+ */
+export async function computeLoraTensor(t: LoraTensor, allocate: (byteLength: number) => Uint8Array): Promise<Uint8Array> {
+  const [rows, cols] = t.base.shape
+  const rank = t.a.shape[0]
+  const a = await readFactor(t.a)
+  const b = await readFactor(t.b)
+  // left [rows, rank] · right [rank, cols]
+  const left = t.transposed ? transposeMatrix(a, rank, rows) : b
+  const right = t.transposed ? transposeMatrix(b, cols, rank) : a
+  const weight = await readTensorBytes(t.base.path, t.base.offset, t.base.byteLength)
+  const inSize = dtypeSize(t.base.dtype)
+  const outSize = dtypeSize(t.outDtype)
+  const out = allocate(rows * cols * outSize)
+  const blockRows = Math.max(1, Math.floor(BLOCK_ELEMENTS / cols))
+  const sum = new Float64Array(Math.min(rows, blockRows) * cols)
+  for (let r0 = 0; r0 < rows; r0 += blockRows) {
+    const n = Math.min(blockRows, rows - r0)
+    const count = n * cols
+    const delta = await matmul(left.subarray(r0 * rank, (r0 + n) * rank), right, n, rank, cols)
+    decodeFloats(t.base.dtype as FloatDType, weight.subarray(r0 * cols * inSize), count, sum)
+    const s = t.scale
+    for (let i = 0; i < count; i++) sum[i] += s * delta[i]
+    encodeFloats(t.outDtype, sum, count, out.subarray(r0 * cols * outSize))
+  }
+  return out
+}
+
+/** A LoRA factor as float32 (exact for F32, BF16 and F16 factors). */
+async function readFactor(entry: TensorEntry & {path: string}): Promise<Float32Array> {
+  const count = entry.shape.reduce((p, d) => p * d, 1)
+  const bytes = await readTensorBytes(entry.path, entry.offset, entry.byteLength)
+  const values = viewFloats(entry.dtype as FloatDType, bytes, count, new Uint32Array(count))
+  return values instanceof Float32Array ? values : Float32Array.from(values)
+}
+
+/** A full tensor of the adapter (`modules_to_save`) in the base's dtype, rounded once. */
+export async function computeReplacement(entry: TensorEntry & {path: string}, outDtype: FloatDType, allocate: (byteLength: number) => Uint8Array): Promise<Uint8Array> {
+  const count = entry.shape.reduce((p, d) => p * d, 1)
+  const out = allocate(count * dtypeSize(outDtype))
+  const bytes = await readTensorBytes(entry.path, entry.offset, entry.byteLength)
+  if (entry.dtype === outDtype) {
+    out.set(bytes)
+    return out
+  }
+  const values = new Float64Array(count)
+  decodeFloats(entry.dtype as FloatDType, bytes, count, values)
+  encodeFloats(outDtype, values, count, out)
+  return out
+}

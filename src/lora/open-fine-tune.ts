@@ -1,0 +1,10 @@
+import {openCheckpoint} from '../io/checkpoint/open-checkpoint'
+import type {Checkpoint} from '../io/safetensors/types'
+import {isAdapterFolder, openAdapter} from './open-adapter'
+import {openLoraCheckpoint} from './open-lora-checkpoint'
+
+/** A fine-tune given as a model folder, or as a PEFT LoRA adapter folder applied to `base` on the fly. */
+export async function openFineTune(dir: string, base: Checkpoint): Promise<Checkpoint> {
+  if (!(await isAdapterFolder(dir))) return openCheckpoint(dir)
+  return openLoraCheckpoint({adapter: await openAdapter(dir), base}).checkpoint
+}

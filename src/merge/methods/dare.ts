@@ -1,0 +1,43 @@
+import type {MethodInputs, MergeMethod, TensorParams} from './types'
+
+function dareJob(inputs: MethodInputs, params: TensorParams, consensus: boolean) {
+  return {
+    kind: 'task-vector' as const,
+    ...inputs,
+    weights: params.weights,
+    lambda: params.lambda,
+    sparsify: {kind: 'random' as const, density: params.density, rescale: true, seed: params.seed},
+    consensus,
+    normalize: params.normalize,
+  }
+}
+
+const DARE_REFERENCE = 'Yu et al. 2024, "Language Models are Super Mario" (arXiv:2311.03099)'
+
+/** Drop each delta entry with probability 1 − density, rescale the rest by 1/density, then add them up. */
+export const dareLinear: MergeMethod = {
+  name: 'dare_linear',
+  title: 'DARE: drop task-vector entries at random, rescale the rest by 1/density, add them up',
+  reference: `${DARE_REFERENCE}; mergekit dare_linear`,
+  sources: {min: 1, max: Infinity},
+  params: ['lambda', 'density'],
+  weighted: true,
+  defaultNormalize: false,
+  weightParam: 'lambda',
+  needsAnalysis: false,
+  job: (inputs, params) => dareJob(inputs, params, false),
+}
+
+/** DARE's random drop and rescale, then TIES's sign election and disjoint sum. */
+export const dareTies: MergeMethod = {
+  name: 'dare_ties',
+  title: 'DARE-TIES: DARE drop and rescale, then TIES sign election',
+  reference: `${DARE_REFERENCE}; mergekit dare_ties`,
+  sources: {min: 1, max: Infinity},
+  params: ['lambda', 'density'],
+  weighted: true,
+  defaultNormalize: false,
+  weightParam: 'lambda',
+  needsAnalysis: false,
+  job: (inputs, params) => dareJob(inputs, params, true),
+}

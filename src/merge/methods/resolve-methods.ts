@@ -1,0 +1,131 @@
+import {CmaamError} from '../../errors'
+import {COMPONENTS, type Component} from '../../models/types'
+import {MERGE_METHODS} from './registry'
+import {METHOD_NAMES, PARAM_NAMES, type MergeMethod, type MethodName, type ParamName, type PerComponent, type TensorParams} from './types'
+
+/** How a merge chooses its method and parameters: what `--method`, `--alpha`, `--density` … say. */
+export interface MethodSettings {
+  method: PerComponent<MethodName>
+  /** The parameters given; the others take PARAM_DEFAULTS. */
+  params: Partial<Record<ParamName, PerComponent<number>>>
+  /** wᵢ per source (default 1 each). */
+  weights: number[] | null
+  /** null: each method's own default. */
+  normalize: boolean | null
+  /** `cmaam`: each tensor's CMAAM α becomes its method's weight parameter (α, t or λ). */
+  alphaFrom: 'cmaam' | null
+}
+
+export const PARAM_DEFAULTS: Readonly<Record<ParamName, number>> = {alpha: 0.5, lambda: 1, density: 1, gamma: 0.01, t: 0.5}
+
+/** Allowed values: [min, max], the lower end open where `openMin`. */
+const PARAM_RANGES: Readonly<Record<ParamName, {min: number; max: number; openMin?: boolean}>> = {
+  alpha: {min: 0, max: 1},
+  t: {min: 0, max: 1},
+  density: {min: 0, max: 1, openMin: true},
+  gamma: {min: 0, max: 1},
+  lambda: {min: -Infinity, max: Infinity},
+}
+
+/** A component's method and the parameters it merges with (all but the seed). */
+export interface ComponentMethod {
+  method: MergeMethod
+  params: Omit<TensorParams, 'seed'>
+}
+
+export interface ResolvedMethods {
+  /** By component, in COMPONENTS order. */
+  components: Record<Component, ComponentMethod>
+  alphaFrom: 'cmaam' | null
+  /** Whether the CMAAM analysis must run (a cmaam component, or --alpha-from cmaam with a method that takes it). */
+  needsAnalysis: boolean
+}
+
+export function forComponent<T>(choice: PerComponent<T>, component: Component): T {
+  return choice.components[component] ?? choice.default
+}
+
+/**
+ * Checks the method settings against the number of sources and fills in the defaults. Throws a
+ * CmaamError naming the flag at fault: an unknown method, a method given the wrong number of
+ * sources (Model Stock with one), a parameter out of range, a per-component parameter its
+ * component's method does not read, or --weights of the wrong length.
+ */
+export function resolveMethods(settings: MethodSettings, sourceCount: number): ResolvedMethods {
+  for (const name of [settings.method.default, ...Object.values(settings.method.components)]) {
+    if (!METHOD_NAMES.includes(name as MethodName)) {
+      throw new CmaamError(`--method: unknown method "${name}"`, {hint: `Methods: ${METHOD_NAMES.join(', ')}.`})
+    }
+  }
+  for (const key of Object.keys(settings.method.components)) checkComponent(key, '--method')
+  const weights = settings.weights ?? new Array<number>(sourceCount).fill(1)
+  if (weights.length !== sourceCount || !weights.every(Number.isFinite)) {
+    throw new CmaamError(`--weights has ${weights.length} value${weights.length === 1 ? '' : 's'} for ${sourceCount} source${sourceCount === 1 ? '' : 's'}`, {
+      hint: 'Give one finite weight per --source, in the same order, e.g. --weights 0.7,0.3.',
+    })
+  }
+
+  const components = {} as Record<Component, ComponentMethod>
+  for (const component of COMPONENTS) {
+    const method = MERGE_METHODS[forComponent(settings.method, component)]
+    checkSources(method, sourceCount, component, settings.method)
+    const values = {} as Record<ParamName, number>
+    for (const param of PARAM_NAMES) {
+      const choice = settings.params[param]
+      values[param] = choice ? forComponent(choice, component) : PARAM_DEFAULTS[param]
+    }
+    components[component] = {method, params: {...values, weights, normalize: settings.normalize ?? method.defaultNormalize}}
+  }
+
+  for (const param of PARAM_NAMES) {
+    const choice = settings.params[param]
+    if (!choice) continue
+    checkRange(param, choice.default, `--${param}`)
+    for (const [component, value] of Object.entries(choice.components)) {
+      checkComponent(component, `--${param}`)
+      checkRange(param, value as number, `--${param} ${component}`)
+      const {method} = components[component as Component]
+      if (!method.params.includes(param)) {
+        throw new CmaamError(`--${param} ${component}=${value}: the ${component} component is merged with ${method.name}, which takes no ${param}`, {
+          hint: method.params.length > 0 ? `${method.name} takes ${method.params.map((p) => `--${p}`).join(', ')}.` : `${method.name} takes no parameters.`,
+        })
+      }
+    }
+  }
+  const methods = COMPONENTS.map((c) => components[c].method)
+  const needsAnalysis = methods.some((m) => m.needsAnalysis) || (settings.alphaFrom === 'cmaam' && methods.some((m) => m.weightParam !== null))
+  return {components, alphaFrom: settings.alphaFrom, needsAnalysis}
+}
+
+/** `ties` for every component, or `ties, vision=keep-target`: how reports and the card name the choice. */
+export function describeMethods(choice: PerComponent<MethodName>): string {
+  const overrides = Object.entries(choice.components).map(([c, m]) => `${c}=${m}`)
+  return [choice.default, ...overrides].join(',')
+}
+
+function checkComponent(name: string, flag: string): void {
+  if (!COMPONENTS.includes(name as Component)) {
+    throw new CmaamError(`${flag}: unknown component "${name}"`, {hint: `Components: ${COMPONENTS.join(', ')}; e.g. ${flag} language=0.5.`})
+  }
+}
+
+function checkRange(param: ParamName, value: number, flag: string): void {
+  const {min, max, openMin} = PARAM_RANGES[param]
+  if (!Number.isFinite(value) || value > max || value < min || (openMin && value === min)) {
+    const range = Number.isFinite(min) ? `${openMin ? '(' : '['}${min}, ${max}]` : 'a finite number'
+    throw new CmaamError(`${flag} must be ${Number.isFinite(min) ? `in ${range}` : range}, got ${value}`)
+  }
+}
+
+function checkSources(method: MergeMethod, count: number, component: Component, choice: PerComponent<MethodName>): void {
+  if (count >= method.sources.min && count <= method.sources.max) return
+  const where = choice.components[component] ? ` (for the ${component} component)` : ''
+  const wanted = method.sources.min === method.sources.max ? `exactly ${method.sources.min} source` : `at least ${method.sources.min} sources`
+  const why =
+    method.name === 'model_stock'
+      ? 'Model Stock takes its interpolation ratio from the angle between fine-tunes of one base, so it needs two or more: repeat --source.'
+      : method.sources.max === 1
+        ? `${method.name} merges one fine-tune into its base; for several, use task_arithmetic, ties, dare_linear, dare_ties or breadcrumbs.`
+        : 'Give a --source per fine-tune.'
+  throw new CmaamError(`--method ${method.name}${where} merges ${wanted}, got ${count}`, {hint: why})
+}
