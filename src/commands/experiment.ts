@@ -1,14 +1,13 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command'
-import {alphaOptionsFromFlags, analysisFlags, hubFlags, parseNumberFlag} from '../cli/merge-flags'
-import {formatDuration} from '../cli/progress'
+import {alphaOptionsFromFlags, analysisFlags, hubFlags, methodFlags, methodSettingsFromFlags, parseNumberFlag} from '../cli/merge-flags'
 import {CmaamError} from '../errors'
 import {comparisonText} from '../eval/comparison'
 import {EVAL_DEVICES, EVAL_DTYPES, type EvalDevice, type EvalDtype} from '../eval/eval-model'
 import {loadTransformersModel} from '../eval/load-transformers-model'
 import type {GroupingCompat} from '../merge/analysis/layer-groups'
 import {runExperiment} from '../experiment/run-experiment'
-import type {MergeMethod} from '../merge/run-merge'
+import {stepTime} from '../experiment/write-experiment-report'
 
 export default class Experiment extends BaseCommand {
   static override summary = 'Run the CMAAM experiment end to end: merges, linear baselines, ONNX exports, evaluation, report with charts.'
@@ -27,7 +26,7 @@ export default class Experiment extends BaseCommand {
     'onnx-template': Flags.string({description: 'ONNX export of the base (folder or Hub repo, e.g. onnx-community/Qwen2-VL-2B-Instruct); default: the base, when it has onnx/.'}),
     'linear-alphas': Flags.string({description: 'α of the linear baselines, comma-separated.', default: '0.3,0.5,0.7'}),
     'extra-data': Flags.string({description: 'Another test set to evaluate every model on, NAME=FILE.jsonl (repeatable), e.g. english=./en/test.jsonl.', multiple: true}),
-    method: Flags.string({description: 'Method of the main merge.', options: ['cmaam', 'linear'], default: 'cmaam'}),
+    ...methodFlags,
     ...analysisFlags,
     'base-alpha': Flags.string({description: 'Base merge coefficient α₀ of the CMAAM merge (the seed uses 0.3).', default: '0.3'}),
     'max-samples': Flags.integer({description: 'Evaluate only the first N items of each test set.', min: 1}),
@@ -55,7 +54,7 @@ export default class Experiment extends BaseCommand {
       onnxTemplate: flags['onnx-template'],
       linearAlphas,
       merge: {
-        method: flags.method as MergeMethod,
+        ...methodSettingsFromFlags(flags),
         alpha: alphaOptionsFromFlags(flags),
         modelType: flags['model-type'],
         compat: flags.compat as GroupingCompat,
@@ -73,7 +72,7 @@ export default class Experiment extends BaseCommand {
       loadModel: loadTransformersModel,
       progress: this.progressFor(flags),
       onStep: (event) =>
-        notice(event.state === 'running' ? `▸ ${event.id}` : event.state === 'reused' ? `· ${event.id} (done in an earlier run)` : `✓ ${event.id} in ${formatDuration(event.seconds ?? 0)}`),
+        notice(event.state === 'running' ? `▸ ${event.id}` : event.state === 'reused' ? `· ${event.id} (done in an earlier run)` : `✓ ${event.id} in ${stepTime(event.seconds ?? 0)}`),
     })
     if (flags.json) return this.printJson(report)
     if (flags.quiet) return

@@ -11,6 +11,7 @@ import {MODEL_FILES} from '../io/output/copy-model-files'
 import {isAdapterFolder} from '../lora/open-adapter'
 import type {AlphaBreakdown} from '../merge/alpha-breakdown'
 import {runLoraMerge} from '../merge/run-lora-merge'
+import {describeMethods} from '../merge/methods/resolve-methods'
 import {runMerge, type MergeSettings} from '../merge/run-merge'
 import {applyOnnx} from '../onnx/apply-onnx'
 import {CMAAM_VERSION} from '../version'
@@ -114,13 +115,19 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
   }
   await addModel({name: 'finetuned', description: adapter ? 'Fine-tune (its LoRA adapter merged into the base)' : 'Fine-tuned model (the merge source)', weights: finetunedDir, owned: adapter !== null})
 
-  const merges: Array<{name: string; description: string; settings: Pick<MergeSettings, 'method' | 'linearAlpha'>}> = [
+  const mainMethod = describeMethods(options.merge.method)
+  const isCmaam = mainMethod === 'cmaam'
+  const merges: Array<{name: string; description: string; settings: Pick<MergeSettings, 'method' | 'params'>}> = [
     {
-      name: options.merge.method,
-      description: options.merge.method === 'cmaam' ? `CMAAM (${options.merge.alpha.strategy ?? 'full'} strategy, α₀ = ${options.merge.alpha.baseAlpha ?? 0.5})` : `${options.merge.method} merge`,
-      settings: {method: options.merge.method, linearAlpha: 0.5},
+      name: mainName(mainMethod),
+      description: isCmaam ? `CMAAM (${options.merge.alpha.strategy ?? 'full'} strategy, α₀ = ${options.merge.alpha.baseAlpha ?? 0.5})` : `Merge with --method ${mainMethod}`,
+      settings: {method: options.merge.method, params: options.merge.params},
     },
-    ...options.linearAlphas.map((alpha) => ({name: `linear-${alpha}`, description: `Linear interpolation, α = ${alpha}`, settings: {method: 'linear' as const, linearAlpha: alpha}})),
+    ...options.linearAlphas.map((alpha) => ({
+      name: `linear-${alpha}`,
+      description: `Linear interpolation, α = ${alpha}`,
+      settings: {method: {default: 'linear' as const, components: {}}, params: {alpha: {default: alpha, components: {}}}},
+    })),
   ]
   for (const merge of merges) {
     const dir = join(models, merge.name)
@@ -133,17 +140,17 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
         const source = adapter ? finetunedDir : finetunedInput.dir
         const full: MergeSettings = {
           ...settings,
-          source,
+          sources: [source],
           target: base.dir,
           output: dir,
-          labels: {source: adapter ? 'finetuned' : finetunedInput.label, target: base.label, hubIds: base.repo !== undefined},
+          labels: {sources: [adapter ? 'finetuned' : finetunedInput.label], target: base.label, hubIds: base.repo !== undefined},
           force: true,
           analyze: true,
           saveAlphas: true,
           progress: options.progress,
           reproduce: `merge --source ${adapter ? 'finetuned' : finetunedInput.replay} --target ${base.replay} --output ${merge.name}`,
         }
-        const record = await runMerge({...full, config: mergeConfigYaml({source: adapter ? finetunedDir : finetunedInput.replay, target: base.replay, settings: full})})
+        const record = await runMerge({...full, config: mergeConfigYaml({sources: [adapter ? finetunedDir : finetunedInput.replay], target: base.replay, settings: full})})
         return {alphas: record.alphas, seconds: record.timing.seconds}
       },
     })
@@ -205,13 +212,13 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     for (const model of evaluated) metrics.set(`${test.name} ${model.name}`, state.steps[`eval ${test.name} ${model.name}`].result as EvalMetrics)
   }
 
-  const main = state.steps[`merge ${options.merge.method}`].result as {alphas: AlphaBreakdown}
+  const main = state.steps[`merge ${merges[0].name}`].result as {alphas: AlphaBreakdown}
   return writeExperimentReport(output, {
     cmaam_version: CMAAM_VERSION,
     base: base.label,
     finetuned: finetunedInput.label,
     settings: {
-      method: options.merge.method,
+      method: mainMethod,
       strategy: options.merge.alpha.strategy ?? 'full',
       base_alpha: options.merge.alpha.baseAlpha ?? 0.5,
       linear_alphas: options.linearAlphas,
@@ -224,10 +231,15 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     },
     models: evaluated,
     results: tests.map((test) => ({data: test.name, file: test.file, metrics: evaluated.map((model) => metrics.get(`${test.name} ${model.name}`)!)})),
-    alphas: options.merge.method === 'cmaam' ? main.alphas : null,
+    alphas: isCmaam ? main.alphas : null,
     steps: done,
     charts: [],
   })
+}
+
+/** The folder name of the main merge: its method (`cmaam`, `ties`…), or `merge` for a per-component mix. */
+function mainName(method: string): string {
+  return /^[a-z_-]+$/.test(method) ? method : 'merge'
 }
 
 /** `--onnx-template`, else the base itself when it carries an export for the dtype. */

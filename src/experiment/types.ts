@@ -9,7 +9,7 @@ import type {MergeSettings} from '../merge/run-merge'
 /** Merge settings shared by every merge of an experiment (the method and α of each come from the plan). */
 export type ExperimentMergeSettings = Omit<
   MergeSettings,
-  'source' | 'target' | 'output' | 'labels' | 'reproduce' | 'config' | 'linearAlpha' | 'force' | 'analyze' | 'saveAlphas' | 'progress' | 'notice'
+  'sources' | 'target' | 'output' | 'labels' | 'reproduce' | 'config' | 'force' | 'analyze' | 'saveAlphas' | 'progress' | 'notice' | 'onnx' | 'adapter'
 >
 
 export interface ExperimentOptions {

@@ -52,6 +52,11 @@ export async function writeExperimentReport(dir: string, report: ExperimentRepor
   return complete
 }
 
+/** Seconds below a minute with a decimal (most steps of a small run), else m:ss. */
+export function stepTime(seconds: number): string {
+  return seconds < 60 ? `${seconds.toFixed(1)} s` : formatDuration(seconds)
+}
+
 function categoriesOf(metrics: EvalMetrics[]): string[] {
   return [...new Set(metrics.flatMap((m) => Object.keys(m.per_category)))].sort()
 }
@@ -92,7 +97,7 @@ export function reportMarkdown(report: ExperimentReport): string {
     }
   }
   lines.push('', '## Settings', '', '```json', JSON.stringify(report.settings, null, 2), '```', '', '## Steps', '', '| Step | Time |', '|---|---:|')
-  for (const step of report.steps) lines.push(`| ${step.id} | ${step.seconds === null ? '–' : formatDuration(step.seconds)}${step.reused ? ' (earlier run)' : ''} |`)
+  for (const step of report.steps) lines.push(`| ${step.id} | ${step.seconds === null ? '–' : stepTime(step.seconds)}${step.reused ? ' (earlier run)' : ''} |`)
   lines.push('', `Made with cmaam ${report.cmaam_version}. \`experiment.json\` records every step; running the same command again redoes only what changed.`, '')
   return lines.join('\n')
 }

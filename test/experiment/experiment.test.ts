@@ -33,7 +33,7 @@ describe('cmaam experiment on tiny models with known answers', () => {
 
   beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), 'cmaam-experiment-'))
-    pair = await generateAnswerPair({dir: join(root, 'pair'), answers: {target: 'no', source: 'yes'}, dtype: 'F32'})
+    pair = await generateAnswerPair({dir: join(root, 'pair'), answers: {target: {text: 'no', image: 'x'}, source: {text: 'yes', image: 'a'}}, dtype: 'F32'})
     data = join(root, 'data')
     mkdirSync(data)
     writeFileSync(join(data, 'test.jsonl'), ITEMS.map((item) => JSON.stringify(item)).join('\n') + '\n')
@@ -49,7 +49,11 @@ describe('cmaam experiment on tiny models with known answers', () => {
       output,
       linearAlphas: [0.3, 0.7],
       merge: {
-        method: 'cmaam',
+        method: {default: 'cmaam', components: {}},
+        params: {},
+        weights: null,
+        normalize: null,
+        alphaFrom: null,
         alpha: {strategy: 'full', baseAlpha: 0.3, minAlpha: 0.8, maxAlpha: 0.95},
         modelType: 'auto',
         compat: 'default',
