@@ -204,6 +204,7 @@ export async function runMerge(settings: MergeSettings): Promise<MergeRecord> {
         template: resolved.dir,
         templateLabel: resolved.label,
         output: join(staging.dir, 'onnx'),
+        reportPaths: {weights: resolve(settings.output), output: join(resolve(settings.output), 'onnx')},
         dtypes: settings.onnx.dtypes,
         allowUnmapped: false,
         force: false,

@@ -24,6 +24,8 @@ export interface ApplyOnnxSettings {
   template: string
   /** How reports name the template (a repo id); defaults to the folder. */
   templateLabel?: string
+  /** How the report names the weights and output folders when they are written elsewhere first (a merge's staging folder). */
+  reportPaths?: {weights: string; output: string}
   /** The folder the ONNX files go to; default `<weights>/onnx`. */
   output?: string
   dtypes: OnnxDtype[] | 'all'
@@ -90,9 +92,9 @@ export async function applyOnnx(settings: ApplyOnnxSettings): Promise<OnnxApplyR
     }
     const report: OnnxApplyReport = {
       cmaam_version: CMAAM_VERSION,
-      weights: settings.weights,
+      weights: settings.reportPaths?.weights ?? settings.weights,
       template: templateLabel,
-      output,
+      output: settings.reportPaths?.output ?? output,
       dtypes: [...new Set(variants.map((variant) => variant.dtype))],
       files,
       unused_parameters: [...checkpoint.tensors.keys()].filter((name) => !used.has(name)),

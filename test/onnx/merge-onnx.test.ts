@@ -28,6 +28,8 @@ describe('cmaam merge --onnx-template', () => {
       files: ['onnx/decoder_model_merged.onnx', 'onnx/decoder_model_merged_q4.onnx', 'onnx/embed_tokens.onnx', 'onnx/embed_tokens_q4.onnx', 'onnx/vision_encoder.onnx', 'onnx/vision_encoder_q4.onnx'],
     })
     expect(readdirSync(join(output, 'onnx')).sort()).toEqual([...record.onnx!.files.map((f) => f.slice(5)), 'cmaam_onnx_report.json'].sort())
+    const report = JSON.parse(readFileSync(join(output, 'onnx', 'cmaam_onnx_report.json'), 'utf8'))
+    expect([report.weights, report.output]).toEqual([output, join(output, 'onnx')])
 
     // The ONNX weights are the merged safetensors' (not the template's, nor the target's).
     const checkpoint = await openCheckpoint(output)
