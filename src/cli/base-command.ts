@@ -8,7 +8,8 @@ import type {ModelAdapter} from '../models/types'
 import type {UnmatchedGroup} from '../models/unmatched-names'
 import {genericFallbackWarning} from './adapter-warnings'
 import {strictJson} from '../report/write-json-file'
-import {silentProgress, terminalProgress, type ProgressFactory} from './progress'
+import {silentProgress, type ProgressFactory} from '../progress'
+import {terminalProgress} from './progress'
 
 /** A plugin whose cmaam:adapters hook takes longer is reported and skipped, rather than hanging every command. */
 const PLUGIN_HOOK_TIMEOUT_MS = 10_000

@@ -10,7 +10,7 @@ import {resolveAlphaOptions} from '../merge/analysis/options'
 import type {MergeSettings} from '../merge/run-merge'
 import {PARAM_DEFAULTS, resolveMethods, type MethodSettings} from '../merge/methods/resolve-methods'
 import {METHOD_NAMES, PARAM_NAMES, type MethodName, type ParamName, type PerComponent} from '../merge/methods/types'
-import type {ProgressFactory} from './progress'
+import type {ProgressFactory} from '../progress'
 import {COMPONENTS, type Component} from '../models/types'
 
 const DTYPES: Record<string, OutputDtype> = {keep: 'keep', bf16: 'BF16', f16: 'F16', f32: 'F32'}
