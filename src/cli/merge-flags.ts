@@ -12,6 +12,7 @@ import {PARAM_DEFAULTS, resolveMethods, type MethodSettings} from '../merge/meth
 import {METHOD_NAMES, PARAM_NAMES, type MethodName, type ParamName, type PerComponent} from '../merge/methods/types'
 import type {ProgressFactory} from '../progress'
 import {COMPONENTS, type Component} from '../models/types'
+import {quoteArg} from '../report/quote-arg'
 
 const DTYPES: Record<string, OutputDtype> = {keep: 'keep', bf16: 'BF16', f16: 'F16', f32: 'F32'}
 
@@ -112,10 +113,6 @@ export function reproduceFlags(flags: Record<string, unknown>, defaults: Record<
     parts.push(value === true ? `--${name}` : `--${name} ${quoteArg(String(value))}`)
   }
   return parts.join(' ')
-}
-
-export function quoteArg(value: string): string {
-  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`
 }
 
 /** `ties,vision=keep-target` or `0.5,bridge=0.3`: a default (else `fallback`) and per-component values. */
