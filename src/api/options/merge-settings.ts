@@ -1,0 +1,35 @@
+import {parseSize} from '../../io/safetensors/parse-size'
+import {resolveMethods} from '../../merge/methods/resolve-methods'
+import type {OutputDtype} from '../../merge/plan-merge'
+import type {MergeSettings} from '../../merge/run-merge'
+import type {RunContext} from '../context'
+import type {MergeOptions} from '../types'
+import {analysisSettings} from './analysis-settings'
+import {OPTION_DEFAULTS} from './defaults'
+import {methodSettings} from './method-settings'
+import {choiceOption, integerOption} from './values'
+
+const DTYPES: Record<string, OutputDtype> = {keep: 'keep', bf16: 'BF16', f16: 'F16', f32: 'F32'}
+/** `dtype` values: `keep` (each tensor keeps its own) or the dtype of every merged float tensor. */
+export const MERGE_DTYPES = Object.keys(DTYPES)
+
+/** Every setting of a merge but its models, output, labels and adapter: checked before any model is read. */
+export type MergeOptionSettings = Omit<MergeSettings, 'sources' | 'target' | 'output' | 'labels' | 'reproduce' | 'config' | 'adapter'>
+
+export function mergeSettings(options: Omit<MergeOptions, 'source' | 'target' | 'output'>, context: RunContext, sourceCount: number): MergeOptionSettings {
+  const dtype = choiceOption(options.dtype ?? OPTION_DEFAULTS.dtype, '--dtype', MERGE_DTYPES)
+  const shardSize = options.shardSize ?? OPTION_DEFAULTS.shardSize
+  const settings = {
+    ...methodSettings(options),
+    ...analysisSettings(options),
+    dtype: DTYPES[dtype],
+    maxShardBytes: typeof shardSize === 'number' ? integerOption(shardSize, '--shard-size', 1) : parseSize(shardSize),
+    force: options.force ?? false,
+    analyze: options.analyze ?? false,
+    saveAlphas: options.saveAlphas ?? false,
+    progress: context.progress,
+    notice: context.notice,
+  }
+  resolveMethods(settings, sourceCount)
+  return settings
+}
