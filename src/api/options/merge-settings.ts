@@ -16,14 +16,13 @@ export const MERGE_DTYPES = Object.keys(DTYPES)
 /** Every setting of a merge but its models, output, labels and adapter: checked before any model is read. */
 export type MergeOptionSettings = Omit<MergeSettings, 'sources' | 'target' | 'output' | 'labels' | 'reproduce' | 'config' | 'adapter'>
 
+/** Checks every option a merge takes besides its models (bad values fail before anything is downloaded or read). */
 export function mergeSettings(options: Omit<MergeOptions, 'source' | 'target' | 'output'>, context: RunContext, sourceCount: number): MergeOptionSettings {
-  const dtype = choiceOption(options.dtype ?? OPTION_DEFAULTS.dtype, '--dtype', MERGE_DTYPES)
-  const shardSize = options.shardSize ?? OPTION_DEFAULTS.shardSize
   const settings = {
     ...methodSettings(options),
     ...analysisSettings(options),
-    dtype: DTYPES[dtype],
-    maxShardBytes: typeof shardSize === 'number' ? integerOption(shardSize, '--shard-size', 1) : parseSize(shardSize),
+    dtype: outputDtypeOption(options.dtype ?? OPTION_DEFAULTS.dtype),
+    maxShardBytes: shardSizeOption(options.shardSize ?? OPTION_DEFAULTS.shardSize),
     force: options.force ?? false,
     analyze: options.analyze ?? false,
     saveAlphas: options.saveAlphas ?? false,
@@ -32,4 +31,14 @@ export function mergeSettings(options: Omit<MergeOptions, 'source' | 'target' | 
   }
   resolveMethods(settings, sourceCount)
   return settings
+}
+
+/** `dtype`: `keep`, `bf16`, `f16` or `f32`, as the writer names it. */
+export function outputDtypeOption(value: string): OutputDtype {
+  return DTYPES[choiceOption(value, '--dtype', MERGE_DTYPES)]
+}
+
+/** `shardSize`: bytes, or text such as `5GB` or `2GiB`. */
+export function shardSizeOption(value: number | string): number {
+  return typeof value === 'number' ? integerOption(value, '--shard-size', 1) : parseSize(value)
 }
