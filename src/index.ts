@@ -1,12 +1,43 @@
+// The library: the functions the commands run, resolving to what they print with --json.
+export {analyze, type AnalyzeRecord} from './api/analyze'
+export {defineAdapter, listAdapters, registerAdapter, type AdapterInfo} from './api/adapters'
+export {combineEvaluations, evaluate, type CombinedEvaluation} from './api/evaluate'
+export {inspect} from './api/inspect'
+export {merge} from './api/merge'
+export {onnxApply} from './api/onnx-apply'
+export type {
+  AdapterOption,
+  AnalysisOptions,
+  AnalyzeOptions,
+  CombineEvaluationsOptions,
+  EvaluateOptions,
+  HubOptions,
+  InspectOptions,
+  ListAdaptersOptions,
+  MergeOptions,
+  MethodOptions,
+  OnnxApplyOptions,
+  PerComponentOption,
+  ProgressEvent,
+  ReportingOptions,
+} from './api/types'
 export {CmaamError} from './errors'
-export type {AdapterDefinition, AdapterRule, Component} from './models'
+
+// What they return, and what an adapter is.
+export type {EvalRun, ModelEvaluation} from './eval/run-eval'
+export type {EvalMetrics} from './eval/types'
+export type {ExperimentOptions, ExperimentReport} from './experiment/types'
+export type {HubInspectReport} from './hub/inspect-hub-model'
+export type {InspectedTensor, InspectReport} from './inspect/inspect-model'
+export type {AnalysisRecord} from './merge/run-analysis'
+export type {AdapterDefinition, AdapterOrigin, AdapterRule, Component} from './models'
+export type {OnnxApplyReport, OnnxFileReport, OnnxInitializerRecord} from './onnx/types'
+export type {ComponentMethodRecord, MergeRecord} from './report/merge-record'
+
+// Building blocks for evaluation set-ups: ONNX protobuf, the metrics, transformers.js loading, tiny test models.
 export * from './onnx/proto'
-export {runEval, type RunEvalOptions, type EvalRun} from './eval/run-eval'
-export {combineShards} from './eval/combine-shards'
 export {containsMatch, exactMatch} from './eval/metrics'
 export {loadTransformersModel} from './eval/load-transformers-model'
 export {generateAnswerPair} from './example/generate-answer-pair'
 export {writeQwen2VLOnnx} from './example/qwen2vl-onnx/write-qwen2vl-onnx'
-export {applyOnnx, ONNX_REPORT_FILE, type ApplyOnnxSettings} from './onnx/apply-onnx'
 export {ONNX_DTYPES, ONNX_DTYPE_SUFFIXES, type OnnxDtype} from './onnx/onnx-variants'
-export type {OnnxApplyReport, OnnxFileReport, OnnxInitializerRecord} from './onnx/types'

@@ -1,14 +1,12 @@
 import {Command, Flags} from '@oclif/core'
+import type {RunContext} from '../api/context'
 import {CmaamError} from '../errors'
 import {resolveHubSettings} from '../hub/hub-settings'
 import type {HubSettings} from '../hub/types'
-import {readAdapterFile} from '../models/read-adapter-file'
 import {registerPluginAdapters, type AdapterHookResults} from '../models/register-plugin-adapters'
-import type {ModelAdapter} from '../models/types'
-import type {UnmatchedGroup} from '../models/unmatched-names'
-import {genericFallbackWarning} from './adapter-warnings'
 import {strictJson} from '../report/write-json-file'
-import {silentProgress, terminalProgress, type ProgressFactory} from './progress'
+import {silentProgress, type ProgressFactory} from '../progress'
+import {terminalProgress} from './progress'
 
 /** A plugin whose cmaam:adapters hook takes longer is reported and skipped, rather than hanging every command. */
 const PLUGIN_HOOK_TIMEOUT_MS = 10_000
@@ -29,9 +27,13 @@ export abstract class BaseCommand extends Command {
     return flags.quiet || flags.json ? silentProgress : terminalProgress(process.stderr)
   }
 
-  /** Messages that are not errors (what was cleaned up, what was assumed) on stderr, unless --quiet. */
-  protected noticeFor(flags: {quiet?: boolean}): (message: string) => void {
-    return flags.quiet ? () => {} : (message) => process.stderr.write(`${message}\n`)
+  /**
+   * How an API call run by a command reports: progress bars, notices (unless --quiet) and warnings
+   * on stderr, and the Hub settings of this command.
+   */
+  protected context(flags: {quiet?: boolean; json?: boolean; token?: string}): RunContext {
+    const write = (message: string): void => void process.stderr.write(`${message}\n`)
+    return {progress: this.progressFor(flags), notice: flags.quiet ? () => {} : write, warn: write, hub: () => this.hubSettings(flags)}
   }
 
   private hub?: HubSettings
@@ -47,18 +49,12 @@ export abstract class BaseCommand extends Command {
 
   /**
    * Registers the adapters of installed plugins (their `cmaam:adapters` hooks), reporting each
-   * broken plugin once on stderr and going on without it, and reads `--adapter FILE` if given.
+   * broken plugin once on stderr and going on without it.
    */
-  protected async loadAdapters(flags: {adapter?: string}): Promise<ModelAdapter | undefined> {
+  protected async loadPlugins(): Promise<void> {
     const results = await this.config.runHook('cmaam:adapters', {}, PLUGIN_HOOK_TIMEOUT_MS, true)
     const {problems} = registerPluginAdapters(results as AdapterHookResults)
     for (const {plugin, reason} of problems) process.stderr.write(`Warning: plugin ${plugin} skipped: ${reason}\n`)
-    return flags.adapter === undefined ? undefined : readAdapterFile(flags.adapter)
-  }
-
-  /** The stderr warning when no adapter recognised a model and the generic rules were used. */
-  protected warnGenericFallback(report: {model_type_fallback: boolean; model_type_reason: string; unmatched: UnmatchedGroup[]}, model: string): void {
-    if (report.model_type_fallback) process.stderr.write(genericFallbackWarning({model, reason: report.model_type_reason, unmatched: report.unmatched}) + '\n')
   }
 
   protected printJson(value: unknown): void {

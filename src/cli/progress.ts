@@ -1,20 +1,5 @@
 import {formatBytes} from '../report/format-bytes'
-
-/** A pass over weights (or samples), as the engine reports it. */
-export interface Progress {
-  /** Adds processed bytes (or samples). */
-  advance(bytes: number): void
-  done(): void
-}
-
-/** What a bar counts: bytes by default, or samples (an evaluation). */
-export interface ProgressOptions {
-  unit?: 'bytes' | 'samples'
-}
-
-export type ProgressFactory = (label: string, totalBytes: number, options?: ProgressOptions) => Progress
-
-export const silentProgress: ProgressFactory = () => ({advance() {}, done() {}})
+import {silentProgress, type ProgressFactory} from '../progress'
 
 /**
  * Progress bars on a TTY stream (stderr): percentage, bytes, throughput and ETA, redrawn at most

@@ -1,12 +1,10 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command'
 import {adapterFlags} from '../cli/adapter-flags'
-import {alphaOptionsFromFlags, analysisFlags, hubFlags, methodFlags, methodSettingsFromFlags} from '../cli/merge-flags'
-import {resolveMethods} from '../merge/methods/resolve-methods'
-import {modelLabels} from '../hub/model-labels'
-import {resolveModelInput} from '../hub/resolve-model-input'
-import {resolveAlphaOptions} from '../merge/analysis/options'
-import {runAnalysis} from '../merge/run-analysis'
+import {analysisFlags, hubFlags, methodFlags} from '../cli/merge-flags'
+import {optionsFromFlags} from '../cli/options-from-flags'
+import {analyzeWith} from '../api/analyze'
+import type {AnalyzeOptions} from '../api/types'
 import {formatAnalysis} from '../report/format-analysis'
 
 export default class Analyze extends BaseCommand {
@@ -34,34 +32,8 @@ export default class Analyze extends BaseCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Analyze)
-    const alpha = alphaOptionsFromFlags(flags)
-    const methods = methodSettingsFromFlags(flags)
-    // Bad values fail now, not after downloading the models.
-    resolveAlphaOptions(alpha)
-    resolveMethods(methods, flags.source.length)
-    const adapter = await this.loadAdapters(flags)
-    const progress = this.progressFor(flags)
-    const hub = () => this.hubSettings(flags)
-    const sources = []
-    for (const ref of flags.source) sources.push(await resolveModelInput({ref, settings: hub, progress}))
-    const target = await resolveModelInput({ref: flags.target, settings: hub, progress})
-    const analysis = await runAnalysis({
-      sources: sources.map((s) => s.dir),
-      target: target.dir,
-      methods,
-      alpha,
-      modelType: flags['model-type'],
-      adapter,
-      compat: flags.compat as 'default' | 'reference',
-      seed: flags.seed,
-      allowNonfinite: flags['allow-nonfinite'],
-      threads: flags.threads,
-      progress,
-    })
-    // Hub models are named by repo id and the commit they resolved to, not by their cache folder.
-    const {revisions} = modelLabels(sources, target)
-    const record = {...analysis, source: sources[0].label, sources: sources.map((s) => s.label), target: target.label, ...(revisions ? {revisions} : {})}
-    this.warnGenericFallback(record, record.target)
+    await this.loadPlugins()
+    const record = await analyzeWith(optionsFromFlags<AnalyzeOptions>(flags), this.context(flags))
     if (flags.json) return this.printJson(record)
     if (flags.quiet) return
     this.log(formatAnalysis(record.analysis, record.alphas, `CMAAM analysis (${record.config.strategy}) · model type ${record.model_type} (${record.model_type_reason})`, record.methods))

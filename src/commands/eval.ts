@@ -1,13 +1,11 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command'
 import {hubFlags} from '../cli/merge-flags'
-import {CmaamError} from '../errors'
-import {combineShards} from '../eval/combine-shards'
+import {optionsFromFlags} from '../cli/options-from-flags'
+import {combineEvaluations, evaluateWith} from '../api/evaluate'
+import type {EvaluateOptions} from '../api/types'
 import {comparisonText} from '../eval/comparison'
-import {EVAL_DEVICES, EVAL_DTYPES, type EvalDevice, type EvalDtype} from '../eval/eval-model'
-import {loadTransformersModel} from '../eval/load-transformers-model'
-import {runEval} from '../eval/run-eval'
-import {parseShard} from '../eval/shard'
+import {EVAL_DEVICES, EVAL_DTYPES} from '../eval/eval-model'
 
 export default class Eval extends BaseCommand {
   static override summary = 'Evaluate vision-language models (ONNX exports) on a JSONL test set with transformers.js: exact match and contains accuracy.'
@@ -39,28 +37,12 @@ export default class Eval extends BaseCommand {
   async run(): Promise<void> {
     const {flags} = await this.parse(Eval)
     if (flags.combine) {
-      const combined = await combineShards({dirs: flags.combine, output: flags.output})
+      const combined = await combineEvaluations({combine: flags.combine, output: flags.output})
       if (flags.json) return this.printJson(combined)
       if (!flags.quiet) this.log(`${comparisonText(combined.comparison)}\n\nCombined ${combined.models.map((m) => `${m.shards} shards of ${m.model}`).join(', ')} into ${flags.output}`)
       return
     }
-    if (!flags.model || flags.model.length === 0) throw new CmaamError('Missing --model', {hint: 'Pass --model DIR|org/name (repeat it to compare models), or --combine DIR… to merge shard outputs.'})
-    if (!flags.data) throw new CmaamError('Missing --data', {hint: 'Pass --data with the test set (JSONL).'})
-    const run = await runEval({
-      models: flags.model,
-      data: flags.data,
-      images: flags.images,
-      output: flags.output,
-      maxSamples: flags['max-samples'],
-      shard: flags.shard === undefined ? undefined : parseShard(flags.shard),
-      maxNewTokens: flags['max-new-tokens'],
-      device: flags.device as EvalDevice,
-      dtype: flags.dtype as EvalDtype,
-      restart: flags.restart,
-      settings: () => this.hubSettings(flags),
-      loadModel: loadTransformersModel,
-      progress: this.progressFor(flags),
-    })
+    const run = await evaluateWith(optionsFromFlags<EvaluateOptions>(flags), this.context(flags))
     if (flags.json) return this.printJson(run)
     if (flags.quiet) return
     const resumed = run.models.filter((m) => m.resumed > 0).map((m) => `${m.model}: ${m.resumed} of ${m.resumed + m.asked} from earlier predictions`)

@@ -1,11 +1,15 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command'
-import {alphaOptionsFromFlags, analysisFlags, hubFlags, methodFlags, methodSettingsFromFlags, parseNumberFlag} from '../cli/merge-flags'
+import {analysisSettings} from '../api/options/analysis-settings'
+import {methodSettings} from '../api/options/method-settings'
+import {numberOption} from '../api/options/values'
+import type {AnalysisOptions, MethodOptions} from '../api/types'
+import {analysisFlags, hubFlags, methodFlags} from '../cli/merge-flags'
+import {optionsFromFlags} from '../cli/options-from-flags'
 import {CmaamError} from '../errors'
 import {comparisonText} from '../eval/comparison'
 import {EVAL_DEVICES, EVAL_DTYPES, type EvalDevice, type EvalDtype} from '../eval/eval-model'
 import {loadTransformersModel} from '../eval/load-transformers-model'
-import type {GroupingCompat} from '../merge/analysis/layer-groups'
 import {runExperiment} from '../experiment/run-experiment'
 import {stepTime} from '../experiment/write-experiment-report'
 
@@ -38,13 +42,14 @@ export default class Experiment extends BaseCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Experiment)
-    const linearAlphas = flags['linear-alphas'].split(',').filter((part) => part.trim() !== '').map((part) => parseNumberFlag(part, '--linear-alphas'))
+    const linearAlphas = flags['linear-alphas'].split(',').filter((part) => part.trim() !== '').map((part) => numberOption(part, '--linear-alphas'))
     const extraData = (flags['extra-data'] ?? []).map((entry) => {
       const at = entry.indexOf('=')
       if (at <= 0 || at === entry.length - 1) throw new CmaamError(`--extra-data "${entry}" is not NAME=FILE`, {hint: 'e.g. --extra-data english=./english/test.jsonl'})
       return {name: entry.slice(0, at), file: entry.slice(at + 1)}
     })
-    const notice = this.noticeFor(flags)
+    const context = this.context(flags)
+    const analysis = analysisSettings(optionsFromFlags<AnalysisOptions>(flags))
     const report = await runExperiment({
       base: flags.base,
       finetuned: flags.finetuned,
@@ -54,15 +59,10 @@ export default class Experiment extends BaseCommand {
       onnxTemplate: flags['onnx-template'],
       linearAlphas,
       merge: {
-        ...methodSettingsFromFlags(flags),
-        alpha: alphaOptionsFromFlags(flags),
-        modelType: flags['model-type'],
-        compat: flags.compat as GroupingCompat,
-        seed: flags.seed,
+        ...methodSettings(optionsFromFlags<MethodOptions>(flags)),
+        ...analysis,
         dtype: 'keep',
         maxShardBytes: 5e9,
-        allowNonfinite: flags['allow-nonfinite'],
-        threads: flags.threads,
       },
       maxSamples: flags['max-samples'],
       maxNewTokens: flags['max-new-tokens'],
@@ -70,9 +70,9 @@ export default class Experiment extends BaseCommand {
       dtype: flags.dtype as EvalDtype,
       settings: () => this.hubSettings(flags),
       loadModel: loadTransformersModel,
-      progress: this.progressFor(flags),
+      progress: context.progress,
       onStep: (event) =>
-        notice(event.state === 'running' ? `▸ ${event.id}` : event.state === 'reused' ? `· ${event.id} (done in an earlier run)` : `✓ ${event.id} in ${stepTime(event.seconds ?? 0)}`),
+        context.notice(event.state === 'running' ? `▸ ${event.id}` : event.state === 'reused' ? `· ${event.id} (done in an earlier run)` : `✓ ${event.id} in ${stepTime(event.seconds ?? 0)}`),
     })
     if (flags.json) return this.printJson(report)
     if (flags.quiet) return

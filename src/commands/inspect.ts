@@ -3,9 +3,9 @@ import {BaseCommand} from '../cli/base-command'
 import {adapterFlags} from '../cli/adapter-flags'
 import {hubFlags} from '../cli/merge-flags'
 import {formatBytes} from '../report/format-bytes'
-import {inspectHubModel} from '../hub/inspect-hub-model'
-import {parseModelRef} from '../hub/parse-model-ref'
-import {inspectModel} from '../inspect/inspect-model'
+import {optionsFromFlags} from '../cli/options-from-flags'
+import {inspectWith} from '../api/inspect'
+import type {InspectOptions} from '../api/types'
 import {table} from '../report/format-analysis'
 import {COMPONENTS} from '../models/types'
 
@@ -32,11 +32,8 @@ export default class Inspect extends BaseCommand {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Inspect)
-    const adapter = await this.loadAdapters(flags)
-    const ref = parseModelRef(args.model)
-    const remote = ref.kind === 'hub' ? await inspectHubModel({repo: ref.repo, revision: ref.revision, settings: this.hubSettings(flags), modelType: flags['model-type'], adapter}) : null
-    const report = remote ?? (await inspectModel({dir: args.model, modelType: flags['model-type'], adapter}))
-    this.warnGenericFallback(report, args.model)
+    await this.loadPlugins()
+    const report = await inspectWith(args.model, optionsFromFlags<InspectOptions>(flags), this.context(flags))
     if (flags.json) return this.printJson(report)
     if (flags.quiet) return
     const rows = report.tensors.map((t) => [t.name, t.component, t.layer === null ? '' : String(t.layer), t.dtype ?? '?', t.shape ? `[${t.shape.join(', ')}]` : '?'])
@@ -44,8 +41,8 @@ export default class Inspect extends BaseCommand {
     this.log(`\nmodel type ${report.model_type} (${report.model_type_reason})${report.from === 'index' ? ' · from model.safetensors.index.json only (shards absent)' : ''}`)
     const params = (n: number): string => (n >= 1e9 ? `${(n / 1e9).toFixed(2)}B` : n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : String(n))
     this.log(table([['component', 'tensors', 'parameters'], ...COMPONENTS.map((c) => [c, String(report.counts[c]), report.parameters ? params(report.parameters[c]) : '?'])]).join('\n'))
-    if (remote) {
-      const {hub} = remote
+    if ('hub' in report) {
+      const {hub} = report
       this.log(`\nhub        ${hub.repo}@${hub.revision} (commit ${hub.sha}) · ${params(hub.total_parameters)} parameters · ${Object.entries(report.dtypes).map(([dtype, n]) => `${n} ${dtype}`).join(', ')}`)
       this.log(`download   a merge reads ${formatBytes(hub.download_bytes)} in ${hub.files.length} files; ${formatBytes(hub.cached_bytes)} already in the cache`)
     }

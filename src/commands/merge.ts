@@ -1,15 +1,13 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command'
 import {adapterFlags} from '../cli/adapter-flags'
-import {analysisFlags, hubFlags, mergeOnlyFlags, mergeSettingsFromFlags, quoteArg, reproduceFlags} from '../cli/merge-flags'
+import {analysisFlags, hubFlags, mergeOnlyFlags} from '../cli/merge-flags'
+import {optionsFromFlags} from '../cli/options-from-flags'
+import {mergeWith} from '../api/merge'
+import type {MergeOptions} from '../api/types'
 import {formatBytes} from '../report/format-bytes'
 import {CmaamError} from '../errors'
-import {mergeConfigYaml} from '../hub/merge-config-yaml'
-import {modelLabels} from '../hub/model-labels'
-import {readMergeConfig} from '../hub/read-merge-config'
-import {resolveModelInput} from '../hub/resolve-model-input'
-import {resolveOnnxTemplate} from '../hub/resolve-onnx-template'
-import {ADAPTER_FILE, runMerge, type MergeSettings} from '../merge/run-merge'
+import {readMergeConfig} from '../merge/config/read-merge-config'
 import {formatAnalysis} from '../report/format-analysis'
 
 export default class Merge extends BaseCommand {
@@ -64,24 +62,8 @@ export default class Merge extends BaseCommand {
         hint: `Give ${missing.length === 1 ? 'it' : 'them'} on the command line${flags.config ? ` or in ${flags.config}` : ', or replay a merge with --config cmaam_config.yaml --output DIR'}.`,
       })
     }
-    const progress = this.progressFor(flags)
-    const sourceRefs = flags.source as string[]
-    const options = {output: flags.output as string, ...mergeSettingsFromFlags(flags, progress, sourceRefs.length, this.noticeFor(flags)), adapter: await this.loadAdapters(flags)}
-    const hub = () => this.hubSettings(flags)
-    const sources = []
-    for (const ref of sourceRefs) sources.push(await resolveModelInput({ref, settings: hub, progress}))
-    const target = await resolveModelInput({ref: flags.target as string, settings: hub, progress})
-    const replay = {sources: sources.map((s) => s.replay), target: target.replay}
-    const onnx = options.onnx && {...options.onnx, resolved: await resolveOnnxTemplate({ref: options.onnx.ref, dtypes: options.onnx.dtypes, weightsDir: target.dir, settings: hub, progress})}
-    const settings: MergeSettings = {
-      ...options,
-      onnx,
-      sources: sources.map((s) => s.dir),
-      target: target.dir,
-      labels: modelLabels(sources, target),
-      reproduce: mergeReproduction(flags, replay),
-    }
-    const record = await runMerge({...settings, config: mergeConfigYaml({...replay, settings})})
+    await this.loadPlugins()
+    const record = await mergeWith(optionsFromFlags<MergeOptions>(flags), this.context(flags))
     if (flags.json) return this.printJson(record)
     if (flags.quiet) return
     const method = record.config.method === 'cmaam' ? `CMAAM (${record.config.strategy})` : record.config.method === 'linear' ? `linear α=${record.config.base_alpha}` : record.config.method
@@ -101,15 +83,3 @@ export default class Merge extends BaseCommand {
   }
 }
 
-/** `merge …` arguments for the model card: the inputs as given and every non-default flag. */
-export function mergeReproduction(flags: Record<string, unknown>, names?: {sources: string[]; target: string}): string {
-  const defaults = {method: 'cmaam', strategy: 'full', 'base-alpha': '0.5', 'min-alpha': '0.05', 'max-alpha': '0.95', 'model-type': 'auto', compat: 'default', seed: 0, dtype: 'keep', 'shard-size': '5GB', 'onnx-dtype': 'fp32'}
-  const given = flags.source
-  const inputs = names ?? {sources: (Array.isArray(given) ? given : [given]).map(String), target: String(flags.target)}
-  const output = String(flags.output ?? flags.push ?? 'merged').split(/[\\/]/).filter(Boolean).pop()
-  // The card sits beside the adapter definition the merge wrote, not beside the user's file.
-  const rest = reproduceFlags({...flags, adapter: flags.adapter === undefined ? undefined : ADAPTER_FILE}, defaults, ['method', 'alpha', 'lambda', 'density', 'gamma', 't', 'weights', 'normalize', 'alpha-from', 'strategy', 'base-alpha', 'min-alpha', 'max-alpha', 'component-alpha', 'model-type', 'adapter', 'compat', 'seed', 'dtype', 'shard-size', 'onnx-template', ...(flags['onnx-template'] ? ['onnx-dtype'] : [])])
-  const sources = inputs.sources.map((s) => `--source ${quoteArg(s)}`).join(' ')
-  const off = flags.normalize === false ? ' --no-normalize' : ''
-  return `merge ${sources} --target ${quoteArg(inputs.target)} --output ${quoteArg(output ?? 'merged')} ${rest}${off}`.trim()
-}

@@ -1,6 +1,6 @@
 import {existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync} from 'node:fs'
 import {join, resolve} from 'node:path'
-import type {ProgressFactory} from '../cli/progress'
+import type {ProgressFactory} from '../progress'
 import {createRandom} from '../compute/random'
 import {CmaamError} from '../errors'
 import {writeJsonFile} from '../report/write-json-file'

@@ -1,6 +1,6 @@
 import {mkdir, readdir, stat} from 'node:fs/promises'
 import {dirname, isAbsolute, join, resolve} from 'node:path'
-import {silentProgress, type ProgressFactory} from '../cli/progress'
+import {silentProgress, type ProgressFactory} from '../progress'
 import {CmaamError} from '../errors'
 import {resolveModelInput} from '../hub/resolve-model-input'
 import type {HubSettings} from '../hub/types'

@@ -1,7 +1,7 @@
 import {closeSync, ftruncateSync, openSync, writeSync} from 'node:fs'
 import {mkdir, rm, writeFile} from 'node:fs/promises'
 import {join, resolve} from 'node:path'
-import {silentProgress, type ProgressFactory} from '../cli/progress'
+import {silentProgress, type ProgressFactory} from '../progress'
 import {encodeFloats} from '../compute/float-codecs'
 import {createRandom, type Random} from '../compute/random'
 import {dtypeSize, type FloatDType} from '../io/dtype'

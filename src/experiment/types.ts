@@ -1,4 +1,4 @@
-import type {ProgressFactory} from '../cli/progress'
+import type {ProgressFactory} from '../progress'
 import type {EvalDevice, EvalDtype} from '../eval/eval-model'
 import type {RunEvalOptions} from '../eval/run-eval'
 import type {EvalMetrics} from '../eval/types'

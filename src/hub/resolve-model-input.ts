@@ -1,4 +1,4 @@
-import {silentProgress, type ProgressFactory} from '../cli/progress'
+import {silentProgress, type ProgressFactory} from '../progress'
 import {downloadModel} from './download-model'
 import {parseModelRef} from './parse-model-ref'
 import {repoOfCachePath} from './repo-of-cache-path'

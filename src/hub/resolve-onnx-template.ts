@@ -1,6 +1,6 @@
 import {existsSync} from 'node:fs'
 import {join} from 'node:path'
-import {silentProgress, type ProgressFactory} from '../cli/progress'
+import {silentProgress, type ProgressFactory} from '../progress'
 import {MODEL_FILES} from '../io/output/copy-model-files'
 import {listTemplateFiles} from '../onnx/list-template-files'
 import type {OnnxDtype} from '../onnx/onnx-variants'

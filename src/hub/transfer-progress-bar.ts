@@ -1,4 +1,4 @@
-import type {Progress, ProgressFactory} from '../cli/progress'
+import type {Progress, ProgressFactory} from '../progress'
 import type {TransferProgress} from './types'
 
 export interface TransferProgressBar {

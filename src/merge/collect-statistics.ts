@@ -1,4 +1,4 @@
-import type {ProgressFactory} from '../cli/progress'
+import type {ProgressFactory} from '../progress'
 import type {StatisticsResult} from '../compute/jobs'
 import type {WorkerPool} from '../compute/worker-pool'
 import {CmaamError} from '../errors'

@@ -1,4 +1,4 @@
-import type {ProgressFactory} from '../cli/progress'
+import type {ProgressFactory} from '../progress'
 import {createWorkerPool} from '../compute/worker-pool'
 import type {GroupingCompat} from './analysis/layer-groups'
 import {analyzePairs} from './analysis/analyze'

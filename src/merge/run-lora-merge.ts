@@ -1,6 +1,6 @@
 import {readFile} from 'node:fs/promises'
 import {join, resolve} from 'node:path'
-import type {ProgressFactory} from '../cli/progress'
+import type {ProgressFactory} from '../progress'
 import {createWorkerPool} from '../compute/worker-pool'
 import {openCheckpoint} from '../io/checkpoint/open-checkpoint'
 import {copyModelFiles} from '../io/output/copy-model-files'

@@ -1,6 +1,6 @@
 import {readFile} from 'node:fs/promises'
 import {join, resolve} from 'node:path'
-import type {ProgressFactory} from '../cli/progress'
+import type {ProgressFactory} from '../progress'
 import {createWorkerPool} from '../compute/worker-pool'
 import {copyModelFiles} from '../io/output/copy-model-files'
 import {createStaging} from '../io/output/create-staging'

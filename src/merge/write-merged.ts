@@ -1,6 +1,6 @@
 import {closeSync, ftruncateSync, openSync, writeSync} from 'node:fs'
 import {join} from 'node:path'
-import type {ProgressFactory} from '../cli/progress'
+import type {ProgressFactory} from '../progress'
 import type {Job, MergeJobResult, TensorLocation} from '../compute/jobs'
 import type {WorkerPool} from '../compute/worker-pool'
 import {CmaamError} from '../errors'

@@ -1,7 +1,7 @@
 import {closeSync, fsyncSync, openSync} from 'node:fs'
 import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
-import type {Progress} from '../cli/progress'
+import type {Progress} from '../progress'
 import {FileAccess} from '../compute/file-access'
 import {CmaamError} from '../errors'
 import {isFloatDType, type FloatDType} from '../io/dtype'

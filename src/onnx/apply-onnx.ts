@@ -1,6 +1,6 @@
 import {copyFile, readdir, stat} from 'node:fs/promises'
 import {join, relative, resolve} from 'node:path'
-import type {ProgressFactory} from '../cli/progress'
+import type {ProgressFactory} from '../progress'
 import {CmaamError} from '../errors'
 import {openCheckpoint} from '../io/checkpoint/open-checkpoint'
 import {MODEL_FILES} from '../io/output/copy-model-files'

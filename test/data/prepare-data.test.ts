@@ -1,7 +1,7 @@
 import {spawnSync} from 'node:child_process'
 import {readFileSync, readlinkSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {silentProgress} from '../../src/cli/progress'
+import {silentProgress} from '../../src/progress'
 import {DEFAULT_CATEGORIES} from '../../src/data/categories'
 import {prepareData, type PrepareDataOptions} from '../../src/data/prepare-data'
 import {cmaam} from '../helpers/cli'

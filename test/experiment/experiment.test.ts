@@ -1,7 +1,7 @@
 import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {silentProgress} from '../../src/cli/progress'
+import {silentProgress} from '../../src/progress'
 import {loadTransformersModel} from '../../src/eval/load-transformers-model'
 import {generateAnswerPair} from '../../src/example/generate-answer-pair'
 import {CHART_HEIGHT} from '../../src/experiment/accuracy-chart'

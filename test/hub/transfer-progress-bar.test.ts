@@ -1,4 +1,4 @@
-import type {ProgressFactory} from '../../src/cli/progress'
+import type {ProgressFactory} from '../../src/progress'
 import {transferProgressBar} from '../../src/hub/transfer-progress-bar'
 import type {TransferProgress} from '../../src/hub/types'
 

@@ -1,7 +1,7 @@
 import {mkdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {writeSafetensors} from '../../src/io/safetensors/write-safetensors'
-import {silentProgress} from '../../src/cli/progress'
+import {silentProgress} from '../../src/progress'
 import type {LoraMergeSettings} from '../../src/merge/run-lora-merge'
 
 export interface Matrix {

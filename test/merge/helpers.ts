@@ -2,9 +2,9 @@ import {mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {openCheckpoint} from '../../src/io/checkpoint/open-checkpoint'
 import {writeSafetensors} from '../../src/io/safetensors/write-safetensors'
-import {silentProgress} from '../../src/cli/progress'
+import {silentProgress} from '../../src/progress'
 import type {MergeSettings} from '../../src/merge/run-merge'
-import {parsePerComponent} from '../../src/cli/merge-flags'
+import {perComponentOption} from '../../src/api/options/values'
 import type {MethodName} from '../../src/merge/methods/types'
 
 export interface F32Tensor {
@@ -43,7 +43,7 @@ export function mergeSettings(
 ): MergeSettings {
   const {source, method, linearAlpha, ...rest} = overrides
   return {
-    method: parsePerComponent(method ?? 'cmaam', '--method', 'cmaam' as MethodName, (value) => value as MethodName),
+    method: perComponentOption(method ?? 'cmaam', '--method', 'cmaam' as MethodName, (value) => value as MethodName),
     params: linearAlpha === undefined ? {} : {alpha: {default: linearAlpha, components: {}}},
     weights: null,
     normalize: null,

@@ -1,7 +1,7 @@
 import {existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import * as ort from 'onnxruntime-node'
-import {silentProgress} from '../../src/cli/progress'
+import {silentProgress} from '../../src/progress'
 import {applyOnnx, type ApplyOnnxSettings} from '../../src/onnx/apply-onnx'
 import {decodeModel, encodeModel, TensorDataType as T, type OnnxModel, type OnnxTensor} from '../../src/onnx/proto'
 import type {OnnxApplyReport} from '../../src/onnx/types'

@@ -1,7 +1,7 @@
 import {BaseCommand} from '../../cli/base-command'
 import {adapterFlags} from '../../cli/adapter-flags'
 import {describeOrigin} from '../../cli/describe-origin'
-import {listAdapters} from '../../models/registry'
+import {listAdapters} from '../../api/adapters'
 
 export default class AdaptersList extends BaseCommand {
   static override summary = 'List the adapters that map parameter names to components: built-in, from plugins, or from a file.'
@@ -14,15 +14,8 @@ export default class AdaptersList extends BaseCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(AdaptersList)
-    const file = await this.loadAdapters(flags)
-    const adapters = file === undefined ? listAdapters() : [file, ...listAdapters()]
-    const rows = adapters.map((adapter) => ({
-      name: adapter.name,
-      title: adapter.title,
-      origin: adapter.origin,
-      model_types: adapter.definition.modelTypes,
-      architectures: adapter.definition.architectures,
-    }))
+    await this.loadPlugins()
+    const rows = await listAdapters({adapter: flags.adapter})
     if (flags.json) return this.printJson(rows)
     if (flags.quiet) return
     const width = Math.max(...rows.map((r) => r.name.length)) + 2

@@ -16,7 +16,7 @@ export default class AdaptersShow extends BaseCommand {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(AdaptersShow)
-    await this.loadAdapters({})
+    await this.loadPlugins()
     const adapter = await adapterByNameOrFile(args.adapter)
     const {definition} = adapter
     if (flags.json) return this.printJson({name: adapter.name, title: adapter.title, origin: adapter.origin, definition})

@@ -35,7 +35,7 @@ export default class AdaptersTest extends BaseCommand {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(AdaptersTest)
-    await this.loadAdapters({})
+    await this.loadPlugins()
     const adapter = await adapterByNameOrFile(args.adapter)
     const dir = basename(args.model) === INDEX_FILE ? dirname(args.model) : args.model
     if (args.model.endsWith('.json') && dir === args.model) {

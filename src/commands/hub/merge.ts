@@ -1,9 +1,13 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../cli/base-command'
 import {adapterFlags} from '../../cli/adapter-flags'
-import {analysisFlags, hubFlags, mergeOnlyFlags, mergeSettingsFromFlags} from '../../cli/merge-flags'
+import {analysisFlags, hubFlags, mergeOnlyFlags} from '../../cli/merge-flags'
+import {optionsFromFlags} from '../../cli/options-from-flags'
+import {adapterOption} from '../../api/adapter-option'
+import {mergeReproduction} from '../../api/merge-reproduction'
+import {mergeSettings} from '../../api/options/merge-settings'
+import type {MergeOptions} from '../../api/types'
 import {runHubMerge} from '../../hub/run-hub-merge'
-import {mergeReproduction} from '../merge'
 
 export default class HubMerge extends BaseCommand {
   static override summary = 'Merge two Hub models and publish the result, with its model card, to a Hub repo.'
@@ -29,7 +33,11 @@ export default class HubMerge extends BaseCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(HubMerge)
-    const merge = {...mergeSettingsFromFlags(flags, this.progressFor(flags), 1, this.noticeFor(flags)), adapter: await this.loadAdapters(flags)}
+    await this.loadPlugins()
+    // The same options, checks and model-card line as `cmaam merge`; runHubMerge brings the inputs and publishes.
+    const options = optionsFromFlags<MergeOptions>(flags)
+    const context = this.context(flags)
+    const merge = {...mergeSettings(options, context, 1), adapter: await adapterOption(options.adapter)}
     const result = await runHubMerge({
       source: flags.source,
       target: flags.target,
@@ -37,9 +45,9 @@ export default class HubMerge extends BaseCommand {
       private: flags.private,
       output: flags.output,
       commitMessage: flags['commit-message'],
-      settings: this.hubSettings(flags),
+      settings: context.hub(),
       merge,
-      reproduce: (inputs) => mergeReproduction(flags, inputs),
+      reproduce: (inputs) => mergeReproduction(options, inputs, flags.output ?? flags.push),
     })
     if (flags.json) {
       return this.printJson({

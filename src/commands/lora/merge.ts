@@ -1,9 +1,11 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../cli/base-command'
-import {analysisFlags, hubFlags, mergeOnlyFlags, outputDtypeFromFlag, quoteArg, reproduceFlags, shardSizeFromFlag} from '../../cli/merge-flags'
+import {outputDtypeOption, shardSizeOption} from '../../api/options/merge-settings'
+import {analysisFlags, hubFlags, mergeOnlyFlags} from '../../cli/merge-flags'
 import {resolveModelInput} from '../../hub/resolve-model-input'
 import {runLoraMerge} from '../../merge/run-lora-merge'
 import {formatBytes} from '../../report/format-bytes'
+import {quoteArg} from '../../report/quote-arg'
 
 export default class LoraMerge extends BaseCommand {
   static override summary = 'Merge a PEFT LoRA adapter into its base model: a plain model folder, no PEFT needed to load it.'
@@ -29,19 +31,19 @@ export default class LoraMerge extends BaseCommand {
   async run(): Promise<void> {
     const {flags} = await this.parse(LoraMerge)
     const progress = this.progressFor(flags)
-    const maxShardBytes = shardSizeFromFlag(flags['shard-size'])
+    const maxShardBytes = shardSizeOption(flags['shard-size'])
     const hub = () => this.hubSettings(flags)
     const base = await resolveModelInput({ref: flags.base, settings: hub, progress})
     const adapter = await resolveModelInput({ref: flags.adapter, settings: hub, progress})
     const revisions = {...(base.sha ? {base: base.sha} : {}), ...(adapter.sha ? {adapter: adapter.sha} : {})}
     const output = flags.output.split(/[\\/]/).filter(Boolean).pop() ?? 'merged'
-    const rest = reproduceFlags(flags, {dtype: 'keep', 'shard-size': '5GB'}, ['dtype', 'shard-size'])
+    const rest = [flags.dtype === 'keep' ? '' : `--dtype ${flags.dtype}`, flags['shard-size'] === '5GB' ? '' : `--shard-size ${quoteArg(flags['shard-size'])}`].filter(Boolean).join(' ')
     const record = await runLoraMerge({
       base: base.dir,
       adapter: adapter.dir,
       output: flags.output,
       labels: {base: base.label, adapter: adapter.label, hubBase: base.repo !== undefined, ...(Object.keys(revisions).length > 0 ? {revisions} : {})},
-      dtype: outputDtypeFromFlag(flags.dtype),
+      dtype: outputDtypeOption(flags.dtype),
       maxShardBytes,
       force: flags.force,
       allowNonfinite: flags['allow-nonfinite'],

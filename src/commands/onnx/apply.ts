@@ -1,9 +1,9 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../cli/base-command'
 import {hubFlags} from '../../cli/merge-flags'
-import {resolveOnnxTemplate} from '../../hub/resolve-onnx-template'
-import {applyOnnx} from '../../onnx/apply-onnx'
-import {parseOnnxDtypes} from '../../onnx/onnx-variants'
+import {optionsFromFlags} from '../../cli/options-from-flags'
+import {onnxApplyWith} from '../../api/onnx-apply'
+import type {OnnxApplyOptions} from '../../api/types'
 import {table} from '../../report/format-analysis'
 
 export default class OnnxApply extends BaseCommand {
@@ -29,21 +29,8 @@ export default class OnnxApply extends BaseCommand {
   async run(): Promise<void> {
     const {flags} = await this.parse(OnnxApply)
     // Plugin adapters, so that --model-type can name one.
-    await this.loadAdapters({})
-    const dtypes = flags.dtype.trim() === 'all' ? 'all' : parseOnnxDtypes(flags.dtype)
-    const progress = this.progressFor(flags)
-    const template = await resolveOnnxTemplate({ref: flags.template, dtypes, weightsDir: flags.weights, settings: () => this.hubSettings(flags), progress})
-    const report = await applyOnnx({
-      weights: flags.weights,
-      template: template.dir,
-      templateLabel: template.label,
-      output: flags.output,
-      dtypes,
-      allowUnmapped: flags['allow-unmapped'],
-      force: flags.force,
-      modelType: flags['model-type'],
-      progress,
-    })
+    await this.loadPlugins()
+    const report = await onnxApplyWith(optionsFromFlags<OnnxApplyOptions>(flags), this.context(flags))
     if (flags.json) return this.printJson(report)
     if (flags.quiet) return
     const rows = report.files.map((f) => [

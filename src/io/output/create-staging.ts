@@ -79,18 +79,20 @@ export async function createStaging(outputDir: string, options: CreateStagingOpt
   }
   // Not mkdtemp: its 0700 mode would end up on the published model folder.
   const dir = join(parent, `.${basename(target)}.cmaam-partial-${process.pid}-${randomBytes(4).toString('hex')}`)
+  // Tracked before it exists: a signal between mkdir and the owner file still removes it.
+  track(dir)
   try {
     await mkdir(parent, {recursive: true})
     await mkdir(dir)
     await writeFile(join(dir, STAGING_OWNER_FILE), JSON.stringify(currentOwner()))
   } catch (error) {
     await rm(dir, {recursive: true, force: true})
+    untrack(dir)
     throw new CmaamError(`Cannot create the output folder ${output}: ${(error as Error).message}`, {
       hint: `Check that you can write to ${parent}.`,
       cause: error,
     })
   }
-  track(dir)
 
   let committed = false
   return {

@@ -1,5 +1,5 @@
 import type {UnmatchedGroup} from '../models/unmatched-names'
-import {formatUnmatched} from '../report/format-unmatched'
+import {formatUnmatched} from './format-unmatched'
 
 /**
  * The stderr warning of a command whose model no adapter recognised: what the generic rules could

@@ -1,10 +1,10 @@
-import {ADAPTER_FILE, type MergeSettings} from '../merge/run-merge'
-import {resolveAlphaOptions} from '../merge/analysis/options'
-import {PARAM_DEFAULTS, resolveMethods} from '../merge/methods/resolve-methods'
-import {PARAM_NAMES, type PerComponent} from '../merge/methods/types'
-import {COMPONENTS} from '../models/types'
-import {toYaml, type YamlValue} from '../report/yaml'
-import {CMAAM_VERSION} from '../version'
+import {ADAPTER_FILE, type MergeSettings} from '../run-merge'
+import {resolveAlphaOptions} from '../analysis/options'
+import {PARAM_DEFAULTS, resolveMethods} from '../methods/resolve-methods'
+import {PARAM_NAMES, type PerComponent} from '../methods/types'
+import {COMPONENTS} from '../../models/types'
+import {toYaml, type YamlValue} from '../../report/yaml'
+import {CMAAM_VERSION} from '../../version'
 
 export interface MergeConfigYamlOptions {
   /** The inputs as a replay should name them: `org/name@<sha>` for Hub models. */

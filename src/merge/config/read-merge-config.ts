@@ -1,7 +1,7 @@
 import {readFile} from 'node:fs/promises'
 import {dirname, resolve} from 'node:path'
-import {CmaamError} from '../errors'
-import {parseYaml, YamlSyntaxError, type YamlNode} from '../io/parse-yaml'
+import {CmaamError} from '../../errors'
+import {parseYaml, YamlSyntaxError, type YamlNode} from '../../io/parse-yaml'
 
 /** `cmaam merge` flags a config file may set: everything that decides the merged weights and reports. */
 const VALUE_KEYS = new Set([

@@ -1,0 +1,65 @@
+import {ADAPTER_FILE} from '../merge/run-merge'
+import {quoteArg} from '../report/quote-arg'
+import type {MergeOptions} from './types'
+import {OPTION_DEFAULTS} from './options/defaults'
+
+type ReproducedOptions = Omit<MergeOptions, 'source' | 'target' | 'output'>
+
+/** The flags a model card repeats, in this order, with the option each comes from. */
+const FLAGS: Array<[string, keyof ReproducedOptions]> = [
+  ['method', 'method'],
+  ['alpha', 'alpha'],
+  ['lambda', 'lambda'],
+  ['density', 'density'],
+  ['gamma', 'gamma'],
+  ['t', 't'],
+  ['weights', 'weights'],
+  ['normalize', 'normalize'],
+  ['alpha-from', 'alphaFrom'],
+  ['strategy', 'strategy'],
+  ['base-alpha', 'baseAlpha'],
+  ['min-alpha', 'minAlpha'],
+  ['max-alpha', 'maxAlpha'],
+  ['component-alpha', 'componentAlpha'],
+  ['model-type', 'modelType'],
+  ['adapter', 'adapter'],
+  ['compat', 'compat'],
+  ['seed', 'seed'],
+  ['dtype', 'dtype'],
+  ['shard-size', 'shardSize'],
+  ['onnx-template', 'onnxTemplate'],
+  ['onnx-dtype', 'onnxDtype'],
+]
+
+/**
+ * `merge …` arguments for the model card: the inputs as a replay names them, the output folder's
+ * name and every option that is not its default, written as the flag a user would type.
+ */
+export function mergeReproduction(options: ReproducedOptions, inputs: {sources: string[]; target: string}, output: string): string {
+  const parts: string[] = []
+  for (const [flag, key] of FLAGS) {
+    // The card sits beside the adapter definition the merge wrote, not beside the user's file.
+    const value = key === 'adapter' && options.adapter !== undefined ? ADAPTER_FILE : options[key]
+    if (value === undefined || value === false) continue
+    if (key === 'onnxDtype' && options.onnxTemplate === undefined) continue
+    const text = flagText(value)
+    if (key in OPTION_DEFAULTS && text === String(OPTION_DEFAULTS[key as keyof typeof OPTION_DEFAULTS])) continue
+    parts.push(value === true ? `--${flag}` : `--${flag} ${quoteArg(text)}`)
+  }
+  const sources = inputs.sources.map((s) => `--source ${quoteArg(s)}`).join(' ')
+  const name = output.split(/[\\/]/).filter(Boolean).pop() ?? 'merged'
+  const off = options.normalize === false ? ' --no-normalize' : ''
+  return `merge ${sources} --target ${quoteArg(inputs.target)} --output ${quoteArg(name)} ${parts.join(' ')}${off}`.trim()
+}
+
+/** An option value as its flag's text: `0.5,vision=0.2` for a per-component object, `0.7,0.3` for a list. */
+function flagText(value: unknown): string {
+  if (Array.isArray(value)) return value.join(',')
+  if (typeof value === 'object' && value !== null) {
+    return Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .map(([name, v]) => (name === 'default' ? String(v) : `${name}=${String(v)}`))
+      .join(',')
+  }
+  return String(value)
+}

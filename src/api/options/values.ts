@@ -1,0 +1,71 @@
+import {CmaamError} from '../../errors'
+import {COMPONENTS, type Component} from '../../models/types'
+import type {PerComponent} from '../../merge/methods/types'
+
+/** A number given as a number or as the text of a flag. */
+export function numberOption(value: number | string, flag: string): number {
+  const number = typeof value === 'number' ? value : Number(value)
+  if ((typeof value === 'string' && value.trim() === '') || !Number.isFinite(number)) throw new CmaamError(`${flag} must be a number, got "${value}"`)
+  return number
+}
+
+/** A whole number of at least `min` (oclif checks the flag; a library caller gets the same check). */
+export function integerOption(value: number, flag: string, min: number): number {
+  if (!Number.isInteger(value) || value < min) throw new CmaamError(`${flag} must be an integer of at least ${min}, got ${String(value)}`)
+  return value
+}
+
+/** One of a fixed set of values. */
+export function choiceOption<T extends string>(value: string, flag: string, choices: readonly T[]): T {
+  if (!choices.includes(value as T)) throw new CmaamError(`${flag} must be one of ${choices.join(', ')}, got "${value}"`)
+  return value as T
+}
+
+/** One model or several. */
+export function listOption(value: string | string[] | undefined): string[] {
+  return value === undefined ? [] : Array.isArray(value) ? value : [value]
+}
+
+/** `vision=0.3,bridge=0.5` or `{vision: 0.3, bridge: 0.5}` → per-component α₀. */
+export function componentAlphaOption(value: string | Partial<Record<Component, number>>): Partial<Record<Component, number>> {
+  const entries = typeof value === 'string' ? value.split(',').map((part) => [part, ...part.split('=').map((s) => s.trim())]) : Object.entries(value).filter(([, v]) => v !== undefined).map(([name, v]) => [`${name}=${v}`, name, String(v)])
+  const result: Partial<Record<Component, number>> = {}
+  for (const [part, name, text, extra] of entries) {
+    if (!COMPONENTS.includes(name as Component) || text === undefined || extra !== undefined) {
+      throw new CmaamError(`--component-alpha: "${part}" is not <component>=<alpha>`, {hint: `Components: ${COMPONENTS.join(', ')}; e.g. --component-alpha vision=0.3,bridge=0.5`})
+    }
+    result[name as Component] = numberOption(text, `--component-alpha ${name}`)
+  }
+  return result
+}
+
+/**
+ * `ties,vision=keep-target`, `0.5,bridge=0.3`, a single value, or `{default, vision, …}`: a default
+ * (else `fallback`) and per-component values, each read by `parse`.
+ */
+export function perComponentOption<T>(value: unknown, flag: string, fallback: T, parse: (value: string, where: string) => T): PerComponent<T> {
+  if (typeof value === 'number') return {default: parse(String(value), flag), components: {}}
+  if (typeof value === 'string') return parsePerComponent(value, flag, fallback, parse)
+  const parts = Object.entries(value as Record<string, unknown>).map(([name, v]) => (name === 'default' ? String(v) : `${name}=${String(v)}`))
+  return parsePerComponent(parts.join(','), flag, fallback, parse)
+}
+
+function parsePerComponent<T>(text: string, flag: string, fallback: T, parse: (value: string, where: string) => T): PerComponent<T> {
+  const choice: PerComponent<T> = {default: fallback, components: {}}
+  let sawDefault = false
+  for (const part of text.split(',').map((p) => p.trim())) {
+    const [name, value, extra] = part.split('=').map((s) => s.trim())
+    if (value === undefined && !sawDefault && name !== '') {
+      choice.default = parse(name, flag)
+      sawDefault = true
+      continue
+    }
+    if (!COMPONENTS.includes(name as Component) || value === undefined || value === '' || extra !== undefined || name in choice.components) {
+      throw new CmaamError(`${flag}: "${part}" is not a value or <component>=<value>`, {
+        hint: `Give one default and at most one value per component (${COMPONENTS.join(', ')}), e.g. ${flag} ${flag === '--method' ? 'ties,vision=keep-target' : '0.5,vision=0.2'}.`,
+      })
+    }
+    choice.components[name as Component] = parse(value, `${flag} ${name}`)
+  }
+  return choice
+}

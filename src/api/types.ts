@@ -1,0 +1,135 @@
+import type {EvalDevice, EvalDtype} from '../eval/eval-model'
+import type {GroupingCompat} from '../merge/analysis/layer-groups'
+import type {MergeStrategy} from '../merge/analysis/types'
+import type {MethodName} from '../merge/methods/types'
+import type {AdapterDefinition, Component} from '../models/types'
+import type {OnnxDtype} from '../onnx/onnx-variants'
+
+/** One step of a long pass (a download, pass 1, writing the shards, an evaluation). */
+export interface ProgressEvent {
+  /** What runs, e.g. `statistics`, `merge`, `eval merged`, or a Hub repo being downloaded. */
+  label: string
+  done: number
+  total: number
+  unit: 'bytes' | 'samples'
+}
+
+/** How a library call reports, instead of printing: nothing reaches stdout or stderr. */
+export interface ReportingOptions {
+  /** Called as work advances: once when a pass starts (done 0), then after each step, last with done = total. */
+  onProgress?: (event: ProgressEvent) => void
+  /** Messages that are not errors: the generic-fallback warning, leftovers of a killed run removed, … */
+  onWarning?: (message: string) => void
+}
+
+export interface HubOptions {
+  /** Hugging Face token; default HF_TOKEN, else the token file (HF_TOKEN_PATH or HF_HOME/token). */
+  token?: string
+}
+
+/** A value for every component, or a default and per-component values: `0.5`, `'0.5,vision=0.2'`, `{default: 0.5, vision: 0.2}`. */
+export type PerComponentOption<T> = T | string | ({default?: T} & Partial<Record<Component, T>>)
+
+/** An adapter given to one run: a file (JSON or YAML), or a definition. */
+export type AdapterOption = string | AdapterDefinition
+
+/** The CMAAM analysis: `merge`, `analyze` (and `hub merge`). Defaults as the commands' flags. */
+export interface AnalysisOptions extends ReportingOptions, HubOptions {
+  /** Fine-tuned model(s): folders or Hub repos `org/name[@revision]`. */
+  source: string | string[]
+  /** Base model: a folder or a Hub repo. */
+  target: string
+  strategy?: MergeStrategy
+  baseAlpha?: number | string
+  minAlpha?: number | string
+  maxAlpha?: number | string
+  /** Per-component α₀ of the component α: `{vision: 0.3}` or `'vision=0.3,bridge=0.5'`. */
+  componentAlpha?: string | Partial<Record<Component, number>>
+  /** An adapter name, or `auto` (detect from config.json, then the names). */
+  modelType?: string
+  adapter?: AdapterOption
+  compat?: GroupingCompat
+  seed?: number
+  allowNonfinite?: boolean
+  threads?: number
+}
+
+/** The merge method per component and its parameters (docs/methods.md). */
+export interface MethodOptions {
+  /** `'ties'`, `'ties,vision=keep-target'` or `{default: 'ties', vision: 'keep-target'}`. */
+  method?: PerComponentOption<MethodName>
+  alpha?: PerComponentOption<number>
+  lambda?: PerComponentOption<number>
+  density?: PerComponentOption<number>
+  gamma?: PerComponentOption<number>
+  t?: PerComponentOption<number>
+  /** wᵢ of each source, in source order: `[0.7, 0.3]` or `'0.7,0.3'`. */
+  weights?: number[] | string
+  normalize?: boolean
+  alphaFrom?: 'cmaam'
+}
+
+export type AnalyzeOptions = AnalysisOptions & MethodOptions
+
+export interface MergeOptions extends AnalysisOptions, MethodOptions {
+  /** Folder for the merged model (written elsewhere, moved into place when complete). */
+  output: string
+  analyze?: boolean
+  saveAlphas?: boolean
+  dtype?: 'keep' | 'bf16' | 'f16' | 'f32'
+  /** Largest shard: bytes, or `'5GB'`, `'2GiB'`, … */
+  shardSize?: number | string
+  force?: boolean
+  /** After the merge, write the merged weights into this ONNX export of the target (folder or Hub repo) as `onnx/`. */
+  onnxTemplate?: string
+  /** Precisions of `onnxTemplate` to write: `'fp32'` (default), `'q4,fp16'`, a list, or `'all'`. */
+  onnxDtype?: string | OnnxDtype[]
+}
+
+export interface InspectOptions extends HubOptions, Omit<ReportingOptions, 'onProgress'> {
+  modelType?: string
+  adapter?: AdapterOption
+}
+
+export interface OnnxApplyOptions extends ReportingOptions, HubOptions {
+  /** Folder with the safetensors weights (e.g. a merged model). */
+  weights: string
+  /** ONNX export of the same architecture: a folder with onnx/, or a Hub repo. */
+  template: string
+  /** Default: onnx/ inside `weights`. */
+  output?: string
+  /** `'q4,fp16'`, `['q4', 'fp16']` or `'all'` (what the template has); default fp32. */
+  dtype?: string | OnnxDtype[]
+  allowUnmapped?: boolean
+  modelType?: string
+  force?: boolean
+}
+
+export interface EvaluateOptions extends ReportingOptions, HubOptions {
+  /** Model folders with onnx/, or Hub repos. */
+  model: string | string[]
+  /** JSONL test set. */
+  data: string
+  images?: string
+  /** Default `eval_results`. */
+  output?: string
+  maxSamples?: number
+  maxNewTokens?: number
+  device?: EvalDevice
+  dtype?: EvalDtype
+  /** Part I of N, `'2/8'`. */
+  shard?: string
+  restart?: boolean
+}
+
+export interface CombineEvaluationsOptions {
+  /** The output folders of `--shard I/N` runs. */
+  combine: string[]
+  /** Default `eval_results`. */
+  output?: string
+}
+
+export interface ListAdaptersOptions {
+  /** An adapter file or definition listed first, as `cmaam adapters list --adapter FILE`. */
+  adapter?: AdapterOption
+}
