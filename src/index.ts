@@ -3,6 +3,7 @@ export {analyze, type AnalyzeRecord} from './api/analyze'
 export {defineAdapter, listAdapters, registerAdapter, type AdapterInfo} from './api/adapters'
 export {combineEvaluations, evaluate, type CombinedEvaluation} from './api/evaluate'
 export {inspect} from './api/inspect'
+export {loraMerge} from './api/lora-merge'
 export {merge} from './api/merge'
 export {onnxApply} from './api/onnx-apply'
 export type {
@@ -14,6 +15,7 @@ export type {
   HubOptions,
   InspectOptions,
   ListAdaptersOptions,
+  LoraMergeOptions,
   MergeOptions,
   MethodOptions,
   OnnxApplyOptions,
@@ -33,6 +35,7 @@ export type {AnalysisRecord} from './merge/run-analysis'
 export type {AdapterDefinition, AdapterOrigin, AdapterRule, Component} from './models'
 export type {OnnxApplyReport, OnnxFileReport, OnnxInitializerRecord} from './onnx/types'
 export type {ComponentMethodRecord, MergeRecord} from './report/merge-record'
+export type {LoraMergeRecord} from './report/lora-merge-record'
 
 // Building blocks for evaluation set-ups: ONNX protobuf, the metrics, transformers.js loading, tiny test models.
 export * from './onnx/proto'

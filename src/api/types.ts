@@ -86,6 +86,19 @@ export interface MergeOptions extends AnalysisOptions, MethodOptions {
   onnxDtype?: string | OnnxDtype[]
 }
 
+export interface LoraMergeOptions extends ReportingOptions, HubOptions {
+  /** The model the adapter was trained on: a folder or a Hub repo. */
+  base: string
+  /** PEFT LoRA adapter (adapter_config.json + adapter_model.safetensors): a folder or a Hub repo. */
+  adapter: string
+  output: string
+  dtype?: 'keep' | 'bf16' | 'f16' | 'f32'
+  shardSize?: number | string
+  force?: boolean
+  allowNonfinite?: boolean
+  threads?: number
+}
+
 export interface InspectOptions extends HubOptions, Omit<ReportingOptions, 'onProgress'> {
   modelType?: string
   adapter?: AdapterOption

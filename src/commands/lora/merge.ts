@@ -1,11 +1,10 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../cli/base-command'
-import {outputDtypeOption, shardSizeOption} from '../../api/options/merge-settings'
+import {loraMergeWith} from '../../api/lora-merge'
+import type {LoraMergeOptions} from '../../api/types'
 import {analysisFlags, hubFlags, mergeOnlyFlags} from '../../cli/merge-flags'
-import {resolveModelInput} from '../../hub/resolve-model-input'
-import {runLoraMerge} from '../../merge/run-lora-merge'
+import {optionsFromFlags} from '../../cli/options-from-flags'
 import {formatBytes} from '../../report/format-bytes'
-import {quoteArg} from '../../report/quote-arg'
 
 export default class LoraMerge extends BaseCommand {
   static override summary = 'Merge a PEFT LoRA adapter into its base model: a plain model folder, no PEFT needed to load it.'
@@ -30,27 +29,7 @@ export default class LoraMerge extends BaseCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(LoraMerge)
-    const progress = this.progressFor(flags)
-    const maxShardBytes = shardSizeOption(flags['shard-size'])
-    const hub = () => this.hubSettings(flags)
-    const base = await resolveModelInput({ref: flags.base, settings: hub, progress})
-    const adapter = await resolveModelInput({ref: flags.adapter, settings: hub, progress})
-    const revisions = {...(base.sha ? {base: base.sha} : {}), ...(adapter.sha ? {adapter: adapter.sha} : {})}
-    const output = flags.output.split(/[\\/]/).filter(Boolean).pop() ?? 'merged'
-    const rest = [flags.dtype === 'keep' ? '' : `--dtype ${flags.dtype}`, flags['shard-size'] === '5GB' ? '' : `--shard-size ${quoteArg(flags['shard-size'])}`].filter(Boolean).join(' ')
-    const record = await runLoraMerge({
-      base: base.dir,
-      adapter: adapter.dir,
-      output: flags.output,
-      labels: {base: base.label, adapter: adapter.label, hubBase: base.repo !== undefined, ...(Object.keys(revisions).length > 0 ? {revisions} : {})},
-      dtype: outputDtypeOption(flags.dtype),
-      maxShardBytes,
-      force: flags.force,
-      allowNonfinite: flags['allow-nonfinite'],
-      threads: flags.threads,
-      progress,
-      reproduce: `lora merge --base ${quoteArg(base.replay)} --adapter ${quoteArg(adapter.replay)} --output ${quoteArg(output)} ${rest}`.trim(),
-    })
+    const record = await loraMergeWith(optionsFromFlags<LoraMergeOptions>(flags), this.context(flags))
     if (flags.json) return this.printJson(record)
     if (flags.quiet) return
     const {lora, tensors} = record
