@@ -41,7 +41,7 @@ function writePlugin(dir: string, name: string, body: string): string {
  * jest's CommonJS runtime cannot load in-process.
  */
 function cmaamProcess(args: string[]): {stdout: string; stderr: string; code: number | null} {
-  const run = spawnSync(process.execPath, [join(ROOT, 'bin', 'run.js'), ...args], {encoding: 'utf8', env: process.env})
+  const run = spawnSync(process.execPath, [join(ROOT, 'bin', 'run.js'), ...args], {encoding: 'utf8', env: {...process.env, NO_COLOR: '1', FORCE_COLOR: '0'}})
   return {stdout: run.stdout, stderr: run.stderr, code: run.status}
 }
 
