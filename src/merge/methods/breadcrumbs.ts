@@ -1,3 +1,4 @@
+import {taskVectorJob} from './task-vector-job'
 import type {MergeMethod} from './types'
 
 /** Keep each task vector's middle band of magnitudes: drop the largest gamma fraction and the smallest. */
@@ -11,13 +12,5 @@ export const breadcrumbs: MergeMethod = {
   defaultNormalize: false,
   weightParam: 'lambda',
   needsAnalysis: false,
-  job: (inputs, params) => ({
-    kind: 'task-vector',
-    ...inputs,
-    weights: params.weights,
-    lambda: params.lambda,
-    sparsify: {kind: 'band', density: params.density, gamma: params.gamma},
-    consensus: false,
-    normalize: params.normalize,
-  }),
+  job: (inputs, params) => taskVectorJob(inputs, params, {kind: 'band', density: params.density, gamma: params.gamma}, false),
 }

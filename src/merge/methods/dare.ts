@@ -1,16 +1,8 @@
-import type {MethodInputs, MergeMethod, TensorParams} from './types'
+import {taskVectorJob} from './task-vector-job'
+import type {MergeMethod, TensorParams} from './types'
 
-function dareJob(inputs: MethodInputs, params: TensorParams, consensus: boolean) {
-  return {
-    kind: 'task-vector' as const,
-    ...inputs,
-    weights: params.weights,
-    lambda: params.lambda,
-    sparsify: {kind: 'random' as const, density: params.density, rescale: true, seed: params.seed},
-    consensus,
-    normalize: params.normalize,
-  }
-}
+/** DARE's sparsification: a random keep with probability `density`, kept entries × 1/density. */
+const dareDrop = (params: TensorParams) => ({kind: 'random' as const, density: params.density, rescale: true, seed: params.seed})
 
 const DARE_REFERENCE = 'Yu et al. 2024, "Language Models are Super Mario" (arXiv:2311.03099)'
 
@@ -25,7 +17,7 @@ export const dareLinear: MergeMethod = {
   defaultNormalize: false,
   weightParam: 'lambda',
   needsAnalysis: false,
-  job: (inputs, params) => dareJob(inputs, params, false),
+  job: (inputs, params) => taskVectorJob(inputs, params, dareDrop(params), false),
 }
 
 /** DARE's random drop and rescale, then TIES's sign election and disjoint sum. */
@@ -39,5 +31,5 @@ export const dareTies: MergeMethod = {
   defaultNormalize: false,
   weightParam: 'lambda',
   needsAnalysis: false,
-  job: (inputs, params) => dareJob(inputs, params, true),
+  job: (inputs, params) => taskVectorJob(inputs, params, dareDrop(params), true),
 }

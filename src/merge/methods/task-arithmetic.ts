@@ -1,3 +1,4 @@
+import {taskVectorJob} from './task-vector-job'
 import type {MergeMethod} from './types'
 
 /** θ = target + λ·Σᵢ wᵢ·(θᵢ − target). */
@@ -11,13 +12,5 @@ export const taskArithmetic: MergeMethod = {
   defaultNormalize: false,
   weightParam: 'lambda',
   needsAnalysis: false,
-  job: (inputs, params) => ({
-    kind: 'task-vector',
-    ...inputs,
-    weights: params.weights,
-    lambda: params.lambda,
-    sparsify: {kind: 'none'},
-    consensus: false,
-    normalize: params.normalize,
-  }),
+  job: (inputs, params) => taskVectorJob(inputs, params, {kind: 'none'}, false),
 }

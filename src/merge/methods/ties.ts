@@ -1,3 +1,4 @@
+import {taskVectorJob} from './task-vector-job'
 import type {MergeMethod} from './types'
 
 /** Trim each task vector to its top-density magnitudes, elect signs by sum, disjoint mean, × λ. */
@@ -11,13 +12,5 @@ export const ties: MergeMethod = {
   defaultNormalize: true,
   weightParam: 'lambda',
   needsAnalysis: false,
-  job: (inputs, params) => ({
-    kind: 'task-vector',
-    ...inputs,
-    weights: params.weights,
-    lambda: params.lambda,
-    sparsify: {kind: 'magnitude', density: params.density},
-    consensus: true,
-    normalize: params.normalize,
-  }),
+  job: (inputs, params) => taskVectorJob(inputs, params, {kind: 'magnitude', density: params.density}, true),
 }
