@@ -1,7 +1,7 @@
 import {copyFile, mkdir, readdir, readlink, rm, stat, symlink} from 'node:fs/promises'
 import {join, resolve} from 'node:path'
 import {CmaamError} from '../errors'
-import {EVAL_DTYPES} from '../eval/eval-model'
+import {EVAL_DTYPES, VLM_SESSIONS} from '../eval/eval-model'
 import {runEval} from '../eval/run-eval'
 import type {EvalMetrics} from '../eval/types'
 import {mergeConfigYaml} from '../merge/config/merge-config-yaml'
@@ -157,7 +157,6 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     await addModel({name: merge.name, description: merge.description, weights: dir, owned: true})
   }
 
-  const metrics = new Map<string, EvalMetrics>()
   for (const test of tests) {
     for (const model of evaluated) {
       const evalOutput = join(output, 'eval', test.name)
@@ -208,9 +207,6 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     options.onStep?.({id: step.id, state: 'done', seconds})
     done.push({id: step.id, seconds, reused: false})
   }
-  for (const test of tests) {
-    for (const model of evaluated) metrics.set(`${test.name} ${model.name}`, state.steps[`eval ${test.name} ${model.name}`].result as EvalMetrics)
-  }
 
   const main = state.steps[`merge ${merges[0].name}`].result as {alphas: AlphaBreakdown}
   return writeExperimentReport(output, {
@@ -230,7 +226,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
       seed: options.merge.seed,
     },
     models: evaluated,
-    results: tests.map((test) => ({data: test.name, file: test.file, metrics: evaluated.map((model) => metrics.get(`${test.name} ${model.name}`)!)})),
+    results: tests.map((test) => ({data: test.name, file: test.file, metrics: evaluated.map((model) => state.steps[`eval ${test.name} ${model.name}`].result as EvalMetrics)})),
     alphas: isCmaam ? main.alphas : null,
     steps: done,
     charts: [],
@@ -294,7 +290,7 @@ async function linkOrReplace(path: string, target: string | null): Promise<void>
 async function hasOnnxVariant(dir: string, dtype: keyof typeof EVAL_DTYPES): Promise<boolean> {
   const files = await readdir(join(dir, 'onnx')).catch(() => [] as string[])
   const suffix = EVAL_DTYPES[dtype]
-  return ['embed_tokens', 'vision_encoder', 'decoder_model_merged'].every((session) => files.includes(`${session}${suffix}.onnx`))
+  return VLM_SESSIONS.every((session) => files.includes(`${session}${suffix}.onnx`))
 }
 
 /** Copies config, tokenizer and processor files into `to` from the first folder that has each. */
