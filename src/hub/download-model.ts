@@ -1,5 +1,6 @@
 import {randomBytes} from 'node:crypto'
-import {mkdir, readFile, rename, rm, stat, statfs, writeFile} from 'node:fs/promises'
+import {mkdir, readFile, rename, rm, stat, writeFile} from 'node:fs/promises'
+import {freeBytes} from '../io/output/free-bytes'
 import {dirname} from 'node:path'
 import {CmaamError} from '../errors'
 import {diskFullError} from './disk-full-error'
@@ -163,8 +164,7 @@ async function cacheWriteError(error: unknown, cacheDir: string, cleanUp: () => 
   const code = (error as NodeJS.ErrnoException).code
   if (code === 'ENOSPC') {
     const neededBytes = await cleanUp()
-    const freeBytes = await statfs(cacheDir).then((stats) => stats.bavail * stats.bsize, () => undefined)
-    return diskFullError({dir: cacheDir, neededBytes, freeBytes})
+    return diskFullError({dir: cacheDir, neededBytes, freeBytes: (await freeBytes(cacheDir)) ?? undefined})
   }
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
     return new CmaamError(`Cannot write to the Hub cache ${cacheDir} (${code})`, {
@@ -189,13 +189,8 @@ async function bytesOfFinishedBlobs(cache: RepoCachePaths, files: RepoFile[]): P
 }
 
 async function checkFreeSpace(cacheDir: string, neededBytes: number): Promise<void> {
-  let dir = cacheDir
-  // statfs needs an existing path: the cache itself may not exist yet.
-  while ((await sizeOf(dir)) < 0 && dirname(dir) !== dir) dir = dirname(dir)
-  const stats = await statfs(dir).catch(() => null)
-  if (stats && stats.bavail * stats.bsize < neededBytes) {
-    throw diskFullError({dir: cacheDir, neededBytes, freeBytes: stats.bavail * stats.bsize})
-  }
+  const free = await freeBytes(cacheDir)
+  if (free !== null && free < neededBytes) throw diskFullError({dir: cacheDir, neededBytes, freeBytes: free})
 }
 
 async function writeRef(path: string, sha: string): Promise<void> {

@@ -69,7 +69,7 @@ export async function createStaging(outputDir: string, options: CreateStagingOpt
   const parent = dirname(target)
   const removedStale = await removeStaleStaging(target)
   if (options.neededBytes !== undefined) {
-    const free = await freeBytes(await existingAncestor(parent))
+    const free = await freeBytes(parent)
     if (free !== null && free < options.neededBytes) {
       throw new CmaamError(
         `Not enough disk space for ${output}: it needs about ${formatBytes(options.neededBytes)}, ${formatBytes(free)} free in ${parent}`,
@@ -134,13 +134,6 @@ export async function createStaging(outputDir: string, options: CreateStagingOpt
       untrack(dir)
     },
   }
-}
-
-/** `path` or its deepest existing ancestor. */
-async function existingAncestor(path: string): Promise<string> {
-  const exists = await stat(path).then(() => true, () => false)
-  const parent = dirname(path)
-  return exists || parent === path ? path : existingAncestor(parent)
 }
 
 /** The real path of `path`, or of its deepest existing ancestor joined with the rest. */
