@@ -20,6 +20,7 @@ export async function loraMergeWith(options: LoraMergeOptions, context: RunConte
     dtype: outputDtypeOption(dtype),
     maxShardBytes: shardSizeOption(shardSize),
     threads: integerOption(options.threads ?? OPTION_DEFAULTS.threads, '--threads', 1),
+    device: 'cpu' as const,
   }
   const base = await resolveModelInput({ref: options.base, settings: context.hub, progress: context.progress})
   const adapter = await resolveModelInput({ref: options.adapter, settings: context.hub, progress: context.progress})

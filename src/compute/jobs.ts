@@ -1,4 +1,5 @@
 import type {DType} from '../io/dtype'
+import type {Device} from './device/device'
 import type {VirtualTensor} from '../io/safetensors/types'
 import type {MomentStats} from '../merge/analysis/types'
 
@@ -37,6 +38,8 @@ export interface StatisticsResult {
 /** Top-k singular values of one model's tensor reshaped to rows × cols. */
 export interface SpectrumJob {
   kind: 'spectrum'
+  /** Where the products with the matrix run. */
+  device: Device
   location: TensorLocation
   rows: number
   cols: number

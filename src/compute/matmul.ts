@@ -1,17 +1,22 @@
 import type {InferenceSession} from 'onnxruntime-node'
+import type {Device} from './device/device'
 import {matmulModel} from './matmul-model'
 
 /**
- * C = A·B for float32 row-major matrices A [m, k] and B [k, n], on onnxruntime's CPU MatMul
- * (about 60 GFLOP/s on two cores, against 1–2 for JavaScript loops). One session serves every call:
- * the matrices are inputs, not constants, so no shape or value ever rebuilds it.
+ * C = A·B for float32 row-major matrices A [m, k] and B [k, n], on onnxruntime's MatMul on `device`
+ * (on the CPU about 60 GFLOP/s on two cores, against 1–2 for JavaScript loops). One session per device
+ * serves every call: the matrices are inputs, not constants, so no shape or value ever rebuilds it.
  */
-export async function matmul(a: Float32Array, b: Float32Array, m: number, k: number, n: number): Promise<Float32Array> {
+export async function matmul(a: Float32Array, b: Float32Array, m: number, k: number, n: number, device: Device): Promise<Float32Array> {
   if (a.length !== m * k || b.length !== k * n) throw new RangeError(`matmul: A has ${a.length} values for [${m}, ${k}], B ${b.length} for [${k}, ${n}]`)
   const ort = await import('onnxruntime-node')
-  const session = await (shared ??= ort.InferenceSession.create(matmulModel(), {graphOptimizationLevel: 'all', enableCpuMemArena: false}))
-  const result = await session.run({A: new ort.Tensor('float32', a, [m, k]), B: new ort.Tensor('float32', b, [k, n])})
+  let session = sessions.get(device)
+  if (!session) {
+    session = ort.InferenceSession.create(matmulModel(), {executionProviders: [device], graphOptimizationLevel: 'all', enableCpuMemArena: false})
+    sessions.set(device, session)
+  }
+  const result = await (await session).run({A: new ort.Tensor('float32', a, [m, k]), B: new ort.Tensor('float32', b, [k, n])})
   return result.C.data as Float32Array
 }
 
-let shared: Promise<InferenceSession> | undefined
+const sessions = new Map<Device, Promise<InferenceSession>>()

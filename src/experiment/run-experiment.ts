@@ -106,6 +106,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
           force: true,
           allowNonfinite: options.merge.allowNonfinite,
           threads: options.merge.threads,
+          device: options.merge.device,
           progress: options.progress,
           reproduce: `lora merge --base ${base.replay} --adapter ${finetunedInput.replay} --output finetuned`,
         })

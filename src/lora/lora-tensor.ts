@@ -1,5 +1,6 @@
 import {decodeFloats, encodeFloats, viewFloats} from '../compute/float-codecs'
 import {transposeMatrix} from '../compute/linalg/transpose-matrix'
+import type {Device} from '../compute/device/device'
 import {matmul} from '../compute/matmul'
 import {dtypeSize, type FloatDType} from '../io/dtype'
 import {readTensorBytes} from '../io/safetensors/read-tensor-bytes'
@@ -14,6 +15,7 @@ export interface LoraTensor {
   /** The weight is stored [in, out] (fan_in_fan_out, embeddings): add (B·A)ᵀ = Aᵀ·Bᵀ. */
   transposed: boolean
   outDtype: FloatDType
+  device: Device
 }
 
 /** Output elements per MatMul call: big enough to amortise the call, small enough for onnxruntime's temporaries. */
@@ -40,7 +42,7 @@ export async function computeLoraTensor(t: LoraTensor, allocate: (byteLength: nu
   for (let r0 = 0; r0 < rows; r0 += blockRows) {
     const n = Math.min(blockRows, rows - r0)
     const count = n * cols
-    const delta = await matmul(left.subarray(r0 * rank, (r0 + n) * rank), right, n, rank, cols)
+    const delta = await matmul(left.subarray(r0 * rank, (r0 + n) * rank), right, n, rank, cols, t.device)
     decodeFloats(t.base.dtype as FloatDType, weight.subarray(r0 * cols * inSize), count, sum)
     const s = t.scale
     for (let i = 0; i < count; i++) sum[i] += s * delta[i]

@@ -1,4 +1,5 @@
 import {join, relative} from 'node:path'
+import type {Device} from '../compute/device/device'
 import {CmaamError} from '../errors'
 import {dtypeSize, isFloatDType, type FloatDType} from '../io/dtype'
 import {numel} from '../io/safetensors/numel'
@@ -22,6 +23,8 @@ export interface OpenLoraCheckpointOptions {
   base: Checkpoint
   /** dtype of the tensors the adapter changes; default: each base tensor's own. */
   dtype?: FloatDType
+  /** Where the products B·A run. */
+  device: Device
 }
 
 /**
@@ -69,7 +72,7 @@ export function openLoraCheckpoint(options: OpenLoraCheckpointOptions): LoraChec
     }
     for (const factor of [a, b]) if (!isFloatDType(factor.dtype)) fail(`${factor.name} is ${factor.dtype}, not a float tensor`)
     const outDtype = outDtypeOf(weight)
-    const spec = {base: weight, a, b, scale, transposed, outDtype}
+    const spec = {base: weight, a, b, scale, transposed, outDtype, device: options.device}
     tensors.set(name, {...weight, dtype: outDtype, byteLength: numel(weight.shape) * dtypeSize(outDtype), virtual: {materialize: (allocate) => computeLoraTensor(spec, allocate)}})
     updated.push({name, rank, alpha, scale})
   }

@@ -1,4 +1,5 @@
 import type {ProgressFactory} from '../progress'
+import type {Device} from '../compute/device/device'
 import type {StatisticsResult} from '../compute/jobs'
 import type {WorkerPool} from '../compute/worker-pool'
 import {CmaamError} from '../errors'
@@ -17,6 +18,8 @@ export interface CollectStatisticsOptions {
   seed: number
   /** Keep going past NaN/Inf weights (they are left out of the scores) instead of failing. */
   allowNonfinite: boolean
+  /** Where the spectra's products run. */
+  device: Device
   progress: ProgressFactory
 }
 
@@ -38,7 +41,7 @@ export async function collectStatistics(plan: MergePlan, pool: WorkerPool, optio
     const cols = t.count / rows
     const k = Math.min(rows, cols, SPECTRUM_TOP_K)
     const job = (location: NonNullable<PlannedTensor['target']>) =>
-      pool.run({kind: 'spectrum', location, rows, cols, k, seed: options.seed}, (bytes) => progress.advance(bytes))
+      pool.run({kind: 'spectrum', device: options.device, location, rows, cols, k, seed: options.seed}, (bytes) => progress.advance(bytes))
     const both = Promise.all([job(t.sources[0]), job(t.target!)]).then(([source, target]) => ({source, target}))
     // Awaited below; this keeps a failure elsewhere from leaving it an unhandled rejection.
     both.catch(() => {})

@@ -1,4 +1,5 @@
 import type {ProgressFactory} from '../progress'
+import type {Device} from '../compute/device/device'
 import {createWorkerPool} from '../compute/worker-pool'
 import type {GroupingCompat} from './analysis/layer-groups'
 import {analyzePairs} from './analysis/analyze'
@@ -30,6 +31,8 @@ export interface AnalysisSettings {
   seed: number
   allowNonfinite: boolean
   threads: number
+  /** Where onnxruntime runs the spectra (already resolved from `auto`). */
+  device: Device
   progress: ProgressFactory
 }
 
@@ -57,7 +60,7 @@ export interface AnalysisRecord {
 export async function runAnalysis(settings: AnalysisSettings): Promise<AnalysisRecord> {
   const alphaOptions = resolveAlphaOptions(settings.alpha)
   const methods = resolveMethods(settings.methods, settings.sources.length)
-  const models = await openModels({sources: settings.sources.slice(0, 1), target: settings.target, modelType: settings.modelType, adapter: settings.adapter})
+  const models = await openModels({sources: settings.sources.slice(0, 1), target: settings.target, modelType: settings.modelType, adapter: settings.adapter, device: settings.device})
   const [first] = models.sources
   const source = isTextModel(first, models.target, models.adapter) ? mapTextModel(first, models.target, models.adapter).checkpoint : first
   const plan = planMerge([source], models.target, models.adapter, {dtype: 'keep', vocabularyRows: source !== first})

@@ -1,6 +1,7 @@
 import {readFile} from 'node:fs/promises'
 import {join, resolve} from 'node:path'
 import type {ProgressFactory} from '../progress'
+import type {Device} from '../compute/device/device'
 import {createWorkerPool} from '../compute/worker-pool'
 import {openCheckpoint} from '../io/checkpoint/open-checkpoint'
 import {copyModelFiles} from '../io/output/copy-model-files'
@@ -31,6 +32,8 @@ export interface LoraMergeSettings {
   force: boolean
   allowNonfinite: boolean
   threads: number
+  /** Where onnxruntime runs the LoRA products (already resolved from `auto`). */
+  device: Device
   progress: ProgressFactory
   /** `lora merge …` arguments that make this model again, for the model card. */
   reproduce: string
@@ -46,7 +49,7 @@ export async function runLoraMerge(settings: LoraMergeSettings): Promise<LoraMer
   const started = Date.now()
   const base = await openCheckpoint(settings.base)
   const adapter = await openAdapter(settings.adapter)
-  const lora = openLoraCheckpoint({adapter, base, dtype: settings.dtype === 'keep' ? undefined : settings.dtype})
+  const lora = openLoraCheckpoint({adapter, base, dtype: settings.dtype === 'keep' ? undefined : settings.dtype, device: settings.device})
   const none = {dir: base.dir, files: [], tensors: new Map(), indexMetadata: null}
   // Every tensor is "source-only": copied from the fine-tune, converted when --dtype asks.
   const plan = planMerge([lora.checkpoint], none, getAdapter('generic'), {dtype: settings.dtype, vocabularyRows: false})

@@ -1,6 +1,7 @@
 import {readFile} from 'node:fs/promises'
 import {join, resolve} from 'node:path'
 import type {ProgressFactory} from '../progress'
+import type {Device} from '../compute/device/device'
 import {createWorkerPool} from '../compute/worker-pool'
 import {copyModelFiles} from '../io/output/copy-model-files'
 import {createStaging} from '../io/output/create-staging'
@@ -58,6 +59,8 @@ export interface MergeSettings extends MethodSettings {
   force: boolean
   allowNonfinite: boolean
   threads: number
+  /** Where onnxruntime runs the spectra and LoRA products (already resolved from `auto`). */
+  device: Device
   /** Run the CMAAM analysis (always done when a method needs it) and write cmaam_analysis_report.json. */
   analyze: boolean
   saveAlphas: boolean
@@ -90,7 +93,7 @@ export async function runMerge(settings: MergeSettings): Promise<MergeRecord> {
   const started = Date.now()
   const alphaOptions = resolveAlphaOptions(settings.alpha)
   const methods = resolveMethods(settings, settings.sources.length)
-  const models = await openModels({sources: settings.sources, target: settings.target, modelType: settings.modelType, adapter: settings.adapter})
+  const models = await openModels({sources: settings.sources, target: settings.target, modelType: settings.modelType, adapter: settings.adapter, device: settings.device})
   if (models.adapterFallback) {
     const model = settings.labels?.target ?? settings.target
     throw genericFallbackError({model, reason: models.adapterReason, unmatched: unmatchedNames(models.adapter, models.target.tensors.keys())})

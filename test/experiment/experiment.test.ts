@@ -62,6 +62,7 @@ describe('cmaam experiment on tiny models with known answers', () => {
         maxShardBytes: 5e9,
         allowNonfinite: false,
         threads: 1,
+        device: 'cpu',
       },
       maxNewTokens: 6,
       device: 'cpu',

@@ -66,5 +66,5 @@ export async function writeAdapter(dir: string, config: Record<string, unknown>,
 }
 
 export function loraSettings(overrides: Partial<LoraMergeSettings> & Pick<LoraMergeSettings, 'base' | 'adapter' | 'output'>): LoraMergeSettings {
-  return {dtype: 'keep', maxShardBytes: 5e9, force: false, allowNonfinite: false, threads: 1, progress: silentProgress, reproduce: 'lora merge', ...overrides}
+  return {dtype: 'keep', maxShardBytes: 5e9, force: false, allowNonfinite: false, threads: 1, device: 'cpu', progress: silentProgress, reproduce: 'lora merge', ...overrides}
 }

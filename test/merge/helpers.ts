@@ -58,6 +58,7 @@ export function mergeSettings(
     force: false,
     allowNonfinite: false,
     threads: 1,
+    device: 'cpu',
     analyze: false,
     saveAlphas: false,
     progress: silentProgress,

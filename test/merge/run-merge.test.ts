@@ -77,7 +77,7 @@ describe('runMerge / runAnalysis on a hand-built Qwen2-VL pair', () => {
   })
 
   it.each(['full', 'layerwise', 'component', 'basic'] as const)('analysis (%s) equals an independent computation over the raw values', async (strategy) => {
-    const record = await runAnalysis({sources: [join(tmp(), 'source')], target: join(tmp(), 'target'), methods: {method: {default: 'cmaam', components: {}}, params: {}, weights: null, normalize: null, alphaFrom: null}, alpha: {strategy}, modelType: 'auto', compat: 'default', seed: 0, allowNonfinite: false, threads: 1, progress: silentProgress})
+    const record = await runAnalysis({sources: [join(tmp(), 'source')], target: join(tmp(), 'target'), methods: {method: {default: 'cmaam', components: {}}, params: {}, weights: null, normalize: null, alphaFrom: null}, alpha: {strategy}, modelType: 'auto', compat: 'default', seed: 0, allowNonfinite: false, threads: 1, device: 'cpu', progress: silentProgress})
     const expected = naiveAnalysis(pair.raws, COUNTS, {baseAlpha: 0.5, strategy, minAlpha: 0.05, maxAlpha: 0.95, componentBaseAlpha: {}})
     expectClose(record.analysis, expected.report)
     expect(record.model_type).toBe('qwen2vl')

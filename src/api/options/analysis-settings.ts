@@ -1,3 +1,4 @@
+import type {Device} from '../../compute/device/device'
 import type {GroupingCompat} from '../../merge/analysis/layer-groups'
 import {resolveAlphaOptions} from '../../merge/analysis/options'
 import type {AlphaOptions, MergeStrategy} from '../../merge/analysis/types'
@@ -13,6 +14,7 @@ export interface AnalysisSettings {
   seed: number
   allowNonfinite: boolean
   threads: number
+  device: Device
 }
 
 export function analysisSettings(options: Omit<AnalysisOptions, 'source' | 'target'>): AnalysisSettings {
@@ -33,5 +35,6 @@ export function analysisSettings(options: Omit<AnalysisOptions, 'source' | 'targ
     seed: integerOption(options.seed ?? d.seed, '--seed', 0),
     allowNonfinite: options.allowNonfinite ?? false,
     threads: integerOption(options.threads ?? d.threads, '--threads', 1),
+    device: 'cpu',
   }
 }
