@@ -3,12 +3,15 @@
 // 0.5 and DARE-TIES) on a bf16 Qwen2-VL-shaped pair of about 2 GB per model in 5 shards, next to the
 // numpy streaming linear merge in the same run; of `cmaam lora merge` of an r = 64 adapter on the
 // seven projections into the same base; and of `cmaam onnx apply` writing that model into a
-// generated template (fp32 and q4).
+// generated template (fp32 and q4). `--size 7b`: numpy, linear and full CMAAM on a Qwen2-VL-7B-shaped
+// pair (2 × 16.6 GB, generated once: about 33 GB of disk).
+// Every timed command runs after `sync` (the previous run's pending writeback would slow it), and
+// each is run --runs times (default 2), interleaved, keeping the best.
 // Not a test: it prints figures and the targets they are held to.
-// Usage: npm run bench [-- --keep] [-- --only merge|lora|onnx]
+// Usage: npm run bench [-- --size 2gb|7b] [-- --runs N] [-- --keep] [-- --only merge|lora|onnx]
 'use strict'
 const {spawnSync} = require('node:child_process')
-const {existsSync, mkdirSync, readFileSync, rmSync, writeFileSync} = require('node:fs')
+const {existsSync, mkdirSync, readFileSync, rmSync, statfsSync, writeFileSync} = require('node:fs')
 const {cpus, totalmem} = require('node:os')
 const {join, resolve} = require('node:path')
 const {generatePair} = require('../dist/example/generate-pair')
@@ -20,19 +23,40 @@ const {writeBenchTemplate} = require('./onnx-template')
 
 const root = resolve(__dirname, '..')
 const work = join(root, '.bench')
-const pairDir = join(work, 'qwen2vl-2gb')
 // ../shared next to the checkout, or CMAAM_SHARED_DIR (a git worktree elsewhere).
 const shared = resolve(process.env.CMAAM_SHARED_DIR ?? resolve(root, '..', 'shared'), 'bench', 'np_linear_merge.py')
 
-// Qwen2-VL-2B's widths (vision 1280, merger 5120, LM 1536, vocab 151936, tied embeddings) with
-// fewer blocks: 16 vision blocks and 9 decoder layers make ~1.0 B parameters, ~2.0 GB in bf16.
-const DIMS = {visionHidden: 1280, visionLayers: 16, visionMlp: 5120, hidden: 1536, intermediate: 8960, layers: 9, kvHidden: 256, vocab: 151936, positions: 0, lmHead: false}
-const TARGETS = {rssMiB: 768, fullVsNumpy: 5, linearVsNumpy: 1.5, loraVsLinear: 2}
+const argument = (name, fallback) => {
+  const at = process.argv.indexOf(name)
+  return at >= 0 ? process.argv[at + 1] : fallback
+}
+const SIZES = {
+  // Qwen2-VL-2B's widths (vision 1280, merger 5120, LM 1536, vocab 151936, tied embeddings) with
+  // fewer blocks: 16 vision blocks and 9 decoder layers make ~1.0 B parameters, ~2.0 GB in bf16.
+  '2gb': {
+    dir: 'qwen2vl-2gb',
+    dims: {visionHidden: 1280, visionLayers: 16, visionMlp: 5120, hidden: 1536, intermediate: 8960, layers: 9, kvHidden: 256, vocab: 151936, positions: 0, lmHead: false},
+    parts: ['merge', 'lora', 'onnx'],
+    targets: {rssMiB: 512, fullVsNumpy: 2, linearVsNumpy: 1, loraVsLinear: 2},
+  },
+  // Qwen2-VL-7B: hidden 3584, intermediate 18944, 28 layers, 4 KV heads, vision 1280 × 32 blocks,
+  // vocabulary 152064, untied lm_head: 8.3 B parameters, 16.6 GB in bf16.
+  '7b': {
+    dir: 'qwen2vl-7b',
+    dims: {visionHidden: 1280, visionLayers: 32, visionMlp: 5120, hidden: 3584, intermediate: 18944, layers: 28, kvHidden: 512, vocab: 152064, positions: 0, lmHead: true},
+    parts: ['merge'],
+    targets: {rssMiB: 768, fullVsNumpy: 2, linearVsNumpy: 1},
+  },
+}
+const SIZE = argument('--size', '2gb')
+if (!(SIZE in SIZES)) throw new Error(`--size ${SIZE}: use ${Object.keys(SIZES).join(' or ')}`)
+const {dir: pairName, dims: DIMS, parts: PARTS, targets: TARGETS} = SIZES[SIZE]
+const pairDir = join(work, pairName)
+const RUNS = Number(argument('--runs', '2'))
 // The seed's fine-tune: LoRA r = 64, alpha = 128 on the decoder's seven projections.
 const LORA = {r: 64, loraAlpha: 128, targetModules: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj']}
-const onlyAt = process.argv.indexOf('--only')
-const ONLY = onlyAt >= 0 ? process.argv[onlyAt + 1] : null
-const runs = (part) => ONLY === null || ONLY === part
+const ONLY = argument('--only', null)
+const runs = (part) => PARTS.includes(part) && (ONLY === null || ONLY === part)
 
 /** The shard size that splits the model into 5 shards. */
 function fiveShardSize() {
@@ -47,15 +71,46 @@ function fiveShardSize() {
   return hi
 }
 
-/** Runs a command under /usr/bin/time; returns wall seconds and peak RSS in MiB. */
+/** After `sync`, runs a command under /usr/bin/time; returns wall seconds and peak RSS in MiB. */
 function timed(label, command, args) {
   process.stderr.write(`\n▶ ${label}\n`)
+  spawnSync('sync')
   const started = process.hrtime.bigint()
   const result = spawnSync('/usr/bin/time', ['-f', '%M', command, ...args], {cwd: root, stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8'})
   const seconds = Number(process.hrtime.bigint() - started) / 1e9
   const lines = result.stderr.trim().split('\n')
   if (result.status !== 0) throw new Error(`${label} failed:\n${result.stderr}`)
   return {seconds, rssMiB: Number(lines[lines.length - 1]) / 1024}
+}
+
+/**
+ * Runs each command RUNS times, round-robin (so a slow moment of the machine hits all of them),
+ * removing each output before its run; keeps each command's best time and the peak RSS of that run.
+ */
+function timedBest(commands) {
+  const best = {}
+  for (let round = 1; round <= RUNS; round++) {
+    for (const c of commands) {
+      rmSync(c.output, {recursive: true, force: true})
+      const r = timed(`${c.label} (run ${round}/${RUNS})`, c.command, c.args)
+      if (!best[c.name] || r.seconds < best[c.name].seconds) best[c.name] = r
+    }
+  }
+  return best
+}
+
+/** Stops before generating a pair or writing outputs that the disk cannot hold. */
+function checkFreeSpace(neededBytes) {
+  const {bavail, bsize} = statfsSync(work)
+  const free = bavail * bsize
+  if (free < neededBytes) {
+    throw new Error(`the benchmark needs about ${(neededBytes / 1e9).toFixed(1)} GB free in ${work}, ${(free / 1e9).toFixed(1)} GB are`)
+  }
+}
+
+/** Bytes of one bf16 model of the layout. */
+function modelSize() {
+  return familyLayout('qwen2vl', DIMS).tensors.reduce((sum, t) => sum + 2 * t.shape.reduce((p, d) => p * d, 1), 0)
 }
 
 function numpyPython() {
@@ -78,8 +133,12 @@ function loraFlops(index, lora) {
 
 async function main() {
   mkdirSync(work, {recursive: true})
-  if (!existsSync(join(pairDir, 'source', 'model.safetensors.index.json'))) {
-    process.stderr.write(`Generating the benchmark pair in ${pairDir} (once) …\n`)
+  const model = modelSize()
+  const generated = existsSync(join(pairDir, 'source', 'model.safetensors.index.json'))
+  // The pair if absent, one merged output at a time, and 10 % to spare.
+  checkFreeSpace(1.1 * ((generated ? 0 : 2 * model) + model))
+  if (!generated) {
+    process.stderr.write(`Generating the benchmark pair in ${pairDir} (once): 2 × ${(model / 1e9).toFixed(1)} GB …\n`)
     await generatePair({family: 'qwen2vl', dir: pairDir, dims: DIMS, dtype: 'BF16', maxShardBytes: fiveShardSize(), progress: terminalProgress()})
   }
   const index = JSON.parse(readFileSync(join(pairDir, 'target', 'model.safetensors.index.json'), 'utf8'))
@@ -93,19 +152,26 @@ async function main() {
   const results = {}
 
   const python = runs('merge') && existsSync(shared) ? numpyPython() : null
-  if (python) {
-    rmSync(out('numpy'), {recursive: true, force: true})
-    results.numpy = timed('numpy streaming linear merge (np_linear_merge.py)', python, [shared, source, target, out('numpy')])
-  } else if (runs('merge')) {
+  if (!python && runs('merge')) {
     process.stderr.write(`\nnumpy comparator skipped: ${existsSync(shared) ? 'no python3 with numpy (apt-get install -y python3-numpy)' : '../shared/bench is absent'}\n`)
   }
-  if (runs('merge') || runs('lora')) {
-    results.cmaamLinear = timed('cmaam merge --method linear --alpha 0.5', process.execPath, [cli, 'merge', '-s', source, '-t', target, '-o', out('linear'), '--method', 'linear', '--alpha', '0.5', '--force', '--quiet'])
-  }
-  if (runs('merge')) {
-    results.cmaamFull = timed('cmaam merge --strategy full --analyze', process.execPath, [cli, 'merge', '-s', source, '-t', target, '-o', out('full'), '--strategy', 'full', '--analyze', '--force', '--quiet'])
-    results.cmaamTies = timed('cmaam merge --method ties --density 0.5', process.execPath, [cli, 'merge', '-s', source, '-t', target, '-o', out('ties'), '--method', 'ties', '--density', '0.5', '--force', '--quiet'])
-    results.cmaamDare = timed('cmaam merge --method dare_ties --density 0.5', process.execPath, [cli, 'merge', '-s', source, '-t', target, '-o', out('dare'), '--method', 'dare_ties', '--density', '0.5', '--force', '--quiet'])
+  const merge = (name, label, args) => ({name, label, command: process.execPath, args: [cli, 'merge', '-s', source, '-t', target, '-o', out(name), ...args, '--force', '--quiet'], output: out(name)})
+  const compared = [
+    ...(python ? [{name: 'numpy', label: 'numpy streaming linear merge (np_linear_merge.py)', command: python, args: [shared, source, target, out('numpy')], output: out('numpy')}] : []),
+    ...(runs('merge') || runs('lora') ? [merge('linear', 'cmaam merge --method linear --alpha 0.5', ['--method', 'linear', '--alpha', '0.5'])] : []),
+    ...(runs('merge') ? [merge('full', 'cmaam merge --strategy full --analyze', ['--strategy', 'full', '--analyze'])] : []),
+  ]
+  const best = timedBest(compared)
+  if (best.numpy) results.numpy = best.numpy
+  if (best.linear) results.cmaamLinear = best.linear
+  if (best.full) results.cmaamFull = best.full
+  if (runs('merge') && SIZE === '2gb') {
+    const methods = timedBest([
+      merge('ties', 'cmaam merge --method ties --density 0.5', ['--method', 'ties', '--density', '0.5']),
+      merge('dare', 'cmaam merge --method dare_ties --density 0.5', ['--method', 'dare_ties', '--density', '0.5']),
+    ])
+    results.cmaamTies = methods.ties
+    results.cmaamDare = methods.dare
   }
   if (runs('lora')) {
     const adapterDir = join(pairDir, 'lora-r64')
@@ -113,7 +179,8 @@ async function main() {
       process.stderr.write(`Generating an r = ${LORA.r} adapter on the seven projections in ${adapterDir} (once) …\n`)
       await generateLoraAdapter({base: target, dir: adapterDir, ...LORA})
     }
-    results.loraMerge = timed(`cmaam lora merge (r = ${LORA.r} on 7 projections)`, process.execPath, [cli, 'lora', 'merge', '-b', target, '-a', adapterDir, '-o', out('lora'), '--force', '--quiet'])
+    const lora = {name: 'lora', label: `cmaam lora merge (r = ${LORA.r} on 7 projections)`, command: process.execPath, args: [cli, 'lora', 'merge', '-b', target, '-a', adapterDir, '-o', out('lora'), '--force', '--quiet'], output: out('lora')}
+    results.loraMerge = timedBest([lora]).lora
   }
   if (runs('onnx')) {
     const template = join(work, 'qwen2vl-2gb-onnx-template')
@@ -136,12 +203,12 @@ async function main() {
     vs_numpy: results.numpy ? Number((r.seconds / results.numpy.seconds).toFixed(2)) : null,
   }))
   const machine = `${cpus().length} × ${cpus()[0].model.trim()}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}`
-  console.log(`\nPair: 2 × ${(modelBytes / 1e9).toFixed(2)} GB bf16 in ${shards} shards (Qwen2-VL-shaped). Machine: ${machine}.`)
+  console.log(`\nPair: 2 × ${(modelBytes / 1e9).toFixed(2)} GB bf16 in ${shards} shards (Qwen2-VL-shaped, --size ${SIZE}). Best of ${RUNS} runs after sync. Machine: ${machine}.`)
   console.table(rows)
   const flops = loraFlops(index, LORA)
   if (results.loraMerge) console.log(`lora merge: ${(flops / 1e9).toFixed(0)} GFLOP of B·A products (${(flops / 1e9 / results.loraMerge.seconds).toFixed(1)} GFLOP/s over its whole wall time), ${(results.loraMerge.seconds / results.cmaamLinear.seconds).toFixed(2)}× the linear merge.`)
   const checks = [
-    ...['cmaamFull', 'cmaamTies', 'cmaamDare'].filter((name) => results[name]).map((name) => [`${name} peak RSS ≤ ${TARGETS.rssMiB} MiB`, results[name].rssMiB <= TARGETS.rssMiB]),
+    ...['cmaamLinear', 'cmaamFull', 'cmaamTies', 'cmaamDare'].filter((name) => results[name]).map((name) => [`${name} peak RSS ≤ ${TARGETS.rssMiB} MiB`, results[name].rssMiB <= TARGETS.rssMiB]),
     ...(results.loraMerge ? [[`cmaam lora merge ≤ ${TARGETS.loraVsLinear}× cmaam linear`, results.loraMerge.seconds <= TARGETS.loraVsLinear * results.cmaamLinear.seconds]] : []),
     ...(results.numpy && results.cmaamFull
       ? [
@@ -151,7 +218,7 @@ async function main() {
       : []),
   ]
   for (const [what, ok] of checks) console.log(`${ok ? 'PASS' : 'FAIL'}  ${what}`)
-  writeFileSync(join(work, 'results.json'), JSON.stringify({machine, modelBytes, shards, rows, checks}, null, 2) + '\n')
+  writeFileSync(join(work, `results-${SIZE}.json`), JSON.stringify({size: SIZE, runs: RUNS, machine, modelBytes, shards, rows, checks}, null, 2) + '\n')
   if (!process.argv.includes('--keep')) for (const name of ['numpy', 'full', 'linear', 'ties', 'dare', 'lora', 'onnx-fp32', 'onnx-q4']) rmSync(out(name), {recursive: true, force: true})
   process.exitCode = checks.every(([, ok]) => ok) ? 0 : 1
 }

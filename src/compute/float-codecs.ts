@@ -25,6 +25,12 @@ const F16_TABLE = (() => {
   return table
 })()
 
+/** The value of one bfloat16 bit pattern. */
+export function bf16Value(bits: number): number {
+  u32[0] = bits << 16
+  return f32[0]
+}
+
 /** Decodes `count` little-endian values of `dtype` from `bytes` into `out`. */
 export function decodeFloats(dtype: FloatDType, bytes: Uint8Array, count: number, out: Float64Array): void {
   switch (dtype) {
@@ -56,7 +62,7 @@ export function decodeFloats(dtype: FloatDType, bytes: Uint8Array, count: number
  * none is needed: F32 and F64 data are viewed in place, BF16 is widened into `bits` (whose float32
  * view is returned) and F16 looked up into it.
  */
-export function viewFloats(dtype: FloatDType, bytes: Uint8Array, count: number, bits: Uint32Array): Float32Array | Float64Array {
+export function viewFloats(dtype: FloatDType, bytes: Uint8Array, count: number, bits: Int32Array): Float32Array | Float64Array {
   switch (dtype) {
     case 'F32':
       return new Float32Array(bytes.buffer, bytes.byteOffset, count)

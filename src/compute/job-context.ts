@@ -15,13 +15,10 @@ export interface JobContext {
 }
 
 export function createJobContext(): JobContext {
-  const maxBytes = CHUNK_ELEMENTS * 8
-  return {
-    files: new FileAccess(),
-    scratch: createLerpScratch(CHUNK_ELEMENTS),
-    bytes: {a: new Uint8Array(maxBytes), b: new Uint8Array(maxBytes), out: new Uint8Array(maxBytes)},
-    lanes: [],
-  }
+  const scratch = createLerpScratch(CHUNK_ELEMENTS)
+  // Chunks are read into the SIMD kernels' memory, so their loops run on them in place.
+  const {a, b, out} = scratch.kernels
+  return {files: new FileAccess(), scratch, bytes: {a, b, out}, lanes: []}
 }
 
 export function readChunk(files: FileAccess, location: TensorLocation, start: number, count: number, into: Uint8Array): void {

@@ -1,28 +1,27 @@
 import type {FloatDType} from '../io/dtype'
-import {bf16Bits, decodeFloats, encodeFloats} from './float-codecs'
+import {decodeFloats, encodeFloats} from './float-codecs'
+import {createKernels, type Kernels} from './wasm/kernels'
 
 /** Scratch buffers a thread reuses for every chunk; sized for `capacity` elements. */
 export interface LerpScratch {
   capacity: number
+  /** The SIMD kernels and their memory regions (the job context reads file chunks into them). */
+  kernels: Kernels
   target: Float64Array
   source: Float64Array
-  bits: Uint32Array
-  bitsF32: Float32Array
-  otherBits: Uint32Array
-  otherF32: Float32Array
+  /** Float32 bit patterns (for `viewFloats`) as int32: V8 stores int32 elements several times faster than uint32 ones. */
+  bits: Int32Array
+  otherBits: Int32Array
 }
 
 export function createLerpScratch(capacity: number): LerpScratch {
-  const bits = new Uint32Array(capacity)
-  const otherBits = new Uint32Array(capacity)
   return {
     capacity,
+    kernels: createKernels(capacity),
     target: new Float64Array(capacity),
     source: new Float64Array(capacity),
-    bits,
-    bitsF32: new Float32Array(bits.buffer),
-    otherBits,
-    otherF32: new Float32Array(otherBits.buffer),
+    bits: new Int32Array(capacity),
+    otherBits: new Int32Array(capacity),
   }
 }
 
@@ -40,7 +39,17 @@ export function lerpChunk(
   scratch: LerpScratch,
 ): boolean {
   if (input.targetDtype === 'BF16' && input.sourceDtype === 'BF16' && outDtype === 'BF16') {
-    return lerpBf16(input.target, input.source, count, alpha, out, scratch)
+    // The common case (bf16 checkpoints) in WebAssembly SIMD; a chunk with a non-finite value goes the
+    // float64 way below, which keeps NaN payloads.
+    const {kernels} = scratch
+    const bytes = 2 * count
+    const target = inRegion(input.target, kernels.a, bytes)
+    const source = inRegion(input.source, kernels.b, bytes)
+    const direct = out.buffer === kernels.out.buffer && out.byteOffset === kernels.out.byteOffset
+    if (kernels.lerpBf16(target, source, kernels.out, count, alpha)) {
+      if (!direct) out.set(kernels.out.subarray(0, bytes))
+      return true
+    }
   }
 
   const t = scratch.target
@@ -57,36 +66,9 @@ export function lerpChunk(
   return poison === 0
 }
 
-// The common case (bf16 checkpoints) unrolled: widen through float32 bit views, no float64 arrays.
-function lerpBf16(target: Uint8Array, source: Uint8Array, count: number, alpha: number, out: Uint8Array, scratch: LerpScratch): boolean {
-  const t16 = new Uint16Array(target.buffer, target.byteOffset, count)
-  const s16 = new Uint16Array(source.buffer, source.byteOffset, count)
-  const o16 = new Uint16Array(out.buffer, out.byteOffset, count)
-  const tBits = scratch.bits
-  const tF32 = scratch.bitsF32
-  const sBits = scratch.otherBits
-  const sF32 = scratch.otherF32
-  for (let i = 0; i < count; i++) {
-    tBits[i] = t16[i] << 16
-    sBits[i] = s16[i] << 16
-  }
-  let special = 0
-  for (let i = 0; i < count; i++) {
-    const t = tF32[i]
-    const x = t + alpha * (sF32[i] - t)
-    tF32[i] = x
-    let u = tBits[i]
-    const rounded = tF32[i]
-    // Rounding to float32 made an exact tie for bfloat16 out of a value that was not one: nudge
-    // it toward the true value. Tested in this order because both tests are then predictable.
-    if (rounded !== x && (u & 0xffff) === 0x8000) u = Math.abs(rounded) < Math.abs(x) ? u + 1 : u - 1
-    // A convex combination of finite bfloat16 values cannot overflow float32: an all-ones
-    // exponent means an input was not finite.
-    special |= (u & 0x7f800000) ^ 0x7f800000 ? 0 : 1
-    o16[i] = (u + 0x7fff + ((u >>> 16) & 1)) >>> 16
-  }
-  if (special === 0) return true
-  // NaN payloads must stay NaN through rounding: redo this chunk's non-finite values exactly.
-  for (let i = 0; i < count; i++) if (!Number.isFinite(tF32[i])) o16[i] = bf16Bits(tF32[i])
-  return false
+/** `view`'s first `byteLength` bytes in the kernel region `region`: in place when it is that region, else copied. */
+function inRegion(view: Uint8Array, region: Uint8Array, byteLength: number): Uint8Array {
+  if (view.buffer === region.buffer && view.byteOffset === region.byteOffset) return region
+  region.set(view.subarray(0, byteLength))
+  return region
 }

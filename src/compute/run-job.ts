@@ -4,8 +4,8 @@ import {wasserstein1Sorted} from '../merge/analysis/wasserstein1'
 import type {MomentStats} from '../merge/analysis/types'
 import type {FloatDType} from '../io/dtype'
 import {readChunk, type JobContext} from './job-context'
-import {decodeFloats, encodeFloats, viewFloats} from './float-codecs'
-import {pairChunkMoments} from './pair-chunk-moments'
+import {bf16Value, decodeFloats, encodeFloats, viewFloats} from './float-codecs'
+import {pairChunkMoments, pairChunkMomentsBf16} from './pair-chunk-moments'
 import {CHUNK_ELEMENTS, type CopyJob, type Job, type JobResult, type LerpJob, type SpectrumJob, type StatisticsJob, type StatisticsResult} from './jobs'
 import {lerpChunk} from './lerp-chunk'
 import {modelStock} from './model-stock'
@@ -51,10 +51,27 @@ function statistics(job: StatisticsJob, context: JobContext, progress: (bytes: n
   let next = 0
   const sourceType = job.source.dtype as FloatDType
   const targetType = job.target.dtype as FloatDType
+  const bf16 = sourceType === 'BF16' && targetType === 'BF16'
   for (let start = 0; start < job.count; start += CHUNK_ELEMENTS) {
     const count = Math.min(CHUNK_ELEMENTS, job.count - start)
     readChunk(files, job.source, start, count, bytes.a)
     readChunk(files, job.target, start, count, bytes.b)
+    if (bf16 && indices) {
+      // The common case: SIMD sums over the raw chunks, and only the sampled values decoded.
+      const chunk = pairChunkMomentsBf16(scratch.kernels, count, job.withDot)
+      sourceMoments = combineMoments(sourceMoments, chunk.source)
+      targetMoments = combineMoments(targetMoments, chunk.target)
+      dot += chunk.dot
+      const s16 = new Uint16Array(bytes.a.buffer, bytes.a.byteOffset, count)
+      const t16 = new Uint16Array(bytes.b.buffer, bytes.b.byteOffset, count)
+      const end = start + count
+      for (; next < indices.length && indices[next] < end; next++) {
+        sourceSample[next] = bf16Value(s16[indices[next] - start])
+        targetSample[next] = bf16Value(t16[indices[next] - start])
+      }
+      progress(count * (dtypeSize(job.source.dtype) + dtypeSize(job.target.dtype)))
+      continue
+    }
     const s = viewFloats(sourceType, bytes.a, count, scratch.bits)
     const t = viewFloats(targetType, bytes.b, count, scratch.otherBits)
     const chunk = pairChunkMoments(s, t, count, job.withDot)

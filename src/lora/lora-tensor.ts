@@ -55,7 +55,7 @@ export async function computeLoraTensor(t: LoraTensor, allocate: (byteLength: nu
 async function readFactor(entry: TensorEntry & {path: string}): Promise<Float32Array> {
   const count = entry.shape.reduce((p, d) => p * d, 1)
   const bytes = await readTensorBytes(entry.path, entry.offset, entry.byteLength)
-  const values = viewFloats(entry.dtype as FloatDType, bytes, count, new Uint32Array(count))
+  const values = viewFloats(entry.dtype as FloatDType, bytes, count, new Int32Array(count))
   return values instanceof Float32Array ? values : Float32Array.from(values)
 }
 

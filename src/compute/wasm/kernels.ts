@@ -1,0 +1,77 @@
+import {KERNELS_WASM_BASE64} from './kernels-binary'
+
+// Node has WebAssembly; TypeScript's ES2022 lib and @types/node 20 do not declare it.
+declare namespace WebAssembly {
+  class Module {
+    constructor(bytes: Uint8Array)
+  }
+  class Memory {
+    constructor(descriptor: {initial: number})
+    readonly buffer: ArrayBuffer
+  }
+  class Instance {
+    constructor(module: Module, imports: Record<string, Record<string, unknown>>)
+    readonly exports: unknown
+  }
+}
+
+/** The compiled module, once per thread (1 KB: compiling it synchronously costs nothing). */
+let compiled: WebAssembly.Module | undefined
+
+/**
+ * The WebAssembly SIMD kernels of one thread and their memory: three regions of `capacity`·8 bytes
+ * (two inputs and an output: the worker reads file chunks straight into them) and a few result slots.
+ */
+export interface Kernels {
+  a: Uint8Array
+  b: Uint8Array
+  out: Uint8Array
+  /**
+   * out = bf16(t + α(s − t)) rounded once, for `count` bf16 elements of the regions `target`, `source`
+   * and `out` (each must be one of a, b, out). Returns false, leaving `out` unspecified, when an
+   * input or result is not finite.
+   */
+  lerpBf16(target: Uint8Array, source: Uint8Array, out: Uint8Array, count: number, alpha: number): boolean
+  /**
+   * Σ(s−K_s), Σ(s−K_s)², Σ|s|, Σ(t−K_t), Σ(t−K_t)², Σ|t| and Σs·t over the first `count − count mod 4`
+   * bf16 elements of the regions `source` and `target`, in float64 (the caller adds the tail).
+   */
+  momentsBf16(source: Uint8Array, target: Uint8Array, count: number, shiftS: number, shiftT: number): Float64Array
+}
+
+interface Exports {
+  lerp_bf16(t: number, s: number, o: number, n: number, alpha: number): number
+  moments_bf16(s: number, t: number, n: number, shiftS: number, shiftT: number, res: number): void
+}
+
+export function createKernels(capacity: number): Kernels {
+  compiled ??= new WebAssembly.Module(Buffer.from(KERNELS_WASM_BASE64, 'base64'))
+  // Room for 3 more elements after a region's last one: the lerp pads its inputs to a multiple of 4.
+  const region = capacity * 8 + 8
+  const memory = new WebAssembly.Memory({initial: Math.ceil((3 * region + 64) / 65536)})
+  const exports = new WebAssembly.Instance(compiled, {env: {memory}}).exports as Exports
+  const a = new Uint8Array(memory.buffer, 0, region)
+  const b = new Uint8Array(memory.buffer, region, region)
+  const out = new Uint8Array(memory.buffer, 2 * region, region)
+  const results = new Float64Array(memory.buffer, 3 * region, 7)
+  const check = (view: Uint8Array): number => {
+    if (view !== a && view !== b && view !== out) throw new RangeError('kernels: the data must be in one of the kernel regions')
+    return view.byteOffset
+  }
+  return {
+    a,
+    b,
+    out,
+    lerpBf16(target, source, output, count, alpha) {
+      const padded = (count + 3) & ~3
+      // Zeros in the padding: finite, so they never flag the chunk as non-finite.
+      target.fill(0, 2 * count, 2 * padded)
+      source.fill(0, 2 * count, 2 * padded)
+      return exports.lerp_bf16(check(target), check(source), check(output), padded, alpha) === 0
+    },
+    momentsBf16(source, target, count, shiftS, shiftT) {
+      exports.moments_bf16(check(source), check(target), count & ~3, shiftS, shiftT, results.byteOffset)
+      return results
+    },
+  }
+}

@@ -1,0 +1,88 @@
+import {execFileSync} from 'node:child_process'
+import {join} from 'node:path'
+import {lerpChunk, createLerpScratch} from '../../src/compute/lerp-chunk'
+import {pairChunkMomentsBf16} from '../../src/compute/pair-chunk-moments'
+import {createRandom} from '../../src/compute/random'
+import {KERNELS_WASM_BASE64} from '../../src/compute/wasm/kernels-binary'
+import {BF16, roundExact, valueOf} from './exact-rounding'
+
+const random = createRandom(11, 'wasm-kernels')
+
+/** A finite bf16 bit pattern of ordinary weight magnitude. */
+function finiteBits(): number {
+  for (;;) {
+    const bits = random.below(0x10000)
+    const v = valueOf(bits, BF16)
+    if (Number.isFinite(v) && Math.abs(v) < 1e4) return bits
+  }
+}
+
+describe('WebAssembly kernels', () => {
+  it('are the assembled kernels.wat (run `node scripts/assemble-kernels.js` after editing it)', () => {
+    const fresh = execFileSync(process.execPath, [join(__dirname, '..', '..', 'scripts', 'assemble-kernels.js'), '--print'], {encoding: 'utf8'})
+    expect(fresh).toBe(KERNELS_WASM_BASE64)
+  })
+
+  it('lerp: every length, near-ties and subnormals, garbage after the data: float64 target + α(source − target) rounded once', () => {
+    const scratch = createLerpScratch(64)
+    const {a, b, out} = scratch.kernels
+    for (let count = 1; count <= 23; count++) {
+      for (const alpha of [0.5, 0.3, 0.7, 1 / 3, 0.0625, 0.999]) {
+        // Infinities after the data: the padding must not read them.
+        new Uint16Array(a.buffer, a.byteOffset, 32).fill(0x7f80)
+        new Uint16Array(b.buffer, b.byteOffset, 32).fill(0xff80)
+        const t = Array.from({length: count}, finiteBits)
+        // Every third source is the target's neighbour (ties after rounding), some values subnormal.
+        const s = t.map((bits, i) => (i % 3 === 0 ? (bits + 1) & 0x7f7f : i % 5 === 0 ? random.below(0x80) : finiteBits()))
+        new Uint16Array(a.buffer, a.byteOffset, count).set(t)
+        new Uint16Array(b.buffer, b.byteOffset, count).set(s)
+        const view = out.subarray(0, 2 * count)
+        expect(lerpChunk({targetDtype: 'BF16', target: a, sourceDtype: 'BF16', source: b}, count, alpha, 'BF16', view, scratch)).toBe(true)
+        const got = new Uint16Array(out.buffer, out.byteOffset, count)
+        for (let i = 0; i < count; i++) {
+          const tv = valueOf(t[i], BF16)
+          expect(got[i]).toBe(roundExact(tv + alpha * (valueOf(s[i], BF16) - tv), BF16))
+        }
+      }
+    }
+  })
+
+  it('lerp: a chunk with a NaN is redone in float64, keeping the other values and NaN', () => {
+    const scratch = createLerpScratch(8)
+    const t = Uint16Array.from([0x3f80, 0x7fc1, 0x4000, 0xc040, 0x3f00])
+    const s = Uint16Array.from([0x4000, 0x3f80, 0x4040, 0xc000, 0x3f00])
+    const out = new Uint16Array(5)
+    const finite = lerpChunk({targetDtype: 'BF16', target: new Uint8Array(t.buffer), sourceDtype: 'BF16', source: new Uint8Array(s.buffer)}, 5, 0.5, 'BF16', new Uint8Array(out.buffer), scratch)
+    expect(finite).toBe(false)
+    // 1 + 0.5·(2 − 1) = 1.5; 2.5; −3 + 0.5·(−2 + 3) = −2.5; 0.5
+    expect([out[0], out[2], out[3], out[4]]).toEqual([0x3fc0, 0x4020, 0xc020, 0x3f00])
+    expect(Number.isNaN(valueOf(out[1], BF16))).toBe(true)
+  })
+
+  it('moments: equal plain float64 sums for lengths that are not multiples of 4', () => {
+    const scratch = createLerpScratch(4096)
+    const {kernels} = scratch
+    for (const count of [1, 2, 3, 5, 4093, 4096]) {
+      const s = Array.from({length: count}, finiteBits)
+      const t = Array.from({length: count}, finiteBits)
+      new Uint16Array(kernels.a.buffer, kernels.a.byteOffset, count).set(s)
+      new Uint16Array(kernels.b.buffer, kernels.b.byteOffset, count).set(t)
+      const got = pairChunkMomentsBf16(kernels, count, true)
+      const sv = s.map((bits) => valueOf(bits, BF16))
+      const tv = t.map((bits) => valueOf(bits, BF16))
+      for (const [side, values] of [['source', sv], ['target', tv]] as const) {
+        const mean = values.reduce((p, x) => p + x, 0) / count
+        const m2 = values.reduce((p, x) => p + (x - mean) ** 2, 0)
+        const sumAbs = values.reduce((p, x) => p + Math.abs(x), 0)
+        const scale = values.reduce((p, x) => Math.max(p, Math.abs(x)), 0)
+        expect(got[side].n).toBe(count)
+        expect(Math.abs(got[side].mean - mean)).toBeLessThanOrEqual(1e-12 * scale)
+        expect(Math.abs(got[side].m2 - m2)).toBeLessThanOrEqual(1e-12 * scale * scale * count)
+        expect(Math.abs(got[side].sumAbs - sumAbs)).toBeLessThanOrEqual(1e-12 * sumAbs)
+      }
+      const dot = sv.reduce((p, x, i) => p + x * tv[i], 0)
+      const dotScale = sv.reduce((p, x, i) => p + Math.abs(x * tv[i]), 0)
+      expect(Math.abs(got.dot - dot)).toBeLessThanOrEqual(1e-12 * dotScale)
+    }
+  })
+})
