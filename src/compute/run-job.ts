@@ -4,7 +4,7 @@ import {wasserstein1Sorted} from '../merge/analysis/wasserstein1'
 import type {MomentStats} from '../merge/analysis/types'
 import type {FloatDType} from '../io/dtype'
 import {readChunk, type JobContext} from './job-context'
-import {bf16Value, decodeFloats, encodeFloats, viewFloats} from './float-codecs'
+import {decodeFloats, encodeFloats, viewFloats} from './float-codecs'
 import {pairChunkMoments, pairChunkMomentsBf16} from './pair-chunk-moments'
 import {CHUNK_ELEMENTS, type CopyJob, type Job, type JobResult, type LerpJob, type SpectrumJob, type StatisticsJob, type StatisticsResult} from './jobs'
 import {lerpChunk} from './lerp-chunk'
@@ -12,7 +12,7 @@ import {modelStock} from './model-stock'
 import {slerp} from './slerp'
 import {taskVector} from './task-vector'
 import {sampleIndices} from './sample-indices'
-import {sortFloat32} from './radix-sort'
+import {sortBf16, sortFloat32} from './radix-sort'
 import {topSingularValues} from './top-singular-values'
 
 /** Runs one job; `progress` receives bytes read as the job advances. */
@@ -41,57 +41,62 @@ function statistics(job: StatisticsJob, context: JobContext, progress: (bytes: n
   const sampled = job.count > job.sampleSize
   const indices = sampled ? sampleIndices(job.count, job.sampleSize, job.seed, job.name) : null
   const sampleLength = sampled ? job.sampleSize : job.count
-  // Samples of float32-exact dtypes are kept as float32, which sorts faster (all but F64).
-  const exact32 = job.source.dtype !== 'F64' && job.target.dtype !== 'F64'
-  const sourceSample = exact32 ? new Float32Array(sampleLength) : new Float64Array(sampleLength)
-  const targetSample = exact32 ? new Float32Array(sampleLength) : new Float64Array(sampleLength)
+  const sourceType = job.source.dtype as FloatDType
+  const targetType = job.target.dtype as FloatDType
+  // The common case, a sampled bf16 pair: SIMD sums over the raw chunks, and the sample kept as bf16
+  // bits (a counting sort orders them).
+  const bf16 = indices !== null && sourceType === 'BF16' && targetType === 'BF16'
+  const sourceBits = new Uint16Array(bf16 ? sampleLength : 0)
+  const targetBits = new Uint16Array(bf16 ? sampleLength : 0)
+  // Otherwise samples of float32-exact dtypes are kept as float32, which sorts faster (all but F64).
+  const exact32 = sourceType !== 'F64' && targetType !== 'F64'
+  const floats = bf16 ? 0 : sampleLength
+  const sourceSample = exact32 ? new Float32Array(floats) : new Float64Array(floats)
+  const targetSample = exact32 ? new Float32Array(floats) : new Float64Array(floats)
   let sourceMoments: MomentStats = emptyMoments()
   let targetMoments: MomentStats = emptyMoments()
   let dot = 0
   let next = 0
-  const sourceType = job.source.dtype as FloatDType
-  const targetType = job.target.dtype as FloatDType
-  const bf16 = sourceType === 'BF16' && targetType === 'BF16'
   for (let start = 0; start < job.count; start += CHUNK_ELEMENTS) {
     const count = Math.min(CHUNK_ELEMENTS, job.count - start)
+    const end = start + count
     readChunk(files, job.source, start, count, bytes.a)
     readChunk(files, job.target, start, count, bytes.b)
-    if (bf16 && indices) {
-      // The common case: SIMD sums over the raw chunks, and only the sampled values decoded.
+    if (bf16) {
       const chunk = pairChunkMomentsBf16(scratch.kernels, count, job.withDot)
       sourceMoments = combineMoments(sourceMoments, chunk.source)
       targetMoments = combineMoments(targetMoments, chunk.target)
       dot += chunk.dot
       const s16 = new Uint16Array(bytes.a.buffer, bytes.a.byteOffset, count)
       const t16 = new Uint16Array(bytes.b.buffer, bytes.b.byteOffset, count)
-      const end = start + count
       for (; next < indices.length && indices[next] < end; next++) {
-        sourceSample[next] = bf16Value(s16[indices[next] - start])
-        targetSample[next] = bf16Value(t16[indices[next] - start])
-      }
-      progress(count * (dtypeSize(job.source.dtype) + dtypeSize(job.target.dtype)))
-      continue
-    }
-    const s = viewFloats(sourceType, bytes.a, count, scratch.bits)
-    const t = viewFloats(targetType, bytes.b, count, scratch.otherBits)
-    const chunk = pairChunkMoments(s, t, count, job.withDot)
-    sourceMoments = combineMoments(sourceMoments, chunk.source)
-    targetMoments = combineMoments(targetMoments, chunk.target)
-    dot += chunk.dot
-    if (indices) {
-      const end = start + count
-      for (; next < indices.length && indices[next] < end; next++) {
-        sourceSample[next] = s[indices[next] - start]
-        targetSample[next] = t[indices[next] - start]
+        sourceBits[next] = s16[indices[next] - start]
+        targetBits[next] = t16[indices[next] - start]
       }
     } else {
-      sourceSample.set(s, start)
-      targetSample.set(t, start)
+      const s = viewFloats(sourceType, bytes.a, count, scratch.bits)
+      const t = viewFloats(targetType, bytes.b, count, scratch.otherBits)
+      const chunk = pairChunkMoments(s, t, count, job.withDot)
+      sourceMoments = combineMoments(sourceMoments, chunk.source)
+      targetMoments = combineMoments(targetMoments, chunk.target)
+      dot += chunk.dot
+      if (indices) {
+        for (; next < indices.length && indices[next] < end; next++) {
+          sourceSample[next] = s[indices[next] - start]
+          targetSample[next] = t[indices[next] - start]
+        }
+      } else {
+        sourceSample.set(s, start)
+        targetSample.set(t, start)
+      }
     }
     progress(count * (dtypeSize(job.source.dtype) + dtypeSize(job.target.dtype)))
   }
   const finite = {source: Number.isFinite(sourceMoments.m2 + sourceMoments.sumAbs), target: Number.isFinite(targetMoments.m2 + targetMoments.sumAbs)}
-  const w1 = finite.source && finite.target ? wasserstein1Sorted(sortSample(sourceSample), sortSample(targetSample)) : Number.NaN
+  let w1 = Number.NaN
+  if (finite.source && finite.target) {
+    w1 = bf16 ? wasserstein1Sorted(sortBf16(sourceBits), sortBf16(targetBits)) : wasserstein1Sorted(sortSample(sourceSample), sortSample(targetSample))
+  }
   return {source: sourceMoments, target: targetMoments, w1, dot: job.withDot ? dot : null, finite}
 }
 
