@@ -5,7 +5,7 @@ import type {SessionProbeResult} from '../../../src/compute/device/run-session-p
 import {vulkanDrivers} from '../../../src/compute/device/vulkan-drivers'
 import {CUDA_PROVIDERS, LAVAPIPE, NVIDIA_DRIVER, NVIDIA_ICD, VULKAN_LOADER, fakeSystem, icd} from './fake-system'
 
-const ok = (): Promise<SessionProbeResult> => Promise.resolve({ok: true, ms: 5, stderr: ''})
+const ok = (_options?: {device: string; env?: NodeJS.ProcessEnv}): Promise<SessionProbeResult> => Promise.resolve({ok: true, ms: 5, stderr: ''})
 const fails = (error: string, stderr = '') => (): Promise<SessionProbeResult> => Promise.resolve({ok: false, error, stderr})
 
 async function rejection(promise: Promise<unknown>): Promise<CmaamError> {
@@ -60,7 +60,7 @@ describe('resolveDevice on simulated machines', () => {
   it('a CUDA session that cannot load cuDNN: the error says so; auto goes on to webgpu', async () => {
     const system = fakeSystem({...NVIDIA_DRIVER, ...CUDA_PROVIDERS, ...VULKAN_LOADER, ...NVIDIA_ICD})
     const stderr = '[E:onnxruntime:Default, provider_bridge_ort.cc:2167] Failed to load library libonnxruntime_providers_cuda.so with error: libcudnn.so.9: cannot open shared object file: No such file or directory'
-    const cudaFails = jest.fn(({device}: {device: string}) => (device === 'cuda' ? fails('Failed to create session', stderr)() : ok()))
+    const cudaFails = jest.fn(({device}: {device: string; env?: NodeJS.ProcessEnv}) => (device === 'cuda' ? fails('Failed to create session', stderr)() : ok()))
     const error = await rejection(resolveDevice('cuda', {system, sessionProbe: cudaFails}))
     expect(error.message).toBe('--device cuda is not available: cuDNN 9 not found (libcudnn.so.9)')
     const resolved = await resolveDevice('auto', {system, sessionProbe: cudaFails})
