@@ -4,6 +4,6 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: {'^.+\\.ts$': ['@swc/jest', {jsc: {target: 'es2022', parser: {syntax: 'typescript'}}, module: {type: 'commonjs'}}]},
-  setupFiles: ['<rootDir>/test/setup/console.ts', '<rootDir>/test/setup/typed-arrays.ts'],
+  setupFiles: ['<rootDir>/test/setup/console.ts', '<rootDir>/test/setup/typed-arrays.ts', '<rootDir>/test/setup/device.ts'],
   testTimeout: 60000,
 }

@@ -24,6 +24,9 @@ export type {
   ReportingOptions,
 } from './api/types'
 export {CmaamError} from './errors'
+// Which device `device: 'auto'` would pick here, and why (without running anything else).
+export {resolveDevice, type ResolvedDevice} from './compute/device/resolve-device'
+export type {Device, DeviceProbe, DeviceRequest} from './compute/device/device'
 
 // What they return, and what an adapter is.
 export type {EvalRun, ModelEvaluation} from './eval/run-eval'

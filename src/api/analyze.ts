@@ -6,6 +6,7 @@ import {genericFallbackWarning} from '../report/generic-fallback-warning'
 import {adapterOption} from './adapter-option'
 import {libraryContext, type RunContext} from './context'
 import {analysisSettings} from './options/analysis-settings'
+import {deviceOption} from './options/device-option'
 import {methodSettings} from './options/method-settings'
 import {listOption} from './options/values'
 import type {AnalyzeOptions} from './types'
@@ -27,11 +28,12 @@ export async function analyzeWith(options: AnalyzeOptions, context: RunContext):
   const methods = methodSettings(options)
   // Bad values fail now, not after downloading the models.
   resolveMethods(methods, refs.length)
+  const device = await deviceOption(settings.device, context)
   const adapter = await adapterOption(options.adapter)
   const sources = []
   for (const ref of refs) sources.push(await resolveModelInput({ref, settings: context.hub, progress: context.progress}))
   const target = await resolveModelInput({ref: options.target, settings: context.hub, progress: context.progress})
-  const analysis = await runAnalysis({...settings, sources: sources.map((s) => s.dir), target: target.dir, methods, adapter, progress: context.progress})
+  const analysis = await runAnalysis({...settings, device, sources: sources.map((s) => s.dir), target: target.dir, methods, adapter, progress: context.progress})
   const {revisions} = modelLabels(sources, target)
   const record = {...analysis, source: sources[0].label, sources: sources.map((s) => s.label), target: target.label, ...(revisions ? {revisions} : {})}
   if (record.model_type_fallback) context.warn(genericFallbackWarning({model: record.target, reason: record.model_type_reason, unmatched: record.unmatched}))

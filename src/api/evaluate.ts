@@ -1,12 +1,13 @@
 import {CmaamError} from '../errors'
 import {combineShards, type CombinedModel} from '../eval/combine-shards'
-import {EVAL_DEVICES, EVAL_DTYPES, type EvalDtype} from '../eval/eval-model'
+import {EVAL_DTYPES, type EvalDtype} from '../eval/eval-model'
 import {loadTransformersModel} from '../eval/load-transformers-model'
 import {runEval, type EvalRun} from '../eval/run-eval'
 import {parseShard} from '../eval/shard'
 import type {EvalMetrics} from '../eval/types'
 import {libraryContext, type RunContext} from './context'
 import {OPTION_DEFAULTS} from './options/defaults'
+import {deviceOption} from './options/device-option'
 import {choiceOption, integerOption, listOption} from './options/values'
 import type {CombineEvaluationsOptions, EvaluateOptions} from './types'
 
@@ -29,6 +30,7 @@ export async function evaluateWith(options: EvaluateOptions, context: RunContext
   const models = listOption(options.model)
   if (models.length === 0) throw new CmaamError('Missing --model', {hint: 'Pass --model DIR|org/name (repeat it to compare models), or --combine DIR… to merge shard outputs.'})
   if (!options.data) throw new CmaamError('Missing --data', {hint: 'Pass --data with the test set (JSONL).'})
+  const device = await deviceOption(options.device, context)
   return runEval({
     models,
     data: options.data,
@@ -37,7 +39,7 @@ export async function evaluateWith(options: EvaluateOptions, context: RunContext
     maxSamples: options.maxSamples === undefined ? undefined : integerOption(options.maxSamples, '--max-samples', 1),
     shard: options.shard === undefined ? undefined : parseShard(options.shard),
     maxNewTokens: integerOption(options.maxNewTokens ?? OPTION_DEFAULTS.maxNewTokens, '--max-new-tokens', 1),
-    device: choiceOption(options.device ?? OPTION_DEFAULTS.device, '--device', EVAL_DEVICES),
+    device,
     dtype: choiceOption(options.dtype ?? OPTION_DEFAULTS.evalDtype, '--dtype', Object.keys(EVAL_DTYPES) as EvalDtype[]),
     restart: options.restart,
     settings: context.hub,

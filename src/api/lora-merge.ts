@@ -4,6 +4,7 @@ import type {LoraMergeRecord} from '../report/lora-merge-record'
 import {quoteArg} from '../report/quote-arg'
 import {libraryContext, type RunContext} from './context'
 import {OPTION_DEFAULTS} from './options/defaults'
+import {deviceOption} from './options/device-option'
 import {outputDtypeOption, shardSizeOption} from './options/merge-settings'
 import {integerOption} from './options/values'
 import type {LoraMergeOptions} from './types'
@@ -20,8 +21,8 @@ export async function loraMergeWith(options: LoraMergeOptions, context: RunConte
     dtype: outputDtypeOption(dtype),
     maxShardBytes: shardSizeOption(shardSize),
     threads: integerOption(options.threads ?? OPTION_DEFAULTS.threads, '--threads', 1),
-    device: 'cpu' as const,
   }
+  const device = await deviceOption(options.device, context)
   const base = await resolveModelInput({ref: options.base, settings: context.hub, progress: context.progress})
   const adapter = await resolveModelInput({ref: options.adapter, settings: context.hub, progress: context.progress})
   const revisions = {...(base.sha ? {base: base.sha} : {}), ...(adapter.sha ? {adapter: adapter.sha} : {})}
@@ -29,6 +30,7 @@ export async function loraMergeWith(options: LoraMergeOptions, context: RunConte
   const rest = [dtype === 'keep' ? '' : `--dtype ${dtype}`, String(shardSize) === String(OPTION_DEFAULTS.shardSize) ? '' : `--shard-size ${quoteArg(String(shardSize))}`].filter(Boolean).join(' ')
   return runLoraMerge({
     ...settings,
+    device,
     base: base.dir,
     adapter: adapter.dir,
     output: options.output,

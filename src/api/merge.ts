@@ -8,6 +8,7 @@ import type {MergeRecord} from '../report/merge-record'
 import {adapterOption} from './adapter-option'
 import {libraryContext, type RunContext} from './context'
 import {mergeReproduction} from './merge-reproduction'
+import {deviceOption} from './options/device-option'
 import {mergeSettings} from './options/merge-settings'
 import {listOption} from './options/values'
 import type {MergeOptions} from './types'
@@ -27,6 +28,7 @@ export async function mergeWith(options: MergeOptions, context: RunContext): Pro
   const missing = (['source', 'target', 'output'] as const).filter((name) => (name === 'source' ? sourceRefs.length === 0 : !options[name]))
   if (missing.length > 0) throw new CmaamError(`Missing ${missing.map((name) => `--${name}`).join(', ')}`, {hint: 'A merge needs its source(s), target and output folder.'})
   const settings = mergeSettings(options, context, sourceRefs.length)
+  const device = await deviceOption(settings.device, context)
   const adapter = await adapterOption(options.adapter)
   const sources = []
   for (const ref of sourceRefs) sources.push(await resolveModelInput({ref, settings: context.hub, progress: context.progress}))
@@ -38,6 +40,7 @@ export async function mergeWith(options: MergeOptions, context: RunContext): Pro
   }
   const merge: MergeSettings = {
     ...settings,
+    device,
     onnx,
     adapter,
     sources: sources.map((s) => s.dir),

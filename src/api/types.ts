@@ -1,4 +1,5 @@
-import type {EvalDevice, EvalDtype} from '../eval/eval-model'
+import type {DeviceRequest} from '../compute/device/device'
+import type {EvalDtype} from '../eval/eval-model'
 import type {GroupingCompat} from '../merge/analysis/layer-groups'
 import type {MergeStrategy} from '../merge/analysis/types'
 import type {MethodName} from '../merge/methods/types'
@@ -52,6 +53,8 @@ export interface AnalysisOptions extends ReportingOptions, HubOptions {
   seed?: number
   allowNonfinite?: boolean
   threads?: number
+  /** Where the spectra and LoRA products run: `auto` (default: cuda, else webgpu on a GPU, else cpu), `cpu`, `cuda`, `webgpu` (docs/devices.md). */
+  device?: DeviceRequest
 }
 
 /** The merge method per component and its parameters (docs/methods.md). */
@@ -97,6 +100,8 @@ export interface LoraMergeOptions extends ReportingOptions, HubOptions {
   force?: boolean
   allowNonfinite?: boolean
   threads?: number
+  /** Where the LoRA products run: `auto` (default), `cpu`, `cuda`, `webgpu`. */
+  device?: DeviceRequest
 }
 
 export interface InspectOptions extends HubOptions, Omit<ReportingOptions, 'onProgress'> {
@@ -128,7 +133,8 @@ export interface EvaluateOptions extends ReportingOptions, HubOptions {
   output?: string
   maxSamples?: number
   maxNewTokens?: number
-  device?: EvalDevice
+  /** Where transformers.js runs the models: `auto` (default), `cpu`, `cuda`, `webgpu`. */
+  device?: DeviceRequest
   dtype?: EvalDtype
   /** Part I of N, `'2/8'`. */
   shard?: string

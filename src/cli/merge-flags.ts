@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 import {OPTION_DEFAULTS as D} from '../api/options/defaults'
 import {MERGE_DTYPES} from '../api/options/merge-settings'
+import {mergeDeviceFlag} from './device-flag'
 import {MERGE_STRATEGIES} from '../merge/analysis/types'
 import {PARAM_DEFAULTS} from '../merge/methods/resolve-methods'
 import {METHOD_NAMES} from '../merge/methods/types'
@@ -17,6 +18,7 @@ export const analysisFlags = {
   seed: Flags.integer({description: 'Seed of the PDA sampling and spectra: same inputs and seed give byte-identical outputs.', default: D.seed, min: 0}),
   'allow-nonfinite': Flags.boolean({description: 'Do not fail on NaN/Inf weights (they are left out of the scores).'}),
   threads: Flags.integer({description: 'Compute threads.', default: D.threads, min: 1}),
+  device: mergeDeviceFlag,
 }
 
 /** Flags of every command that can reach the Hugging Face Hub. */

@@ -5,7 +5,8 @@ import {optionsFromFlags} from '../cli/options-from-flags'
 import {combineEvaluations, evaluateWith} from '../api/evaluate'
 import type {EvaluateOptions} from '../api/types'
 import {comparisonText} from '../eval/comparison'
-import {EVAL_DEVICES, EVAL_DTYPES} from '../eval/eval-model'
+import {EVAL_DTYPES} from '../eval/eval-model'
+import {deviceFlag} from '../cli/device-flag'
 
 export default class Eval extends BaseCommand {
   static override summary = 'Evaluate vision-language models (ONNX exports) on a JSONL test set with transformers.js: exact match and contains accuracy.'
@@ -26,7 +27,7 @@ export default class Eval extends BaseCommand {
     output: Flags.string({char: 'o', description: 'Folder for results, predictions and the comparison.', default: 'eval_results'}),
     'max-samples': Flags.integer({description: 'Evaluate only the first N items of the data file.', min: 1}),
     'max-new-tokens': Flags.integer({description: 'Longest answer, in tokens.', default: 512, min: 1}),
-    device: Flags.string({description: 'Where transformers.js runs the model.', options: [...EVAL_DEVICES], default: 'cpu'}),
+    device: deviceFlag('Where transformers.js runs the model'),
     dtype: Flags.string({description: 'Which ONNX variant of the export to run.', options: Object.keys(EVAL_DTYPES), default: 'fp32'}),
     shard: Flags.string({description: 'Evaluate part I of N (0 ≤ I < N), chosen by item id: e.g. a job array index.'}),
     combine: Flags.string({description: 'Combine the --output folders of finished shard runs into --output (no model is run).', multiple: true, exclusive: ['model', 'data', 'shard', 'images', 'max-samples', 'restart']}),

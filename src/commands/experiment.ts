@@ -8,7 +8,9 @@ import {analysisFlags, hubFlags, methodFlags} from '../cli/merge-flags'
 import {optionsFromFlags} from '../cli/options-from-flags'
 import {CmaamError} from '../errors'
 import {comparisonText} from '../eval/comparison'
-import {EVAL_DEVICES, EVAL_DTYPES, type EvalDevice, type EvalDtype} from '../eval/eval-model'
+import {EVAL_DTYPES, type EvalDtype} from '../eval/eval-model'
+import {deviceFlag} from '../cli/device-flag'
+import {deviceOption} from '../api/options/device-option'
 import {loadTransformersModel} from '../eval/load-transformers-model'
 import {runExperiment} from '../experiment/run-experiment'
 import {stepTime} from '../experiment/write-experiment-report'
@@ -35,7 +37,7 @@ export default class Experiment extends BaseCommand {
     'base-alpha': Flags.string({description: 'Base merge coefficient α₀ of the CMAAM merge (the seed uses 0.3).', default: '0.3'}),
     'max-samples': Flags.integer({description: 'Evaluate only the first N items of each test set.', min: 1}),
     'max-new-tokens': Flags.integer({description: 'Longest answer, in tokens.', default: 512, min: 1}),
-    device: Flags.string({description: 'Where transformers.js runs the models.', options: [...EVAL_DEVICES], default: 'cpu'}),
+    device: deviceFlag('Where transformers.js runs the models and onnxruntime the merges’ spectra and LoRA products'),
     dtype: Flags.string({description: 'ONNX variant written and evaluated.', options: Object.keys(EVAL_DTYPES), default: 'fp32'}),
     ...hubFlags,
   }
@@ -50,6 +52,8 @@ export default class Experiment extends BaseCommand {
     })
     const context = this.context(flags)
     const analysis = analysisSettings(optionsFromFlags<AnalysisOptions>(flags))
+    // One device for the whole run: the merges' kernels and the evaluations.
+    const device = await deviceOption(analysis.device, context)
     const report = await runExperiment({
       base: flags.base,
       finetuned: flags.finetuned,
@@ -61,12 +65,13 @@ export default class Experiment extends BaseCommand {
       merge: {
         ...methodSettings(optionsFromFlags<MethodOptions>(flags)),
         ...analysis,
+        device,
         dtype: 'keep',
         maxShardBytes: 5e9,
       },
       maxSamples: flags['max-samples'],
       maxNewTokens: flags['max-new-tokens'],
-      device: flags.device as EvalDevice,
+      device,
       dtype: flags.dtype as EvalDtype,
       settings: () => this.hubSettings(flags),
       loadModel: loadTransformersModel,

@@ -1,3 +1,5 @@
+import type {Device} from '../compute/device/device'
+
 /** A vision-language model ready to answer questions, whatever runs it. */
 export interface EvalModel {
   /** Decodes an image file; throws when the file is not an image it can read. */
@@ -7,8 +9,8 @@ export interface EvalModel {
   dispose(): Promise<void>
 }
 
-export const EVAL_DEVICES = ['cpu', 'cuda', 'webgpu'] as const
-export type EvalDevice = (typeof EVAL_DEVICES)[number]
+/** Where transformers.js runs a model: onnxruntime's execution provider, as `--device` resolved it. */
+export type EvalDevice = Device
 
 /** transformers.js dtypes and the suffix of their ONNX files (`onnx/decoder_model_merged_q4.onnx`). */
 export const EVAL_DTYPES = {fp32: '', fp16: '_fp16', q8: '_quantized', q4: '_q4', q4f16: '_q4f16'} as const

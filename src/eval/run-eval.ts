@@ -51,6 +51,8 @@ export interface EvalRun {
   /** Every model with results in the output folder, as comparison.json lists them. */
   comparison: EvalMetrics[]
   selection: EvalSelection
+  /** Where transformers.js ran the models. */
+  device: EvalDevice
 }
 
 /**
@@ -126,7 +128,7 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRun> {
     evaluations.push({model: name, metrics, asked: todo.length, resumed: items.length - todo.length, files: {results: resultsPath, predictions: predictionsPath}})
   }
   const comparison = await writeComparison(options.output, evaluations.map((e) => e.model))
-  return {models: evaluations, comparison, selection}
+  return {models: evaluations, comparison, selection, device: options.device}
 }
 
 /** Answers one item, or says why it was skipped: a missing or unreadable image never stops the run. */

@@ -135,7 +135,8 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     const settings = {...options.merge, ...merge.settings}
     steps.push({
       id: `merge ${merge.name}`,
-      key: async () => stepKey({kind: 'merge', settings: {...settings, progress: undefined}, source: await weightsPrint(finetunedDir), target: await weightsPrint(base.dir)}),
+      // The device changes nothing in a merge's result: a merge made on cpu is not redone on cuda.
+      key: async () => stepKey({kind: 'merge', settings: {...settings, progress: undefined, device: undefined}, source: await weightsPrint(finetunedDir), target: await weightsPrint(base.dir)}),
       present: () => exists(join(dir, 'cmaam_merge_info.json')),
       async run() {
         const source = adapter ? finetunedDir : finetunedInput.dir

@@ -46,6 +46,8 @@ export interface AnalysisRecord {
   model_type_fallback: boolean
   /** The target's names that no rule recognises (they count as language) or only a catch-all does, grouped by prefix. */
   unmatched: UnmatchedGroup[]
+  /** Where onnxruntime ran the spectra (`--device`, resolved); the scores agree within 1e-6 on every device. */
+  device: Device
   config: {base_alpha: number; strategy: string; compat: GroupingCompat; seed: number; min_alpha: number; max_alpha: number; component_alpha: Record<string, number>}
   compatibility: {common_params: number; source_only: number; target_only: number; shape_mismatches: number; dtype_mismatches: number}
   /** The method each component would be merged with. */
@@ -75,6 +77,7 @@ export async function runAnalysis(settings: AnalysisSettings): Promise<AnalysisR
       model_type_reason: models.adapterReason,
       model_type_fallback: models.adapterFallback,
       unmatched: unmatchedNames(models.adapter, models.target.tensors.keys()),
+      device: settings.device,
       config: {
         base_alpha: alphaOptions.baseAlpha,
         strategy: alphaOptions.strategy,

@@ -77,6 +77,7 @@ export async function runLoraMerge(settings: LoraMergeSettings): Promise<LoraMer
       adapter: labels.adapter,
       output: resolve(settings.output),
       ...(labels.revisions ? {revisions: labels.revisions} : {}),
+      device: settings.device,
       lora: {
         r: c.r,
         lora_alpha: c.loraAlpha,

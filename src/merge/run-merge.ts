@@ -156,6 +156,7 @@ export async function runMerge(settings: MergeSettings): Promise<MergeRecord> {
       target: labels.target,
       output: resolve(settings.output),
       ...(labels.revisions ? {revisions: labels.revisions} : {}),
+      device: settings.device,
       config: {
         method: describeMethods(settings.method),
         methods: methodRecords(methods),

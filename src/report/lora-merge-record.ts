@@ -1,3 +1,4 @@
+import type {Device} from '../compute/device/device'
 /** What `cmaam lora merge` did: written as `cmaam_lora_info.json`, printed with `--json`, rendered into the model card. */
 export interface LoraMergeRecord {
   timestamp: string
@@ -7,6 +8,8 @@ export interface LoraMergeRecord {
   adapter: string
   output: string
   revisions?: {base?: string; adapter?: string}
+  /** Where onnxruntime ran the products B·A (`--device`, resolved); the weights are the same on every device. */
+  device: Device
   lora: {
     r: number
     lora_alpha: number

@@ -1,3 +1,4 @@
+import type {Device} from '../compute/device/device'
 import type {AlphaBreakdown} from '../merge/alpha-breakdown'
 import type {CmaamReport} from '../merge/analysis/types'
 import type {MergeCoverage} from '../merge/check-coverage'
@@ -32,6 +33,8 @@ export interface MergeRecord {
   output: string
   /** Hub revisions the inputs resolved to, when they came from the Hub. */
   revisions?: {source?: string; target?: string}
+  /** Where onnxruntime ran the spectra and LoRA products (`--device`, resolved); the weights are the same on every device. */
+  device: Device
   config: {
     /** `--method` as given: one method, or a default and per-component entries (`ties,vision=keep-target`). */
     method: string

@@ -123,7 +123,8 @@ describe('cmaam merge: bad input', () => {
 
   it('a real process exits non-zero with the one-line error on stderr', () => {
     const bin = resolve(__dirname, '..', '..', 'bin', 'run.js')
-    const run = spawnSync(process.execPath, [bin, 'merge', '-s', join(tmp(), 'nope'), '-t', target, '-o', join(tmp(), 'out')], {encoding: 'utf8'})
+    // jest's process.env (with CMAAM_DEVICE=cpu, so no device notice) is not the child's default.
+    const run = spawnSync(process.execPath, [bin, 'merge', '-s', join(tmp(), 'nope'), '-t', target, '-o', join(tmp(), 'out')], {encoding: 'utf8', env: process.env})
     expect(run.status).toBe(1)
     expect(run.stdout).toBe('')
     expect(run.stderr.split('\n')[0]).toBe(`Error: Model folder not found: ${join(tmp(), 'nope')}`)

@@ -194,12 +194,15 @@ describe('cmaam eval on a tiny Qwen2-VL with known answers', () => {
 
     const device = await cmaam(['eval', '-m', pair.target, '--data', data, '-o', out, '--device', 'tpu'])
     expect(device.code).toBe(2)
-    expect(device.stderr).toMatch(/Expected --device=tpu to be one of: cpu, cuda, webgpu/)
+    expect(device.stderr).toMatch(/Expected --device=tpu to be one of: auto, cpu, cuda, webgpu/)
 
-    // Without a GPU driver (as in CI) webgpu cannot start: one clear error line, and a hint.
-    const webgpu = await cmaam(['eval', '-m', pair.target, '--data', data, '-o', out, '--device', 'webgpu'])
-    if (webgpu.code !== 0) {
-      expect(webgpu.stderr).toMatch(/^Error: --device webgpu is not available here: .*\n.*or use --device cpu\.\n$/)
+    // Without a GPU driver (as in CI) cuda cannot start: one clear error line naming what is missing, and hints.
+    const cuda = await cmaam(['eval', '-m', pair.target, '--data', data, '-o', out, '--device', 'cuda'])
+    if (cuda.code !== 0) {
+      expect(cuda.code).toBe(1)
+      expect(cuda.stderr).toMatch(/^Error: --device cuda is not available: .*(NVIDIA driver|CUDA libraries|CUDA 12|cuDNN).*\n/)
+      expect(cuda.stderr).toContain('--device cpu')
+      expect(cuda.stderr).not.toMatch(/\n\s+at /)
     }
   })
 })

@@ -1,4 +1,4 @@
-import type {Device} from '../../compute/device/device'
+import {DEVICE_REQUESTS, type DeviceRequest} from '../../compute/device/device'
 import type {GroupingCompat} from '../../merge/analysis/layer-groups'
 import {resolveAlphaOptions} from '../../merge/analysis/options'
 import type {AlphaOptions, MergeStrategy} from '../../merge/analysis/types'
@@ -6,7 +6,7 @@ import type {AnalysisOptions} from '../types'
 import {OPTION_DEFAULTS} from './defaults'
 import {choiceOption, componentAlphaOption, integerOption, numberOption} from './values'
 
-/** The settings of the CMAAM analysis that `merge` and `analyze` share, checked. */
+/** The settings of the CMAAM analysis that `merge` and `analyze` share, checked (the device is resolved later, by `deviceOption`). */
 export interface AnalysisSettings {
   alpha: Partial<AlphaOptions>
   modelType: string
@@ -14,7 +14,7 @@ export interface AnalysisSettings {
   seed: number
   allowNonfinite: boolean
   threads: number
-  device: Device
+  device: DeviceRequest
 }
 
 export function analysisSettings(options: Omit<AnalysisOptions, 'source' | 'target'>): AnalysisSettings {
@@ -35,6 +35,6 @@ export function analysisSettings(options: Omit<AnalysisOptions, 'source' | 'targ
     seed: integerOption(options.seed ?? d.seed, '--seed', 0),
     allowNonfinite: options.allowNonfinite ?? false,
     threads: integerOption(options.threads ?? d.threads, '--threads', 1),
-    device: 'cpu',
+    device: choiceOption(options.device ?? (process.env.CMAAM_DEVICE || d.device), '--device', DEVICE_REQUESTS),
   }
 }

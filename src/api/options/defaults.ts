@@ -17,6 +17,6 @@ export const OPTION_DEFAULTS = {
   onnxDtype: 'fp32',
   evalOutput: 'eval_results',
   maxNewTokens: 512,
-  device: 'cpu',
+  device: 'auto',
   evalDtype: 'fp32',
 } as const

@@ -1,3 +1,4 @@
+import type {DeviceRequest} from '../../compute/device/device'
 import {parseSize} from '../../io/safetensors/parse-size'
 import {resolveMethods} from '../../merge/methods/resolve-methods'
 import type {OutputDtype} from '../../merge/plan-merge'
@@ -14,8 +15,8 @@ const DTYPES: Record<string, OutputDtype> = {keep: 'keep', bf16: 'BF16', f16: 'F
 /** `dtype` values: `keep` (each tensor keeps its own) or the dtype of every merged float tensor. */
 export const MERGE_DTYPES = Object.keys(DTYPES)
 
-/** Every setting of a merge but its models, output, labels and adapter: checked before any model is read. */
-export type MergeOptionSettings = Omit<MergeSettings, 'sources' | 'target' | 'output' | 'labels' | 'reproduce' | 'config' | 'adapter'>
+/** Every setting of a merge but its models, output, labels and adapter: checked before any model is read; the device as asked for, not yet resolved. */
+export type MergeOptionSettings = Omit<MergeSettings, 'sources' | 'target' | 'output' | 'labels' | 'reproduce' | 'config' | 'adapter' | 'device'> & {device: DeviceRequest}
 
 /** Checks every option a merge takes besides its models (bad values fail before anything is downloaded or read). */
 export function mergeSettings(options: Omit<MergeOptions, 'source' | 'target' | 'output'>, context: RunContext, sourceCount: number): MergeOptionSettings {

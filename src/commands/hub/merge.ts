@@ -5,6 +5,7 @@ import {analysisFlags, hubFlags, mergeOnlyFlags} from '../../cli/merge-flags'
 import {optionsFromFlags} from '../../cli/options-from-flags'
 import {adapterOption} from '../../api/adapter-option'
 import {mergeReproduction} from '../../api/merge-reproduction'
+import {deviceOption} from '../../api/options/device-option'
 import {mergeSettings} from '../../api/options/merge-settings'
 import type {MergeOptions} from '../../api/types'
 import {runHubMerge} from '../../hub/run-hub-merge'
@@ -37,7 +38,8 @@ export default class HubMerge extends BaseCommand {
     // The same options, checks and model-card line as `cmaam merge`; runHubMerge brings the inputs and publishes.
     const options = optionsFromFlags<MergeOptions>(flags)
     const context = this.context(flags)
-    const merge = {...mergeSettings(options, context, 1), adapter: await adapterOption(options.adapter)}
+    const settings = mergeSettings(options, context, 1)
+    const merge = {...settings, device: await deviceOption(settings.device, context), adapter: await adapterOption(options.adapter)}
     const result = await runHubMerge({
       source: flags.source,
       target: flags.target,

@@ -24,6 +24,7 @@ export default class LoraMerge extends BaseCommand {
     force: mergeOnlyFlags.force,
     'allow-nonfinite': Flags.boolean({description: 'Write the model even if a tensor holds NaN/Inf values.'}),
     threads: analysisFlags.threads,
+    device: analysisFlags.device,
     ...hubFlags,
   }
 

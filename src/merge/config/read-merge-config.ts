@@ -28,6 +28,7 @@ const VALUE_KEYS = new Set([
   'dtype',
   'shard-size',
   'threads',
+  'device',
   'onnx-template',
   'onnx-dtype',
 ])
