@@ -9,6 +9,14 @@ export function matmulModel(): Uint8Array {
   ], ['C', ['m', 'n']])
 }
 
+/** The ONNX model `C = A·Bᵀ` (Gemm) with float32 inputs of symbolic shape [m, k] and [n, k]. */
+export function timesTransposedModel(): Uint8Array {
+  return graphModel('times_transposed', [{opType: 'Gemm', input: ['A', 'B'], output: ['C'], attribute: [{name: 'transB', type: 'int', i: 1}]}], TensorDataType.FLOAT, [
+    ['A', ['m', 'k']],
+    ['B', ['n', 'k']],
+  ], ['C', ['m', 'n']])
+}
+
 /**
  * The ONNX model `Y = X − (X·Qᵀ)·Q` in float64: removes from the rows of X [b, n] their components
  * along the orthonormal rows of Q [d, n] (one classical Gram–Schmidt pass of a whole block).

@@ -5,10 +5,10 @@ import {orthonormalizeBlock} from './orthonormalize-block'
 
 /** The products a Krylov run needs; blocks hold `count` vectors as rows, in float64. */
 export interface KrylovProducts {
-  /** A·x for each row x of `block` ([count, cols]) → [count, rows]. */
-  times(block: Float64Array, count: number): Promise<Float64Array>
-  /** Aᵀ·y for each row y of `block` ([count, rows]) → [count, cols]. */
-  transposeTimes(block: Float64Array, count: number): Promise<Float64Array>
+  /** Writes A·x for each row x of `block` ([count, cols]) into `out` ([count, rows]). */
+  times(block: Float64Array, count: number, out: Float64Array): Promise<void>
+  /** Writes Aᵀ·y for each row y of `block` ([count, rows]) into `out` ([count, cols]). */
+  transposeTimes(block: Float64Array, count: number, out: Float64Array): Promise<void>
   projectOut: ProjectOut
 }
 
@@ -50,27 +50,30 @@ export async function blockLanczosSingularValues(
   const rs: Float64Array[] = []
   const ss: Float64Array[] = []
 
-  let v: Float64Array = new Float64Array(width * cols)
+  // Blocks live in the bases' rows: U_j, V_j stay where they were computed.
+  let v = vs.next(width)
   for (let i = 0; i < v.length; i++) v[i] = random.next() - 0.5
   await orthonormalizeBlock(v, width, vs, new Float64Array(width * width), breakdownNorm, random)
-  vs.append(v, width)
+  vs.commit(width)
   let previousU: Float64Array | undefined
 
   let nextCheck = count + 2 * width
   let previous: {dims: number; ratio: number} | undefined
   for (let j = 0; ; j++) {
-    const u = await products.times(v, width)
+    const u = us.next(width)
+    await products.times(v, width, u)
     if (previousU) subtractTimes(u, previousU, ss[j - 1], width, rows)
     const r = new Float64Array(width * width)
     await orthonormalizeBlock(u, width, us, r, breakdownNorm, random)
-    us.append(u, width)
+    us.commit(width)
     rs.push(r)
 
-    const next = await products.transposeTimes(u, width)
+    const next = vs.next(width)
+    await products.transposeTimes(u, width, next)
     subtractTimes(next, v, r, width, cols)
     const s = new Float64Array(width * width)
     await orthonormalizeBlock(next, width, vs, s, breakdownNorm, random)
-    vs.append(next, width)
+    vs.commit(width)
     ss.push(s)
     previousU = u
     v = next

@@ -44,7 +44,7 @@ export async function orthonormalizeBlock(
       }
       length = norm(x)
       if (length >= KEEP * start || length <= breakdownNorm) break
-      await projectVector(basis, x)
+      await basis.project(x, 1)
     }
     if (length > breakdownNorm) {
       r[c * width + c] = length
@@ -53,18 +53,11 @@ export async function orthonormalizeBlock(
     }
     for (let k = 0; k < n; k++) x[k] = random.next() - 0.5
     for (let pass = 0; pass < 2; pass++) {
-      await projectVector(basis, x)
+      await basis.project(x, 1)
       for (let e = 0; e < c; e++) axpy(-dot(row(e), x), row(e), x)
     }
     scale(x, 1 / norm(x))
   }
-}
-
-/** One vector through the basis projection (on a copy: onnxruntime reads arrays from their start). */
-async function projectVector(basis: KrylovBasis, x: Float64Array): Promise<void> {
-  const copy = x.slice()
-  await basis.project(copy, 1)
-  x.set(copy)
 }
 
 function norm(x: Float64Array): number {
