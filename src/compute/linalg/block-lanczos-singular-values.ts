@@ -141,10 +141,11 @@ function checkSpacing(
   cols: number,
   count: number,
 ): number {
-  // Rough costs in ns: a check is band reduction plus bisection and inverse iteration per value; a
-  // block step is two float32 products with A plus reorthogonalization, per vector.
-  const checkCost = 4 * width * dims * dims + 540 * (count + NEIGHBOURS) * dims
-  const stepCost = width * (0.1 * rows * cols + 1 * dims * (rows + cols))
+  // Costs in ns measured on 2 cores: a check is band reduction plus bisection and inverse iteration
+  // per value; a block step is, per vector, two float32 products with A, the float64 projections
+  // against the basis, and the JavaScript work on the block.
+  const checkCost = 10 * width * dims * dims + 430 * (count + NEIGHBOURS) * dims
+  const stepCost = width * (0.08 * rows * cols + 0.1 * dims * (rows + cols) + 60 * (rows + cols))
   const cheapest = width * Math.ceil((2 * checkCost) / stepCost)
   let spacing = Math.max(width, Math.ceil(dims / 8))
   if (previous !== undefined && ratio < previous.ratio && Number.isFinite(previous.ratio)) {
