@@ -1,5 +1,6 @@
 import {createRandom} from '../../src/compute/random'
 import {topSingularValues} from '../../src/compute/top-singular-values'
+import {gaussian, plantedSpectrum} from './planted-spectrum'
 
 /*
  * Expectations come from code written here, sharing none with the implementation: an exact SVD by
@@ -20,9 +21,6 @@ function gaussianMatrix(rows: number, cols: number, seed: number): Float32Array 
   return out
 }
 
-function gaussian(random: {next(): number}): number {
-  return Math.sqrt(-2 * Math.log(1 - random.next())) * Math.cos(2 * Math.PI * random.next())
-}
 
 /** n orthonormal columns of length m (column-major), by Gram–Schmidt twice on Gaussian vectors. */
 function orthonormalColumns(m: number, n: number, seed: number): Float64Array[] {
@@ -122,38 +120,6 @@ function expectClose(got: Float64Array, reference: ArrayLike<number>, k: number,
     if (reference[i] <= ZERO * top) expect(got[i]).toBeLessThanOrEqual(ZERO * top + slack)
     else expect(Math.abs(got[i] - reference[i])).toBeLessThanOrEqual(RELATIVE * reference[i] + slack)
   }
-}
-
-/**
- * H_u2·H_u1·[diag(σ); 0]·H_v1·H_v2 (rows×cols) with Householder reflections H = I − 2·w·wᵀ along random
- * unit w, in float64, so its singular values are σ (padded with zeros) to float64 rounding; returned
- * rounded to float32 with ‖A₆₄ − A₃₂‖_F, which bounds how far that rounding moves each singular value.
- */
-function plantedSpectrum(rows: number, cols: number, sigma: readonly number[], seed: number): {a: Float32Array; rounding: number} {
-  const random = createRandom(seed, 'householder')
-  const unit = (n: number): Float64Array => {
-    const w = Float64Array.from({length: n}, () => gaussian(random))
-    const norm = Math.sqrt(w.reduce((s, x) => s + x * x, 0))
-    return w.map((x) => x / norm)
-  }
-  const m = new Float64Array(rows * cols)
-  sigma.forEach((value, i) => (m[i * cols + i] = value))
-  for (let t = 0; t < 2; t++) {
-    const u = unit(rows)
-    const uTm = new Float64Array(cols)
-    for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) uTm[j] += u[i] * m[i * cols + j]
-    for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) m[i * cols + j] -= 2 * u[i] * uTm[j]
-    const v = unit(cols)
-    for (let i = 0; i < rows; i++) {
-      let mv = 0
-      for (let j = 0; j < cols; j++) mv += m[i * cols + j] * v[j]
-      for (let j = 0; j < cols; j++) m[i * cols + j] -= 2 * mv * v[j]
-    }
-  }
-  const a = Float32Array.from(m)
-  let rounding = 0
-  for (let i = 0; i < m.length; i++) rounding += (a[i] - m[i]) ** 2
-  return {a, rounding: Math.sqrt(rounding)}
 }
 
 /** The k largest of `sigma` padded with zeros to `side` values, descending. */
