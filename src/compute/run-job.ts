@@ -15,13 +15,16 @@ import {sampleIndices} from './sample-indices'
 import {sortBf16, sortFloat32} from './radix-sort'
 import {topSingularValues} from './top-singular-values'
 
-/** Runs one job; `progress` receives bytes read as the job advances. */
-export function runJob<J extends Job>(job: J, context: JobContext, progress: (bytes: number) => void): JobResult<J> {
+/**
+ * Runs one job; `progress` receives bytes read as the job advances. Spectra are asynchronous (their
+ * products run on onnxruntime); every other job returns its result directly.
+ */
+export function runJob<J extends Job>(job: J, context: JobContext, progress: (bytes: number) => void): JobResult<J> | Promise<JobResult<J>> {
   switch (job.kind) {
     case 'statistics':
       return statistics(job, context, progress) as JobResult<J>
     case 'spectrum':
-      return spectrum(job, context, progress) as JobResult<J>
+      return spectrum(job, context, progress) as Promise<JobResult<J>>
     case 'lerp':
       return lerp(job, context, progress) as JobResult<J>
     case 'copy':
@@ -104,7 +107,7 @@ function sortSample(values: Float32Array | Float64Array): Float32Array | Float64
   return values instanceof Float32Array ? sortFloat32(values) : values.sort()
 }
 
-function spectrum(job: SpectrumJob, context: JobContext, progress: (bytes: number) => void): Float64Array {
+function spectrum(job: SpectrumJob, context: JobContext, progress: (bytes: number) => void): Promise<Float64Array> {
   const count = job.rows * job.cols
   const matrix = new Float32Array(count)
   const values = context.scratch.source
@@ -115,7 +118,7 @@ function spectrum(job: SpectrumJob, context: JobContext, progress: (bytes: numbe
     matrix.set(values.subarray(0, n), start)
     progress(n * dtypeSize(job.location.dtype))
   }
-  return topSingularValues(matrix, job.rows, job.cols, job.k, {seed: job.seed})
+  return topSingularValues(matrix, job.rows, job.cols, job.k, {seed: job.seed, device: job.device})
 }
 
 function lerp(job: LerpJob, context: JobContext, progress: (bytes: number) => void): {finite: boolean} {

@@ -3,13 +3,22 @@ import type {Job} from './jobs'
 import {createJobContext} from './job-context'
 import {runJob} from './run-job'
 
-/** Worker thread entry: runs jobs one at a time and reports progress at most every 50 ms. */
+/**
+ * Worker thread entry: runs jobs one at a time, in the order they arrive (a spectrum job awaits
+ * onnxruntime, and a close must wait for it), and reports progress at most every 50 ms.
+ */
+if (!parentPort) throw new Error('cmaam compute worker must run in a worker thread')
 const port = parentPort
-if (!port) throw new Error('cmaam compute worker must run in a worker thread')
 
 const context = createJobContext()
 
+let queue = Promise.resolve()
+
 port.on('message', (message: {id: number; job: Job} | {close: true}) => {
+  queue = queue.then(() => handle(message))
+})
+
+async function handle(message: {id: number; job: Job} | {close: true}): Promise<void> {
   if ('close' in message) {
     try {
       context.files.close({sync: true})
@@ -32,10 +41,10 @@ port.on('message', (message: {id: number; job: Job} | {close: true}) => {
     }
   }
   try {
-    const result = runJob(message.job, context, progress)
+    const result = await runJob(message.job, context, progress)
     port.postMessage({id: message.id, progress: pending, result})
   } catch (error) {
     const {code, path} = error as {code?: unknown; path?: unknown}
     port.postMessage({id: message.id, error: error instanceof Error ? error.message : String(error), code, path})
   }
-})
+}

@@ -1,95 +1,104 @@
 import type {Random} from '../random'
 import {blockBidiagonalRitz} from './block-bidiagonal-ritz'
+import {KrylovBasis, type ProjectOut} from './krylov-basis'
 import {orthonormalizeBlock} from './orthonormalize-block'
-import {transposeMatrix} from './transpose-matrix'
-import {transposeTimesBlock} from './transpose-times-block'
+
+/** The products a Krylov run needs; blocks hold `count` vectors as rows, in float64. */
+export interface KrylovProducts {
+  /** Writes A·x for each row x of `block` ([count, cols]) into `out` ([count, rows]). */
+  times(block: Float64Array, count: number, out: Float64Array): Promise<void>
+  /** Writes Aᵀ·y for each row y of `block` ([count, rows]) into `out` ([count, cols]). */
+  transposeTimes(block: Float64Array, count: number, out: Float64Array): Promise<void>
+  projectOut: ProjectOut
+}
 
 export interface BlockLanczosOptions {
   random: Random
-  /** Stop when every wanted value's error bound is at most tolerance·θ (or its residual is below the zero floor). */
+  /** Vectors per block. */
+  width: number
+  /** Stop when every wanted value's error bound is at most tolerance·θ (or at most floor·θ_max). */
   tolerance: number
-  /** A Krylov column whose new part is at most this is taken to lie in the span already (≈ ε·‖A‖). */
+  /** Error bounds below floor·θ_max count as converged: the products are not that accurate (float32). */
+  floor: number
+  /** A Krylov vector whose new part is at most this is taken to lie in the span already (≈ product rounding). */
   breakdownNorm: number
 }
-
-/** Residuals below this fraction of the largest Ritz value count as converged: values that small are 0. */
-const ZERO_FLOOR = 1e-12
 
 /** Ritz values beyond the wanted ones whose residuals bound the gap below the last wanted value. */
 const NEIGHBOURS = 4
 
 /**
- * The `count` largest singular values of the row-major rows×cols matrix `a` by block Golub–Kahan–Lanczos
- * bidiagonalization with blocks of 4 and full reorthogonalization, without restarts:
+ * The `count` largest singular values of the rows×cols matrix A behind `products`, by block
+ * Golub–Kahan–Lanczos bidiagonalization with full reorthogonalization in float64, without restarts:
  *   A·V_j = U_{j−1}·S_jᵀ + U_j·R_j,   Aᵀ·U_j = V_j·R_jᵀ + V_{j+1}·S_{j+1}.
- * Blocks of 4 make the products with A (the dominant cost) two to three times as fast per vector as
- * single vectors, for 10–15 % more vectors on flat spectra, and they find up to 4 copies of a repeated
- * singular value where a single-vector run finds one. Convergence is judged on error bounds from the Ritz
- * residuals; checks are spaced by their cost and by the observed rate of convergence. Returns undefined
- * when the Krylov space would fill the smaller dimension before converging (a dense method is then
- * cheaper).
+ * Wide blocks make each product with A a real matrix product (and find up to `width` copies of an
+ * exactly repeated singular value). Convergence is judged on error bounds from the Ritz residuals;
+ * checks are spaced by their cost and by the observed rate of convergence. Returns undefined when the
+ * Krylov space would fill the smaller dimension before converging (a dense method is then cheaper).
  */
-export function blockLanczosSingularValues(
-  a: Float32Array,
+export async function blockLanczosSingularValues(
   rows: number,
   cols: number,
   count: number,
+  products: KrylovProducts,
   options: BlockLanczosOptions,
-): Float64Array | undefined {
-  const {random, tolerance, breakdownNorm} = options
+): Promise<Float64Array | undefined> {
+  const {random, width, tolerance, floor, breakdownNorm} = options
   const room = Math.min(rows, cols)
-  // A·V runs as (Aᵀ)ᵀ·V: the kernel for transposed products is the fast one.
-  const at = transposeMatrix(a, rows, cols)
-  const us: Float64Array[] = []
-  const vs: Float64Array[] = []
+  const us = new KrylovBasis(rows, products.projectOut)
+  const vs = new KrylovBasis(cols, products.projectOut)
   const rs: Float64Array[] = []
   const ss: Float64Array[] = []
 
-  const first = new Float64Array(4 * cols)
-  for (let i = 0; i < first.length; i++) first[i] = random.next() - 0.5
-  orthonormalizeBlock(first, cols, vs, new Float64Array(16), breakdownNorm, random)
-  vs.push(first)
+  // Blocks live in the bases' rows: U_j, V_j stay where they were computed.
+  let v = vs.next(width)
+  for (let i = 0; i < v.length; i++) v[i] = random.next() - 0.5
+  await orthonormalizeBlock(v, width, vs, new Float64Array(width * width), breakdownNorm, random)
+  vs.commit(width)
+  let previousU: Float64Array | undefined
 
-  let nextCheck = count + 8
+  let nextCheck = count + 2 * width
   let previous: {dims: number; ratio: number} | undefined
   for (let j = 0; ; j++) {
-    const u = new Float64Array(4 * rows)
-    transposeTimesBlock(at, cols, rows, vs[j], u)
-    if (j > 0) subtractTimesTranspose(u, us[j - 1], ss[j - 1], rows)
-    const r = new Float64Array(16)
-    orthonormalizeBlock(u, rows, us, r, breakdownNorm, random)
-    us.push(u)
+    const u = us.next(width)
+    await products.times(v, width, u)
+    if (previousU) subtractTimes(u, previousU, ss[j - 1], width, rows)
+    const r = new Float64Array(width * width)
+    await orthonormalizeBlock(u, width, us, r, breakdownNorm, random)
+    us.commit(width)
     rs.push(r)
 
-    const v = new Float64Array(4 * cols)
-    transposeTimesBlock(a, rows, cols, u, v)
-    subtractTimesTranspose(v, vs[j], r, cols)
-    const s = new Float64Array(16)
-    orthonormalizeBlock(v, cols, vs, s, breakdownNorm, random)
-    vs.push(v)
+    const next = vs.next(width)
+    await products.transposeTimes(u, width, next)
+    subtractTimes(next, v, r, width, cols)
+    const s = new Float64Array(width * width)
+    await orthonormalizeBlock(next, width, vs, s, breakdownNorm, random)
+    vs.commit(width)
     ss.push(s)
+    previousU = u
+    v = next
 
-    const dims = 4 * (j + 1)
-    // Another step must leave room on the short side for random replacement columns.
-    const full = dims + 12 > room
+    const dims = width * (j + 1)
+    // Another step must leave room on the short side for random replacement vectors.
+    const full = dims + 3 * width > room
     if (dims < nextCheck && !full) continue
-    const {values, residuals} = blockBidiagonalRitz(rs, ss, count + NEIGHBOURS)
-    const ratio = convergenceRatio(values, residuals, count, tolerance)
+    const {values, residuals} = blockBidiagonalRitz(rs, ss, width, count + NEIGHBOURS)
+    const ratio = convergenceRatio(values, residuals, count, tolerance, floor)
     if (ratio <= 1) return values.slice(0, count)
     if (full) return undefined
-    nextCheck = dims + checkSpacing(dims, ratio, previous, rows, cols, count)
+    nextCheck = dims + checkSpacing(dims, ratio, previous, width, rows, cols, count)
     previous = {dims, ratio}
   }
 }
 
 /**
- * max over the wanted values of (error bound)/(tolerance·θ); ≤ 1 means converged. Each interval
+ * max over the wanted values of (error bound)/(allowed error); ≤ 1 means converged. Each interval
  * θ_j ± r_j holds a singular value, so if the intervals of the other Ritz values stay a distance g away
  * from θ_i, its error is at most min(r_i, r_i²/g) (Kato–Temple); on clustered spectra that is far
  * smaller than r_i and saves 10–15 % of the products. Overlapping intervals fall back to r_i.
  */
-function convergenceRatio(values: Float64Array, residuals: Float64Array, count: number, tolerance: number): number {
-  const floor = ZERO_FLOOR * values[0]
+function convergenceRatio(values: Float64Array, residuals: Float64Array, count: number, tolerance: number, floor: number): number {
+  const absolute = floor * values[0]
   let ratio = 0
   for (let i = 0; i < count; i++) {
     let gap = Infinity
@@ -98,18 +107,22 @@ function convergenceRatio(values: Float64Array, residuals: Float64Array, count: 
       if (j !== i && distance < gap) gap = distance
     }
     const r = residuals[i]
-    if (r <= floor) continue
     const bound = gap > 0 ? Math.min(r, (r * r) / gap) : r
-    ratio = Math.max(ratio, bound / (tolerance * values[i]))
+    ratio = Math.max(ratio, bound / Math.max(tolerance * values[i], absolute))
   }
   return ratio
 }
 
-/** target −= block·Mᵀ for interleaved length×4 blocks and a row-major 4×4 M. */
-function subtractTimesTranspose(target: Float64Array, block: Float64Array, m: Float64Array, length: number): void {
-  for (let k = 0; k < 4 * length; k += 4) {
-    const b0 = block[k], b1 = block[k + 1], b2 = block[k + 2], b3 = block[k + 3]
-    for (let c = 0; c < 4; c++) target[k + c] -= b0 * m[4 * c] + b1 * m[4 * c + 1] + (b2 * m[4 * c + 2] + b3 * m[4 * c + 3])
+/** target[c] −= Σ_e m[c, e]·block[e] for blocks of `width` rows of `length` and a row-major width×width m. */
+function subtractTimes(target: Float64Array, block: Float64Array, m: Float64Array, width: number, length: number): void {
+  for (let c = 0; c < width; c++) {
+    const t = target.subarray(c * length, (c + 1) * length)
+    for (let e = 0; e < width; e++) {
+      const factor = m[c * width + e]
+      if (factor === 0) continue
+      const b = block.subarray(e * length, (e + 1) * length)
+      for (let k = 0; k < length; k++) t[k] -= factor * b[k]
+    }
   }
 }
 
@@ -123,19 +136,21 @@ function checkSpacing(
   dims: number,
   ratio: number,
   previous: {dims: number; ratio: number} | undefined,
+  width: number,
   rows: number,
   cols: number,
   count: number,
 ): number {
-  // Measured costs in ns: a check is band reduction plus bisection and inverse iteration per value; a
-  // block step is two products with A (0.35 ns per multiply-add) plus reorthogonalization (0.45 ns).
-  const checkCost = 35 * dims * dims + 540 * (count + NEIGHBOURS) * dims
-  const stepCost = 2.8 * rows * cols + 3.6 * dims * (rows + cols)
-  const cheapest = 4 * Math.ceil((2 * checkCost) / stepCost)
-  let spacing = Math.max(8, Math.ceil(dims / 8))
+  // Costs in ns measured on 2 cores: a check is band reduction plus bisection and inverse iteration
+  // per value; a block step is, per vector, two float32 products with A, the float64 projections
+  // against the basis, and the JavaScript work on the block.
+  const checkCost = 10 * width * dims * dims + 430 * (count + NEIGHBOURS) * dims
+  const stepCost = width * (0.08 * rows * cols + 0.1 * dims * (rows + cols) + 60 * (rows + cols))
+  const cheapest = width * Math.ceil((2 * checkCost) / stepCost)
+  let spacing = Math.max(width, Math.ceil(dims / 8))
   if (previous !== undefined && ratio < previous.ratio && Number.isFinite(previous.ratio)) {
     const perDim = Math.log(previous.ratio / ratio) / (dims - previous.dims)
     spacing = Math.min(spacing, Math.ceil((0.6 * Math.log(ratio)) / perDim))
   }
-  return 4 * Math.ceil(Math.max(spacing, cheapest) / 4)
+  return width * Math.ceil(Math.max(spacing, cheapest) / width)
 }
