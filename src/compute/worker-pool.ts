@@ -17,16 +17,35 @@ export interface WorkerPool {
  * Runs compute jobs on `threads` worker threads, or on the calling thread when `threads` is 1
  * (the worker entry only exists in the compiled package, so tests of the sources use one thread).
  * Virtual tensors (a LoRA-updated weight) are computed on this thread, one more than there are
- * threads at a time, so the workers always have one ready.
+ * threads at a time, so the workers always have one ready. Jobs that run on a GPU device run on this
+ * thread too, one at a time: onnxruntime's WebGPU provider crashes the process when two threads
+ * create sessions at once, and one queue keeps a GPU from being shared by several threads.
  */
 export function createWorkerPool(options: {threads: number}): WorkerPool {
   const pool = options.threads <= 1 ? inlinePool() : threadPool(options.threads)
-  const run = materializingRunner((job, progress) => pool.run(job, progress), {held: pool.threads + 1})
+  let onDevice: WorkerPool | null = null
+  let deviceQueue: Promise<unknown> = Promise.resolve()
+  const route = (job: Job, progress?: (bytes: number) => void): Promise<unknown> => {
+    if (!usesDevice(job)) return pool.run(job, progress)
+    const lane = (onDevice ??= options.threads <= 1 ? pool : inlinePool())
+    const result = deviceQueue.then(() => lane.run(job, progress))
+    deviceQueue = result.catch(() => {})
+    return result
+  }
+  const run = materializingRunner(route, {held: pool.threads + 1})
   return {
     threads: pool.threads,
     run: <J extends Job>(job: J, progress?: (bytes: number) => void) => run(job, progress) as Promise<JobResult<J>>,
-    close: () => pool.close(),
+    async close() {
+      await pool.close()
+      if (onDevice && onDevice !== pool) await onDevice.close()
+    },
   }
+}
+
+/** A job whose kernels run on a GPU execution provider. */
+function usesDevice(job: Job): boolean {
+  return job.kind === 'spectrum' && job.device !== 'cpu'
 }
 
 function inlinePool(): WorkerPool {

@@ -41,9 +41,11 @@ describe('webgpu for real', () => {
     }
   })
 
-  it('merge --analyze on webgpu: α within 1e-6 of cpu and the same weights, byte for byte', async () => {
+  it('merge --analyze on webgpu: α within 1e-6 of cpu; equal α gives equal bytes, else at most one ulp apart', async () => {
     if (!available) return
-    const {source, target} = await generatePair({family: 'qwen2vl', dir: join(tmp(), 'pair')})
+    // A 256 × 256 merger: its top-50 spectrum takes the Krylov path, whose products run on the device.
+    const dims = {visionHidden: 64, visionLayers: 1, visionMlp: 256, hidden: 64, intermediate: 128, layers: 1, kvHidden: 16, vocab: 512, positions: 0, lmHead: false}
+    const {source, target} = await generatePair({family: 'qwen2vl', dir: join(tmp(), 'pair'), dims})
     const alphas: Array<Record<string, number>> = []
     for (const device of ['cpu', 'webgpu'] as const) {
       const record = await merge({source, target, output: join(tmp(), device), analyze: true, saveAlphas: true, threads: 1, device})
@@ -51,8 +53,20 @@ describe('webgpu for real', () => {
       alphas.push(JSON.parse(readFileSync(join(tmp(), device, 'cmaam_alphas.json'), 'utf8')).alphas)
     }
     expect(Object.keys(alphas[1])).toEqual(Object.keys(alphas[0]))
-    for (const name of Object.keys(alphas[0])) expect(Math.abs(alphas[1][name] - alphas[0][name])).toBeLessThanOrEqual(1e-6)
-    expect(readFileSync(join(tmp(), 'webgpu', 'model.safetensors')).equals(readFileSync(join(tmp(), 'cpu', 'model.safetensors')))).toBe(true)
+    const cpu = await tensorBytes(join(tmp(), 'cpu'))
+    const gpu = await tensorBytes(join(tmp(), 'webgpu'))
+    for (const name of Object.keys(alphas[0])) {
+      const difference = Math.abs(alphas[1][name] - alphas[0][name])
+      expect(difference).toBeLessThanOrEqual(1e-6)
+      const [a, b] = [cpu.get(name)!, gpu.get(name)!]
+      if (difference === 0) {
+        expect(b.equals(a)).toBe(true)
+        continue
+      }
+      const x = new Int16Array(a.buffer, a.byteOffset, a.length / 2)
+      const y = new Int16Array(b.buffer, b.byteOffset, b.length / 2)
+      for (let i = 0; i < x.length; i++) expect(Math.abs(x[i] - y[i])).toBeLessThanOrEqual(1)
+    }
   }, 120_000)
 
   it('lora merge on webgpu: each bf16 weight within one unit in the last place of cpu', async () => {
