@@ -14,7 +14,10 @@ export interface TensorLocation {
   memory?: Uint8Array
 }
 
-/** Pass 1: moments of both tensors, their W1 over a seeded sample, and Σ S·T for bridge tensors. */
+/**
+ * Pass 1: moments of both tensors, their W1 over a seeded sample, Σ S·T for bridge tensors, and for
+ * the bridge matrices their top-k singular values, from the same single read of each tensor.
+ */
 export interface StatisticsJob {
   kind: 'statistics'
   name: string
@@ -25,6 +28,8 @@ export interface StatisticsJob {
   sampleSize: number
   seed: number
   withDot: boolean
+  /** Top-k singular values of each model's tensor reshaped to rows × cols, their products on `device`. */
+  spectrum?: {rows: number; cols: number; k: number; device: Device}
 }
 
 export interface StatisticsResult {
@@ -33,18 +38,8 @@ export interface StatisticsResult {
   w1: number
   dot: number | null
   finite: {source: boolean; target: boolean}
-}
-
-/** Top-k singular values of one model's tensor reshaped to rows × cols. */
-export interface SpectrumJob {
-  kind: 'spectrum'
-  /** Where the products with the matrix run. */
-  device: Device
-  location: TensorLocation
-  rows: number
-  cols: number
-  k: number
-  seed: number
+  /** The singular values asked for by `spectrum` (null when not asked, or when a value is not finite). */
+  spectra: {source: Float64Array; target: Float64Array} | null
 }
 
 /** Pass 2: merged = target + α(source − target), written at `out`. */
@@ -121,11 +116,10 @@ export interface MergeJobResult {
   weight?: number
 }
 
-export type Job = StatisticsJob | SpectrumJob | LerpJob | CopyJob | TaskVectorJob | SlerpJob | ModelStockJob
+export type Job = StatisticsJob | LerpJob | CopyJob | TaskVectorJob | SlerpJob | ModelStockJob
 
 export interface JobResults {
   statistics: StatisticsResult
-  spectrum: Float64Array
   lerp: {finite: boolean}
   copy: {finite: boolean}
   'task-vector': MergeJobResult

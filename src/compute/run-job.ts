@@ -6,7 +6,7 @@ import type {FloatDType} from '../io/dtype'
 import {readChunk, type JobContext} from './job-context'
 import {decodeFloats, encodeFloats, viewFloats} from './float-codecs'
 import {pairChunkMoments, pairChunkMomentsBf16} from './pair-chunk-moments'
-import {CHUNK_ELEMENTS, type CopyJob, type Job, type JobResult, type LerpJob, type SpectrumJob, type StatisticsJob, type StatisticsResult} from './jobs'
+import {CHUNK_ELEMENTS, type CopyJob, type Job, type JobResult, type LerpJob, type StatisticsJob, type StatisticsResult} from './jobs'
 import {lerpChunk} from './lerp-chunk'
 import {modelStock} from './model-stock'
 import {slerp} from './slerp'
@@ -16,15 +16,13 @@ import {sortBf16, sortFloat32} from './radix-sort'
 import {topSingularValues} from './top-singular-values'
 
 /**
- * Runs one job; `progress` receives bytes read as the job advances. Spectra are asynchronous (their
- * products run on onnxruntime); every other job returns its result directly.
+ * Runs one job; `progress` receives bytes read as the job advances. Statistics with spectra are
+ * asynchronous (their products run on onnxruntime); every other job returns its result directly.
  */
 export function runJob<J extends Job>(job: J, context: JobContext, progress: (bytes: number) => void): JobResult<J> | Promise<JobResult<J>> {
   switch (job.kind) {
     case 'statistics':
-      return statistics(job, context, progress) as JobResult<J>
-    case 'spectrum':
-      return spectrum(job, context, progress) as Promise<JobResult<J>>
+      return (job.spectrum ? statisticsWithSpectra(job, job.spectrum, context, progress) : {...streamPair(job, context, progress), spectra: null}) as JobResult<J>
     case 'lerp':
       return lerp(job, context, progress) as JobResult<J>
     case 'copy':
@@ -39,7 +37,10 @@ export function runJob<J extends Job>(job: J, context: JobContext, progress: (by
   throw new Error(`unknown job kind ${(job as Job).kind}`)
 }
 
-function statistics(job: StatisticsJob, context: JobContext, progress: (bytes: number) => void): StatisticsResult {
+/** Also hands each chunk's source values (and the raw target bytes in `context.bytes.b`) to `collect`. */
+type ChunkCollector = (start: number, count: number, source: Float32Array | Float64Array) => void
+
+function streamPair(job: StatisticsJob, context: JobContext, progress: (bytes: number) => void, collect?: ChunkCollector): Omit<StatisticsResult, 'spectra'> {
   const {files, scratch, bytes} = context
   const sampled = job.count > job.sampleSize
   const indices = sampled ? sampleIndices(job.count, job.sampleSize, job.seed, job.name) : null
@@ -48,7 +49,7 @@ function statistics(job: StatisticsJob, context: JobContext, progress: (bytes: n
   const targetType = job.target.dtype as FloatDType
   // The common case, a sampled bf16 pair: SIMD sums over the raw chunks, and the sample kept as bf16
   // bits (a counting sort orders them).
-  const bf16 = indices !== null && sourceType === 'BF16' && targetType === 'BF16'
+  const bf16 = !collect && indices !== null && sourceType === 'BF16' && targetType === 'BF16'
   const sourceBits = new Uint16Array(bf16 ? sampleLength : 0)
   const targetBits = new Uint16Array(bf16 ? sampleLength : 0)
   // Otherwise samples of float32-exact dtypes are kept as float32, which sorts faster (all but F64).
@@ -83,6 +84,7 @@ function statistics(job: StatisticsJob, context: JobContext, progress: (bytes: n
       sourceMoments = combineMoments(sourceMoments, chunk.source)
       targetMoments = combineMoments(targetMoments, chunk.target)
       dot += chunk.dot
+      collect?.(start, count, s)
       if (indices) {
         for (; next < indices.length && indices[next] < end; next++) {
           sourceSample[next] = s[indices[next] - start]
@@ -107,18 +109,35 @@ function sortSample(values: Float32Array | Float64Array): Float32Array | Float64
   return values instanceof Float32Array ? sortFloat32(values) : values.sort()
 }
 
-function spectrum(job: SpectrumJob, context: JobContext, progress: (bytes: number) => void): Promise<Float64Array> {
-  const count = job.rows * job.cols
-  const matrix = new Float32Array(count)
+/**
+ * `streamPair` of a bridge matrix plus the top singular values of both tensors, from one read of
+ * each: the source's values are kept as a float32 matrix and the target's raw bytes beside them; the
+ * target's matrix then reuses the source's memory, so at most one float32 matrix is held.
+ */
+async function statisticsWithSpectra(
+  job: StatisticsJob,
+  spectrum: NonNullable<StatisticsJob['spectrum']>,
+  context: JobContext,
+  progress: (bytes: number) => void,
+): Promise<StatisticsResult> {
+  const matrix = new Float32Array(job.count)
+  const targetSize = dtypeSize(job.target.dtype)
+  const targetBytes = new Uint8Array(job.count * targetSize)
+  const stats = streamPair(job, context, progress, (start, count, source) => {
+    matrix.set(source.subarray(0, count), start)
+    targetBytes.set(context.bytes.b.subarray(0, count * targetSize), start * targetSize)
+  })
+  if (!(stats.finite.source && stats.finite.target)) return {...stats, spectra: null}
+  const {rows, cols, k, device} = spectrum
+  const source = await topSingularValues(matrix, rows, cols, k, {seed: job.seed, device})
   const values = context.scratch.source
-  for (let start = 0; start < count; start += CHUNK_ELEMENTS) {
-    const n = Math.min(CHUNK_ELEMENTS, count - start)
-    readChunk(context.files, job.location, start, n, context.bytes.a)
-    decodeFloats(job.location.dtype as FloatDType, context.bytes.a, n, values)
+  for (let start = 0; start < job.count; start += CHUNK_ELEMENTS) {
+    const n = Math.min(CHUNK_ELEMENTS, job.count - start)
+    decodeFloats(job.target.dtype as FloatDType, targetBytes.subarray(start * targetSize), n, values)
     matrix.set(values.subarray(0, n), start)
-    progress(n * dtypeSize(job.location.dtype))
   }
-  return topSingularValues(matrix, job.rows, job.cols, job.k, {seed: job.seed, device: job.device})
+  const target = await topSingularValues(matrix, rows, cols, k, {seed: job.seed, device})
+  return {...stats, spectra: {source, target}}
 }
 
 function lerp(job: LerpJob, context: JobContext, progress: (bytes: number) => void): {finite: boolean} {

@@ -45,7 +45,7 @@ export function createWorkerPool(options: {threads: number}): WorkerPool {
 
 /** A job whose kernels run on a GPU execution provider. */
 function usesDevice(job: Job): boolean {
-  return job.kind === 'spectrum' && job.device !== 'cpu'
+  return job.kind === 'statistics' && job.spectrum !== undefined && job.spectrum.device !== 'cpu'
 }
 
 function inlinePool(): WorkerPool {
