@@ -10,7 +10,7 @@ import {useTempDir} from '../helpers/temp-dir'
 
 const ROOT = join(__dirname, '..', '..')
 
-/** Bytes of tensor data in a safetensors file, of every tensor or of those `select` picks: from its header, independently of cmaam's reader. */
+/** Bytes of tensor data in a safetensors file, from its header, independently of cmaam's reader. */
 function tensorBytes(path: string): number {
   const file = readFileSync(path)
   const header = JSON.parse(file.subarray(8, 8 + Number(file.readBigUInt64LE(0))).toString('utf8')) as Record<string, {shape?: number[]; data_offsets?: [number, number]}>
