@@ -53,6 +53,7 @@ if (!(SIZE in SIZES)) throw new Error(`--size ${SIZE}: use ${Object.keys(SIZES).
 const {dir: pairName, dims: DIMS, parts: PARTS, targets: TARGETS} = SIZES[SIZE]
 const pairDir = join(work, pairName)
 const RUNS = Number(argument('--runs', '2'))
+const KEEP = process.argv.includes('--keep')
 // The seed's fine-tune: LoRA r = 64, alpha = 128 on the decoder's seven projections.
 const LORA = {r: 64, loraAlpha: 128, targetModules: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj']}
 const ONLY = argument('--only', null)
@@ -85,7 +86,8 @@ function timed(label, command, args) {
 
 /**
  * Runs each command RUNS times, round-robin (so a slow moment of the machine hits all of them),
- * removing each output before its run; keeps each command's best time and the peak RSS of that run.
+ * removing each output after its run (a 7B pair's outputs would not fit the disk together; --keep
+ * keeps the last round's); keeps each command's best time and the peak RSS of that run.
  */
 function timedBest(commands) {
   const best = {}
@@ -93,6 +95,7 @@ function timedBest(commands) {
     for (const c of commands) {
       rmSync(c.output, {recursive: true, force: true})
       const r = timed(`${c.label} (run ${round}/${RUNS})`, c.command, c.args)
+      if (!(KEEP && round === RUNS)) rmSync(c.output, {recursive: true, force: true})
       if (!best[c.name] || r.seconds < best[c.name].seconds) best[c.name] = r
     }
   }
@@ -219,7 +222,7 @@ async function main() {
   ]
   for (const [what, ok] of checks) console.log(`${ok ? 'PASS' : 'FAIL'}  ${what}`)
   writeFileSync(join(work, `results-${SIZE}.json`), JSON.stringify({size: SIZE, runs: RUNS, machine, modelBytes, shards, rows, checks}, null, 2) + '\n')
-  if (!process.argv.includes('--keep')) for (const name of ['numpy', 'full', 'linear', 'ties', 'dare', 'lora', 'onnx-fp32', 'onnx-q4']) rmSync(out(name), {recursive: true, force: true})
+  if (!KEEP) for (const name of ['numpy', 'full', 'linear', 'ties', 'dare', 'lora', 'onnx-fp32', 'onnx-q4']) rmSync(out(name), {recursive: true, force: true})
   process.exitCode = checks.every(([, ok]) => ok) ? 0 : 1
 }
 

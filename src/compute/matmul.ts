@@ -6,8 +6,9 @@ import {matmulModel} from './matmul-model'
  * C = A·B for float32 row-major matrices A [m, k] and B [k, n], on onnxruntime's MatMul on `device`
  * (on the CPU about 60 GFLOP/s on two cores, against 1–2 for JavaScript loops). One session per device
  * serves every call: the matrices are inputs, not constants, so no shape or value ever rebuilds it.
+ * Written into `out` when given (a buffer reused across calls), else into a new array.
  */
-export async function matmul(a: Float32Array, b: Float32Array, m: number, k: number, n: number, device: Device): Promise<Float32Array> {
+export async function matmul(a: Float32Array, b: Float32Array, m: number, k: number, n: number, device: Device, out?: Float32Array): Promise<Float32Array> {
   if (a.length !== m * k || b.length !== k * n) throw new RangeError(`matmul: A has ${a.length} values for [${m}, ${k}], B ${b.length} for [${k}, ${n}]`)
   const ort = await import('onnxruntime-node')
   let session = sessions.get(device)
@@ -15,8 +16,12 @@ export async function matmul(a: Float32Array, b: Float32Array, m: number, k: num
     session = ort.InferenceSession.create(matmulModel(), {executionProviders: [device], graphOptimizationLevel: 'all', enableCpuMemArena: false})
     sessions.set(device, session)
   }
-  const result = await (await session).run({A: new ort.Tensor('float32', a, [m, k]), B: new ort.Tensor('float32', b, [k, n])})
-  return result.C.data as Float32Array
+  const feeds = {A: new ort.Tensor('float32', a, [m, k]), B: new ort.Tensor('float32', b, [k, n])}
+  if (!out) return (await (await session).run(feeds)).C.data as Float32Array
+  if (out.length !== m * n) throw new RangeError(`matmul: C has ${out.length} values for [${m}, ${n}]`)
+  // onnxruntime writes into `out`: reusing one buffer saves touching fresh memory on every call.
+  await (await session).run(feeds, {C: new ort.Tensor('float32', out, [m, n])})
+  return out
 }
 
 const sessions = new Map<Device, Promise<InferenceSession>>()

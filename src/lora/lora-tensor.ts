@@ -2,6 +2,7 @@ import {decodeFloats, encodeFloats, viewFloats} from '../compute/float-codecs'
 import {transposeMatrix} from '../compute/linalg/transpose-matrix'
 import type {Device} from '../compute/device/device'
 import {matmul} from '../compute/matmul'
+import {createKernels, type Kernels} from '../compute/wasm/kernels'
 import {dtypeSize, type FloatDType} from '../io/dtype'
 import {readTensorBytes} from '../io/safetensors/read-tensor-bytes'
 import type {CheckpointTensor, TensorEntry} from '../io/safetensors/types'
@@ -21,9 +22,17 @@ export interface LoraTensor {
 /** Output elements per MatMul call: big enough to amortise the call, small enough for onnxruntime's temporaries. */
 const BLOCK_ELEMENTS = 1 << 20
 
+/** Kernel memories not in use: tensors are computed concurrently, each needs its own while it runs. */
+const idleKernels: Kernels[] = []
+
+function takeKernels(capacity: number): Kernels {
+  const at = idleKernels.findIndex((k) => k.a.byteLength >= 8 * capacity)
+  return at >= 0 ? idleKernels.splice(at, 1)[0] : createKernels(capacity)
+}
+
 /**
- * W + s·B·A, the product in float32 (onnxruntime MatMul, row blocks), the sum in float64, rounded
- * once to `outDtype`, into memory from `allocate`.
+ * W + s·B·A, the product in float32 (onnxruntime MatMul, row blocks, written into kernel memory), the
+ * sum in float64, rounded once to `outDtype` (bf16 weights by the SIMD kernel), into memory from `allocate`.
  */
 export async function computeLoraTensor(t: LoraTensor, allocate: (byteLength: number) => Uint8Array): Promise<Uint8Array> {
   const [rows, cols] = t.base.shape
@@ -38,15 +47,30 @@ export async function computeLoraTensor(t: LoraTensor, allocate: (byteLength: nu
   const outSize = dtypeSize(t.outDtype)
   const out = allocate(rows * cols * outSize)
   const blockRows = Math.max(1, Math.floor(BLOCK_ELEMENTS / cols))
+  const kernels = takeKernels(Math.max(BLOCK_ELEMENTS, cols))
   const sum = new Float64Array(Math.min(rows, blockRows) * cols)
-  for (let r0 = 0; r0 < rows; r0 += blockRows) {
-    const n = Math.min(blockRows, rows - r0)
-    const count = n * cols
-    const delta = await matmul(left.subarray(r0 * rank, (r0 + n) * rank), right, n, rank, cols, t.device)
-    decodeFloats(t.base.dtype as FloatDType, weight.subarray(r0 * cols * inSize), count, sum)
-    const s = t.scale
-    for (let i = 0; i < count; i++) sum[i] += s * delta[i]
-    encodeFloats(t.outDtype, sum, count, out.subarray(r0 * cols * outSize))
+  const simd = t.base.dtype === 'BF16' && t.outDtype === 'BF16'
+  try {
+    for (let r0 = 0; r0 < rows; r0 += blockRows) {
+      const n = Math.min(blockRows, rows - r0)
+      const count = n * cols
+      const delta = await matmul(left.subarray(r0 * rank, (r0 + n) * rank), right, n, rank, cols, t.device, new Float32Array(kernels.b.buffer, kernels.b.byteOffset, count))
+      const block = weight.subarray(r0 * cols * inSize, (r0 * cols + count) * inSize)
+      if (simd) {
+        kernels.a.set(block)
+        if (kernels.addScaledBf16(count, t.scale)) {
+          out.set(kernels.out.subarray(0, count * outSize), r0 * cols * outSize)
+          continue
+        }
+      }
+      // Other dtypes, and a block with a value that is not finite (NaN payloads kept).
+      decodeFloats(t.base.dtype as FloatDType, block, count, sum)
+      const s = t.scale
+      for (let i = 0; i < count; i++) sum[i] += s * delta[i]
+      encodeFloats(t.outDtype, sum, count, out.subarray(r0 * cols * outSize))
+    }
+  } finally {
+    idleKernels.push(kernels)
   }
   return out
 }

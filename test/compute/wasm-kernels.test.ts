@@ -1,6 +1,7 @@
 import {execFileSync} from 'node:child_process'
 import {join} from 'node:path'
 import {lerpChunk, createLerpScratch} from '../../src/compute/lerp-chunk'
+import {createKernels} from '../../src/compute/wasm/kernels'
 import {pairChunkMomentsBf16} from '../../src/compute/pair-chunk-moments'
 import {createRandom} from '../../src/compute/random'
 import {KERNELS_WASM_BASE64} from '../../src/compute/wasm/kernels-binary'
@@ -57,6 +58,26 @@ describe('WebAssembly kernels', () => {
     // 1 + 0.5·(2 − 1) = 1.5; 2.5; −3 + 0.5·(−2 + 3) = −2.5; 0.5
     expect([out[0], out[2], out[3], out[4]]).toEqual([0x3fc0, 0x4020, 0xc020, 0x3f00])
     expect(Number.isNaN(valueOf(out[1], BF16))).toBe(true)
+  })
+
+  it('LoRA update: bf16 w + scale·d (d float32) rounded once, every length, near-ties, non-finite flagged', () => {
+    const kernels = createKernels(64)
+    for (let count = 1; count <= 23; count++) {
+      for (const scale of [2, 0.5, 1 / 3, 1.7320508075688772]) {
+        new Uint16Array(kernels.a.buffer, kernels.a.byteOffset, 32).fill(0x7f80)
+        new Float32Array(kernels.b.buffer, kernels.b.byteOffset, 32).fill(Number.NaN)
+        const w = Array.from({length: count}, finiteBits)
+        // Updates of a weight's own size, and tiny ones that land next to a rounding boundary.
+        const d = w.map((bits, i) => Math.fround((i % 2 ? 1e-3 : 2 ** -20) * (random.next() - 0.5) * (1 + Math.abs(valueOf(bits, BF16)))))
+        new Uint16Array(kernels.a.buffer, kernels.a.byteOffset, count).set(w)
+        new Float32Array(kernels.b.buffer, kernels.b.byteOffset, count).set(d)
+        expect(kernels.addScaledBf16(count, scale)).toBe(true)
+        const got = new Uint16Array(kernels.out.buffer, kernels.out.byteOffset, count)
+        for (let i = 0; i < count; i++) expect(got[i]).toBe(roundExact(valueOf(w[i], BF16) + scale * d[i], BF16))
+      }
+    }
+    new Float32Array(kernels.b.buffer, kernels.b.byteOffset, 1)[0] = Number.POSITIVE_INFINITY
+    expect(kernels.addScaledBf16(1, 1)).toBe(false)
   })
 
   it('moments: equal plain float64 sums for lengths that are not multiples of 4', () => {

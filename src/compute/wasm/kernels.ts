@@ -33,6 +33,11 @@ export interface Kernels {
    */
   lerpBf16(target: Uint8Array, source: Uint8Array, out: Uint8Array, count: number, alpha: number): boolean
   /**
+   * out = bf16(w + scale·d) rounded once, for `count` bf16 weights in region `a` and float32 updates
+   * in region `b`, into region `out`. Returns false, leaving `out` unspecified, when a value is not finite.
+   */
+  addScaledBf16(count: number, scale: number): boolean
+  /**
    * Σ(s−K_s), Σ(s−K_s)², Σ|s|, Σ(t−K_t), Σ(t−K_t)², Σ|t| and Σs·t over the first `count − count mod 4`
    * bf16 elements of the regions `source` and `target`, in float64 (the caller adds the tail).
    */
@@ -41,6 +46,7 @@ export interface Kernels {
 
 interface Exports {
   lerp_bf16(t: number, s: number, o: number, n: number, alpha: number): number
+  add_scaled_bf16(w: number, d: number, o: number, n: number, scale: number): number
   moments_bf16(s: number, t: number, n: number, shiftS: number, shiftT: number, res: number): void
 }
 
@@ -68,6 +74,12 @@ export function createKernels(capacity: number): Kernels {
       target.fill(0, 2 * count, 2 * padded)
       source.fill(0, 2 * count, 2 * padded)
       return exports.lerp_bf16(check(target), check(source), check(output), padded, alpha) === 0
+    },
+    addScaledBf16(count, scale) {
+      const padded = (count + 3) & ~3
+      a.fill(0, 2 * count, 2 * padded)
+      b.fill(0, 4 * count, 4 * padded)
+      return exports.add_scaled_bf16(a.byteOffset, b.byteOffset, out.byteOffset, padded, scale) === 0
     },
     momentsBf16(source, target, count, shiftS, shiftT) {
       exports.moments_bf16(check(source), check(target), count & ~3, shiftS, shiftT, results.byteOffset)

@@ -4,13 +4,41 @@
 (module
   (import "env" "memory" (memory 1))
 
-  ;; out = bf16(t + α(s − t)) rounded once from float64, as lerp-chunk.ts's JavaScript does it:
-  ;; through float32 (exact for the operands), with float32 ties for bfloat16 nudged toward the
-  ;; float64 value. Returns 1 when an input or result is not finite (the caller redoes the chunk).
+;; The float32 bit patterns of four float64 values (two per operand) rounded to float32, with an
+  ;; exact float32 tie for bfloat16 nudged one unit toward the float64 value, so that bfloat16
+  ;; rounding of the result (see $store_bf16) rounds the float64 value once.
+  (func $nudged_f32 (param $xlo v128) (param $xhi v128) (result v128)
+    (local $r v128) (local $blo v128) (local $bhi v128) (local $lt v128) (local $gt v128) (local $tie v128)
+    (local.set $r (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+      (f32x4.demote_f64x2_zero (local.get $xlo)) (f32x4.demote_f64x2_zero (local.get $xhi))))
+    ;; back to float64 to see which way each value went
+    (local.set $blo (f64x2.abs (f64x2.promote_low_f32x4 (local.get $r))))
+    (local.set $bhi (f64x2.abs (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $r) (local.get $r)))))
+    ;; 64-bit comparison masks narrowed to one 32-bit mask per element
+    (local.set $lt (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27
+      (f64x2.lt (local.get $blo) (f64x2.abs (local.get $xlo))) (f64x2.lt (local.get $bhi) (f64x2.abs (local.get $xhi)))))
+    (local.set $gt (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27
+      (f64x2.gt (local.get $blo) (f64x2.abs (local.get $xlo))) (f64x2.gt (local.get $bhi) (f64x2.abs (local.get $xhi)))))
+    (local.set $tie (i32x4.eq (v128.and (local.get $r) (v128.const i32x4 0xffff 0xffff 0xffff 0xffff)) (v128.const i32x4 0x8000 0x8000 0x8000 0x8000)))
+    ;; masks are −1: subtracting one adds 1 (rounded toward zero), adding the other subtracts 1
+    (i32x4.add (i32x4.sub (local.get $r) (v128.and (local.get $lt) (local.get $tie))) (v128.and (local.get $gt) (local.get $tie))))
+
+  ;; All-ones lanes where a float32 bit pattern is not finite.
+  (func $not_finite (param $u v128) (result v128)
+    (i32x4.eq (v128.and (local.get $u) (v128.const i32x4 0x7f800000 0x7f800000 0x7f800000 0x7f800000)) (v128.const i32x4 0x7f800000 0x7f800000 0x7f800000 0x7f800000)))
+
+  ;; Four float32 bit patterns rounded to bfloat16 (nearest, ties to even), stored at $o.
+  (func $store_bf16 (param $o i32) (param $u v128)
+    (local.set $u (i32x4.shr_u
+      (i32x4.add (i32x4.add (local.get $u) (v128.const i32x4 0x7fff 0x7fff 0x7fff 0x7fff))
+        (v128.and (i32x4.shr_u (local.get $u) (i32.const 16)) (v128.const i32x4 1 1 1 1)))
+      (i32.const 16)))
+    (v128.store64_lane align=2 0 (local.get $o) (i16x8.narrow_i32x4_u (local.get $u) (local.get $u))))
+
+  ;; out = bf16(t + α(s − t)) rounded once from float64, as lerp-chunk.ts's float64 path computes it.
+  ;; Returns 1 when an input or result is not finite (the caller redoes the chunk).
   (func (export "lerp_bf16") (param $t i32) (param $s i32) (param $o i32) (param $n i32) (param $alpha f64) (result i32)
-    (local $i i32) (local $a v128) (local $tv v128) (local $sv v128) (local $tlo v128) (local $thi v128)
-    (local $xlo v128) (local $xhi v128) (local $r v128) (local $blo v128) (local $bhi v128)
-    (local $lt v128) (local $gt v128) (local $tie v128) (local $u v128) (local $special v128)
+    (local $i i32) (local $a v128) (local $tv v128) (local $sv v128) (local $tlo v128) (local $thi v128) (local $u v128) (local $special v128)
     (local.set $a (f64x2.splat (local.get $alpha)))
     (block $done
       (loop $next
@@ -19,32 +47,33 @@
         (local.set $sv (i32x4.shl (v128.load16x4_u align=2 (i32.add (local.get $s) (i32.shl (local.get $i) (i32.const 1)))) (i32.const 16)))
         (local.set $tlo (f64x2.promote_low_f32x4 (local.get $tv)))
         (local.set $thi (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $tv) (local.get $tv))))
-        (local.set $xlo (f64x2.add (local.get $tlo)
-          (f64x2.mul (local.get $a) (f64x2.sub (f64x2.promote_low_f32x4 (local.get $sv)) (local.get $tlo)))))
-        (local.set $xhi (f64x2.add (local.get $thi)
-          (f64x2.mul (local.get $a) (f64x2.sub (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $sv) (local.get $sv))) (local.get $thi)))))
-        ;; float32 rounding of the four results, and back to float64 to see which way each went
-        (local.set $r (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
-          (f32x4.demote_f64x2_zero (local.get $xlo)) (f32x4.demote_f64x2_zero (local.get $xhi))))
-        (local.set $blo (f64x2.abs (f64x2.promote_low_f32x4 (local.get $r))))
-        (local.set $bhi (f64x2.abs (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $r) (local.get $r)))))
-        ;; 64-bit comparison masks narrowed to one 32-bit mask per element
-        (local.set $lt (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27
-          (f64x2.lt (local.get $blo) (f64x2.abs (local.get $xlo))) (f64x2.lt (local.get $bhi) (f64x2.abs (local.get $xhi)))))
-        (local.set $gt (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27
-          (f64x2.gt (local.get $blo) (f64x2.abs (local.get $xlo))) (f64x2.gt (local.get $bhi) (f64x2.abs (local.get $xhi)))))
-        (local.set $u (local.get $r))
-        (local.set $tie (i32x4.eq (v128.and (local.get $u) (v128.const i32x4 0xffff 0xffff 0xffff 0xffff)) (v128.const i32x4 0x8000 0x8000 0x8000 0x8000)))
-        ;; masks are −1: subtracting one adds 1 (rounded toward zero), adding the other subtracts 1
-        (local.set $u (i32x4.add (i32x4.sub (local.get $u) (v128.and (local.get $lt) (local.get $tie))) (v128.and (local.get $gt) (local.get $tie))))
-        (local.set $special (v128.or (local.get $special)
-          (i32x4.eq (v128.and (local.get $u) (v128.const i32x4 0x7f800000 0x7f800000 0x7f800000 0x7f800000)) (v128.const i32x4 0x7f800000 0x7f800000 0x7f800000 0x7f800000))))
-        (local.set $u (i32x4.shr_u
-          (i32x4.add (i32x4.add (local.get $u) (v128.const i32x4 0x7fff 0x7fff 0x7fff 0x7fff))
-            (v128.and (i32x4.shr_u (local.get $u) (i32.const 16)) (v128.const i32x4 1 1 1 1)))
-          (i32.const 16)))
-        (v128.store64_lane align=2 0 (i32.add (local.get $o) (i32.shl (local.get $i) (i32.const 1)))
-          (i16x8.narrow_i32x4_u (local.get $u) (local.get $u)))
+        (local.set $u (call $nudged_f32
+          (f64x2.add (local.get $tlo)
+            (f64x2.mul (local.get $a) (f64x2.sub (f64x2.promote_low_f32x4 (local.get $sv)) (local.get $tlo))))
+          (f64x2.add (local.get $thi)
+            (f64x2.mul (local.get $a) (f64x2.sub (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $sv) (local.get $sv))) (local.get $thi))))))
+        (local.set $special (v128.or (local.get $special) (call $not_finite (local.get $u))))
+        (call $store_bf16 (i32.add (local.get $o) (i32.shl (local.get $i) (i32.const 1))) (local.get $u))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $next)))
+    (v128.any_true (local.get $special)))
+
+  ;; out = bf16(w + scale·d) rounded once from float64, for bfloat16 w and float32 d (a LoRA update).
+  ;; Returns 1 when an input or result is not finite (the caller redoes the block).
+  (func (export "add_scaled_bf16") (param $w i32) (param $d i32) (param $o i32) (param $n i32) (param $scale f64) (result i32)
+    (local $i i32) (local $k v128) (local $wv v128) (local $dv v128) (local $u v128) (local $special v128)
+    (local.set $k (f64x2.splat (local.get $scale)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $wv (i32x4.shl (v128.load16x4_u align=2 (i32.add (local.get $w) (i32.shl (local.get $i) (i32.const 1)))) (i32.const 16)))
+        (local.set $dv (v128.load align=4 (i32.add (local.get $d) (i32.shl (local.get $i) (i32.const 2)))))
+        (local.set $u (call $nudged_f32
+          (f64x2.add (f64x2.promote_low_f32x4 (local.get $wv)) (f64x2.mul (local.get $k) (f64x2.promote_low_f32x4 (local.get $dv))))
+          (f64x2.add (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $wv) (local.get $wv)))
+            (f64x2.mul (local.get $k) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $dv) (local.get $dv)))))))
+        (local.set $special (v128.or (local.get $special) (call $not_finite (local.get $u))))
+        (call $store_bf16 (i32.add (local.get $o) (i32.shl (local.get $i) (i32.const 1))) (local.get $u))
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $next)))
     (v128.any_true (local.get $special)))
