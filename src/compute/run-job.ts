@@ -169,7 +169,10 @@ function copy(job: CopyJob, context: JobContext, progress: (bytes: number) => vo
     const input = bytes.a.subarray(0, count * inSize)
     readChunk(files, job.from, start, count, input)
     let out = input
-    if (checked) {
+    if (job.from.dtype === 'BF16' && !convert) {
+      // The common case: only a check, in SIMD over the bits.
+      finite = scratch.kernels.finiteBf16(count) && finite
+    } else if (checked) {
       const values = scratch.target
       decodeFloats(job.from.dtype as FloatDType, input, count, values)
       let poison = 0

@@ -42,28 +42,26 @@ export async function computeLoraTensor(t: LoraTensor, allocate: (byteLength: nu
   // left [rows, rank] · right [rank, cols]
   const left = t.transposed ? transposeMatrix(a, rank, rows) : b
   const right = t.transposed ? transposeMatrix(b, cols, rank) : a
-  const weight = await readTensorBytes(t.base.path, t.base.offset, t.base.byteLength)
   const inSize = dtypeSize(t.base.dtype)
   const outSize = dtypeSize(t.outDtype)
   const out = allocate(rows * cols * outSize)
   const blockRows = Math.max(1, Math.floor(BLOCK_ELEMENTS / cols))
   const kernels = takeKernels(Math.max(BLOCK_ELEMENTS, cols))
-  const sum = new Float64Array(Math.min(rows, blockRows) * cols)
   const simd = t.base.dtype === 'BF16' && t.outDtype === 'BF16'
+  let sum: Float64Array | undefined
   try {
     for (let r0 = 0; r0 < rows; r0 += blockRows) {
       const n = Math.min(blockRows, rows - r0)
       const count = n * cols
       const delta = await matmul(left.subarray(r0 * rank, (r0 + n) * rank), right, n, rank, cols, t.device, new Float32Array(kernels.b.buffer, kernels.b.byteOffset, count))
-      const block = weight.subarray(r0 * cols * inSize, (r0 * cols + count) * inSize)
-      if (simd) {
-        kernels.a.set(block)
-        if (kernels.addScaledBf16(count, t.scale)) {
-          out.set(kernels.out.subarray(0, count * outSize), r0 * cols * outSize)
-          continue
-        }
+      // The base's rows straight into kernel memory: no copy of the whole tensor to allocate and touch.
+      const block = await readTensorBytes(t.base.path, t.base.offset + r0 * cols * inSize, count * inSize, kernels.a.subarray(0, count * inSize))
+      if (simd && kernels.addScaledBf16(count, t.scale)) {
+        out.set(kernels.out.subarray(0, count * outSize), r0 * cols * outSize)
+        continue
       }
       // Other dtypes, and a block with a value that is not finite (NaN payloads kept).
+      sum ??= new Float64Array(Math.min(rows, blockRows) * cols)
       decodeFloats(t.base.dtype as FloatDType, block, count, sum)
       const s = t.scale
       for (let i = 0; i < count; i++) sum[i] += s * delta[i]

@@ -80,6 +80,23 @@ describe('WebAssembly kernels', () => {
     expect(kernels.addScaledBf16(1, 1)).toBe(false)
   })
 
+  it('finite check: finds an infinity or NaN at any position, ignores what lies after the data', () => {
+    const kernels = createKernels(64)
+    const bits = new Uint16Array(kernels.a.buffer, kernels.a.byteOffset, 32)
+    for (let count = 1; count <= 20; count++) {
+      bits.fill(0x7fc0)
+      bits.set(Array.from({length: count}, finiteBits))
+      expect(kernels.finiteBf16(count)).toBe(true)
+      for (const bad of [0x7f80, 0xff80, 0x7fc1, 0xffff]) {
+        const at = (count * 7 + bad) % count
+        const kept = bits[at]
+        bits[at] = bad
+        expect(kernels.finiteBf16(count)).toBe(false)
+        bits[at] = kept
+      }
+    }
+  })
+
   it('moments: equal plain float64 sums for lengths that are not multiples of 4', () => {
     const scratch = createLerpScratch(4096)
     const {kernels} = scratch

@@ -37,6 +37,8 @@ export interface Kernels {
    * in region `b`, into region `out`. Returns false, leaving `out` unspecified, when a value is not finite.
    */
   addScaledBf16(count: number, scale: number): boolean
+  /** Whether the first `count` bf16 values of region `a` are all finite. */
+  finiteBf16(count: number): boolean
   /**
    * Σ(s−K_s), Σ(s−K_s)², Σ|s|, Σ(t−K_t), Σ(t−K_t)², Σ|t| and Σs·t over the first `count − count mod 4`
    * bf16 elements of the regions `source` and `target`, in float64 (the caller adds the tail).
@@ -47,13 +49,14 @@ export interface Kernels {
 interface Exports {
   lerp_bf16(t: number, s: number, o: number, n: number, alpha: number): number
   add_scaled_bf16(w: number, d: number, o: number, n: number, scale: number): number
+  any_nonfinite_bf16(p: number, n: number): number
   moments_bf16(s: number, t: number, n: number, shiftS: number, shiftT: number, res: number): void
 }
 
 export function createKernels(capacity: number): Kernels {
   compiled ??= new WebAssembly.Module(Buffer.from(KERNELS_WASM_BASE64, 'base64'))
-  // Room for 3 more elements after a region's last one: the lerp pads its inputs to a multiple of 4.
-  const region = capacity * 8 + 8
+  // Room for 7 more bf16 elements after a region's last one: kernels pad their inputs to a multiple of 4 or 8.
+  const region = capacity * 8 + 16
   const memory = new WebAssembly.Memory({initial: Math.ceil((3 * region + 64) / 65536)})
   const exports = new WebAssembly.Instance(compiled, {env: {memory}}).exports as Exports
   const a = new Uint8Array(memory.buffer, 0, region)
@@ -80,6 +83,11 @@ export function createKernels(capacity: number): Kernels {
       a.fill(0, 2 * count, 2 * padded)
       b.fill(0, 4 * count, 4 * padded)
       return exports.add_scaled_bf16(a.byteOffset, b.byteOffset, out.byteOffset, padded, scale) === 0
+    },
+    finiteBf16(count) {
+      const padded = (count + 7) & ~7
+      a.fill(0, 2 * count, 2 * padded)
+      return exports.any_nonfinite_bf16(a.byteOffset, padded) === 0
     },
     momentsBf16(source, target, count, shiftS, shiftT) {
       exports.moments_bf16(check(source), check(target), count & ~3, shiftS, shiftT, results.byteOffset)

@@ -78,6 +78,19 @@
         (br $next)))
     (v128.any_true (local.get $special)))
 
+  ;; 1 when one of the bfloat16 values at $p is not finite (all-ones exponent); $n is a multiple of 8.
+  (func (export "any_nonfinite_bf16") (param $p i32) (param $n i32) (result i32)
+    (local $i i32) (local $found v128)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $found (v128.or (local.get $found)
+          (i16x8.eq (v128.and (v128.load align=2 (i32.add (local.get $p) (i32.shl (local.get $i) (i32.const 1)))) (v128.const i16x8 0x7f80 0x7f80 0x7f80 0x7f80 0x7f80 0x7f80 0x7f80 0x7f80))
+            (v128.const i16x8 0x7f80 0x7f80 0x7f80 0x7f80 0x7f80 0x7f80 0x7f80 0x7f80))))
+        (local.set $i (i32.add (local.get $i) (i32.const 8)))
+        (br $next)))
+    (v128.any_true (local.get $found)))
+
   ;; Shifted sums of both tensors for their moments (see pair-chunk-moments.ts), written as seven
   ;; float64 values at $res: Σ(s−K_s), Σ(s−K_s)², Σ|s|, Σ(t−K_t), Σ(t−K_t)², Σ|t|, Σ s·t.
   (func (export "moments_bf16") (param $s i32) (param $t i32) (param $n i32) (param $shiftS f64) (param $shiftT f64) (param $res i32)

@@ -1,7 +1,7 @@
 import {open} from 'node:fs/promises'
 
 /** Reads one tensor's bytes (`byteLength` from `offset` of `path`) into `into`, or a new buffer. */
-export async function readTensorBytes(path: string, offset: number, byteLength: number, into = new Uint8Array(byteLength)): Promise<Uint8Array> {
+export async function readTensorBytes(path: string, offset: number, byteLength: number, into: Uint8Array = new Uint8Array(byteLength)): Promise<Uint8Array> {
   const file = await open(path, 'r')
   try {
     let done = 0
