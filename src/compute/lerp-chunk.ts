@@ -43,11 +43,10 @@ export function lerpChunk(
     // float64 way below, which keeps NaN payloads.
     const {kernels} = scratch
     const bytes = 2 * count
-    const target = inRegion(input.target, kernels.a, bytes)
-    const source = inRegion(input.source, kernels.b, bytes)
-    const direct = out.buffer === kernels.out.buffer && out.byteOffset === kernels.out.byteOffset
-    if (kernels.lerpBf16(target, source, kernels.out, count, alpha)) {
-      if (!direct) out.set(kernels.out.subarray(0, bytes))
+    toRegion(input.target, kernels.a, bytes)
+    toRegion(input.source, kernels.b, bytes)
+    if (kernels.lerpBf16(count, alpha)) {
+      if (!isRegion(out, kernels.out)) out.set(kernels.out.subarray(0, bytes))
       return true
     }
   }
@@ -66,9 +65,11 @@ export function lerpChunk(
   return poison === 0
 }
 
-/** `view`'s first `byteLength` bytes in the kernel region `region`: in place when it is that region, else copied. */
-function inRegion(view: Uint8Array, region: Uint8Array, byteLength: number): Uint8Array {
-  if (view.buffer === region.buffer && view.byteOffset === region.byteOffset) return region
-  region.set(view.subarray(0, byteLength))
-  return region
+/** Puts `view`'s first `byteLength` bytes in the kernel region `region`, unless they are there already. */
+function toRegion(view: Uint8Array, region: Uint8Array, byteLength: number): void {
+  if (!isRegion(view, region)) region.set(view.subarray(0, byteLength))
+}
+
+function isRegion(view: Uint8Array, region: Uint8Array): boolean {
+  return view.buffer === region.buffer && view.byteOffset === region.byteOffset
 }

@@ -41,25 +41,24 @@ export function pairChunkMoments(source: Float32Array | Float64Array, target: Fl
   if (withDot) {
     for (let i = 0; i < count; i++) dot += source[i] * target[i]
   }
-  return {
-    source: {n: count, mean: shiftS + sumS / count, m2: Math.max(0, sqS - (sumS * sumS) / count), sumAbs: absS},
-    target: {n: count, mean: shiftT + sumT / count, m2: Math.max(0, sqT - (sumT * sumT) / count), sumAbs: absT},
-    dot,
-  }
+  return {source: shiftedMoments(count, shiftS, sumS, sqS, absS), target: shiftedMoments(count, shiftT, sumT, sqT, absT), dot}
+}
+
+/** Moments from the sums Σ(x − K) and Σ(x − K)² of `n` values shifted by K, and Σ|x|. */
+function shiftedMoments(n: number, shift: number, sum: number, squares: number, sumAbs: number): MomentStats {
+  return {n, mean: shift + sum / n, m2: Math.max(0, squares - (sum * sum) / n), sumAbs}
 }
 
 /**
- * `pairChunkMoments` of `count` bf16 values of each tensor, the source in kernel region `a` and the
- * target in `b`: the SIMD kernel sums all but the last count mod 4, added here.
+ * `pairChunkMoments` of `count` (≥ 1) bf16 values of each tensor, the source in kernel region `a`
+ * and the target in `b`: the SIMD kernel sums all but the last count mod 4, added here.
  */
 export function pairChunkMomentsBf16(kernels: Kernels, count: number, withDot: boolean): PairChunkMoments {
-  if (count === 0) return pairChunkMoments(new Float32Array(0), new Float32Array(0), 0, withDot)
   const s16 = new Uint16Array(kernels.a.buffer, kernels.a.byteOffset, count)
   const t16 = new Uint16Array(kernels.b.buffer, kernels.b.byteOffset, count)
   const shiftS = bf16Value(s16[0])
   const shiftT = bf16Value(t16[0])
-  const sums = kernels.momentsBf16(kernels.a, kernels.b, count, shiftS, shiftT)
-  let [sumS, sqS, absS, sumT, sqT, absT, dot] = sums
+  let [sumS, sqS, absS, sumT, sqT, absT, dot] = kernels.momentsBf16(count, shiftS, shiftT)
   for (let i = count & ~3; i < count; i++) {
     const s = bf16Value(s16[i])
     const t = bf16Value(t16[i])
@@ -71,9 +70,5 @@ export function pairChunkMomentsBf16(kernels: Kernels, count: number, withDot: b
     absT += Math.abs(t)
     dot += s * t
   }
-  return {
-    source: {n: count, mean: shiftS + sumS / count, m2: Math.max(0, sqS - (sumS * sumS) / count), sumAbs: absS},
-    target: {n: count, mean: shiftT + sumT / count, m2: Math.max(0, sqT - (sumT * sumT) / count), sumAbs: absT},
-    dot: withDot ? dot : 0,
-  }
+  return {source: shiftedMoments(count, shiftS, sumS, sqS, absS), target: shiftedMoments(count, shiftT, sumT, sqT, absT), dot: withDot ? dot : 0}
 }

@@ -29,8 +29,7 @@ function hashSeed(seed: number, text: string): number {
 
 export function createRandom(seed: number, key = ''): Random {
   let mix = hashSeed(seed, key)
-  // int32 elements: V8 handles them much faster than uint32 ones, and every operation here is on bits.
-  const s = new Int32Array(4)
+  const s = new Uint32Array(4)
   for (let i = 0; i < 4; i++) [mix, s[i]] = splitmix32(mix)
   if ((s[0] | s[1] | s[2] | s[3]) === 0) s[0] = 1
 

@@ -4,8 +4,8 @@ import {createJobContext} from './job-context'
 import {runJob} from './run-job'
 
 /**
- * Worker thread entry: runs jobs one at a time, in the order they arrive (a spectrum job awaits
- * onnxruntime, and a close must wait for it), and reports progress at most every 50 ms.
+ * Worker thread entry: runs jobs one at a time, in the order they arrive (a statistics job with
+ * spectra awaits onnxruntime, and a close must wait for it), and reports progress at most every 50 ms.
  */
 if (!parentPort) throw new Error('cmaam compute worker must run in a worker thread')
 const port = parentPort

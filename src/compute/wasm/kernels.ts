@@ -27,11 +27,11 @@ export interface Kernels {
   b: Uint8Array
   out: Uint8Array
   /**
-   * out = bf16(t + α(s − t)) rounded once, for `count` bf16 elements of the regions `target`, `source`
-   * and `out` (each must be one of a, b, out). Returns false, leaving `out` unspecified, when an
-   * input or result is not finite.
+   * out = bf16(t + α(s − t)) rounded once, for `count` bf16 targets in region `a` and sources in
+   * region `b`, into region `out`. Returns false, leaving `out` unspecified, when an input or result
+   * is not finite.
    */
-  lerpBf16(target: Uint8Array, source: Uint8Array, out: Uint8Array, count: number, alpha: number): boolean
+  lerpBf16(count: number, alpha: number): boolean
   /**
    * out = bf16(w + scale·d) rounded once, for `count` bf16 weights in region `a` and float32 updates
    * in region `b`, into region `out`. Returns false, leaving `out` unspecified, when a value is not finite.
@@ -41,9 +41,9 @@ export interface Kernels {
   finiteBf16(count: number): boolean
   /**
    * Σ(s−K_s), Σ(s−K_s)², Σ|s|, Σ(t−K_t), Σ(t−K_t)², Σ|t| and Σs·t over the first `count − count mod 4`
-   * bf16 elements of the regions `source` and `target`, in float64 (the caller adds the tail).
+   * bf16 sources in region `a` and targets in region `b`, in float64 (the caller adds the tail).
    */
-  momentsBf16(source: Uint8Array, target: Uint8Array, count: number, shiftS: number, shiftT: number): Float64Array
+  momentsBf16(count: number, shiftS: number, shiftT: number): Float64Array
 }
 
 interface Exports {
@@ -63,20 +63,16 @@ export function createKernels(capacity: number): Kernels {
   const b = new Uint8Array(memory.buffer, region, region)
   const out = new Uint8Array(memory.buffer, 2 * region, region)
   const results = new Float64Array(memory.buffer, 3 * region, 7)
-  const check = (view: Uint8Array): number => {
-    if (view !== a && view !== b && view !== out) throw new RangeError('kernels: the data must be in one of the kernel regions')
-    return view.byteOffset
-  }
   return {
     a,
     b,
     out,
-    lerpBf16(target, source, output, count, alpha) {
+    lerpBf16(count, alpha) {
       const padded = (count + 3) & ~3
       // Zeros in the padding: finite, so they never flag the chunk as non-finite.
-      target.fill(0, 2 * count, 2 * padded)
-      source.fill(0, 2 * count, 2 * padded)
-      return exports.lerp_bf16(check(target), check(source), check(output), padded, alpha) === 0
+      a.fill(0, 2 * count, 2 * padded)
+      b.fill(0, 2 * count, 2 * padded)
+      return exports.lerp_bf16(a.byteOffset, b.byteOffset, out.byteOffset, padded, alpha) === 0
     },
     addScaledBf16(count, scale) {
       const padded = (count + 3) & ~3
@@ -89,8 +85,8 @@ export function createKernels(capacity: number): Kernels {
       a.fill(0, 2 * count, 2 * padded)
       return exports.any_nonfinite_bf16(a.byteOffset, padded) === 0
     },
-    momentsBf16(source, target, count, shiftS, shiftT) {
-      exports.moments_bf16(check(source), check(target), count & ~3, shiftS, shiftT, results.byteOffset)
+    momentsBf16(count, shiftS, shiftT) {
+      exports.moments_bf16(a.byteOffset, b.byteOffset, count & ~3, shiftS, shiftT, results.byteOffset)
       return results
     },
   }
