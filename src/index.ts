@@ -23,7 +23,7 @@ export type {
   ProgressEvent,
   ReportingOptions,
 } from './api/types'
-export {CmaamError} from './errors'
+export {CmaamError, type CmaamErrorCode} from './errors'
 // Which device `device: 'auto'` would pick here, and why (without running anything else).
 export {resolveDevice, type ResolvedDevice} from './compute/device/resolve-device'
 export type {Device, DeviceProbe, DeviceRequest} from './compute/device/device'
