@@ -1,4 +1,4 @@
-import {copyFile, mkdir, readdir, readlink, rm, stat, symlink} from 'node:fs/promises'
+import {copyFile, mkdir, readdir, readlink, rm, rmdir, stat, symlink} from 'node:fs/promises'
 import {join, resolve} from 'node:path'
 import {CmaamError} from '../errors'
 import {EVAL_DTYPES, VLM_SESSIONS} from '../eval/eval-model'
@@ -43,7 +43,6 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
   }
   const output = resolve(options.output)
   const models = join(output, 'models')
-  await mkdir(models, {recursive: true})
   const tests = await testSets(options)
   const base = await resolveModelInput({ref: options.base, settings: options.settings, progress: options.progress})
   const finetunedInput = await resolveModelInput({ref: options.finetuned, settings: options.settings, progress: options.progress})
@@ -188,26 +187,35 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     }
   }
 
+  const createdOutput = !(await exists(output))
+  await mkdir(models, {recursive: true})
   const state = await readExperimentState(output)
   const done: ExperimentReport['steps'] = []
-  for (const step of steps) {
-    const key = await step.key()
-    const previous = state.steps[step.id]
-    if (previous?.status === 'done' && previous.key === key && (await step.present())) {
-      options.onStep?.({id: step.id, state: 'reused'})
-      done.push({id: step.id, seconds: previous.seconds, reused: true})
-      continue
+  try {
+    for (const step of steps) {
+      const key = await step.key()
+      const previous = state.steps[step.id]
+      if (previous?.status === 'done' && previous.key === key && (await step.present())) {
+        options.onStep?.({id: step.id, state: 'reused'})
+        done.push({id: step.id, seconds: previous.seconds, reused: true})
+        continue
+      }
+      options.onStep?.({id: step.id, state: 'running'})
+      const started = Date.now()
+      state.steps[step.id] = {key, status: 'running', started: new Date(started).toISOString(), seconds: null, result: null}
+      await writeExperimentState(output, state)
+      const result = await step.run(previous?.status === 'running' && previous.key === key)
+      const seconds = (Date.now() - started) / 1000
+      state.steps[step.id] = {...state.steps[step.id], status: 'done', seconds, result}
+      await writeExperimentState(output, state)
+      options.onStep?.({id: step.id, state: 'done', seconds})
+      done.push({id: step.id, seconds, reused: false})
     }
-    options.onStep?.({id: step.id, state: 'running'})
-    const started = Date.now()
-    state.steps[step.id] = {key, status: 'running', started: new Date(started).toISOString(), seconds: null, result: null}
-    await writeExperimentState(output, state)
-    const result = await step.run(previous?.status === 'running' && previous.key === key)
-    const seconds = (Date.now() - started) / 1000
-    state.steps[step.id] = {...state.steps[step.id], status: 'done', seconds, result}
-    await writeExperimentState(output, state)
-    options.onStep?.({id: step.id, state: 'done', seconds})
-    done.push({id: step.id, seconds, reused: false})
+  } catch (error) {
+    // A run that failed before its first step wrote anything leaves no empty folders behind.
+    await rmdir(models).catch(() => {})
+    if (createdOutput) await rmdir(output).catch(() => {})
+    throw error
   }
 
   const main = state.steps[`merge ${merges[0].name}`].result as {alphas: AlphaBreakdown}

@@ -1,4 +1,4 @@
-import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {silentProgress} from '../../src/progress'
@@ -156,5 +156,7 @@ describe('cmaam experiment on tiny models with known answers', () => {
     const missing = await cmaam(['experiment', '--base', pair.target, '--finetuned', pair.source, '--data', join(root, 'nowhere'), '--output', join(root, 'x')])
     expect(missing.code).toBe(1)
     expect(missing.stderr).toBe(`Error: Test set not found: ${join(root, 'nowhere', 'test.jsonl')}\nPoint --data at the folder \`cmaam data prepare\` wrote (it holds test.jsonl).\n`)
+    // A failed run leaves no empty experiment folder behind.
+    expect(existsSync(join(root, 'x'))).toBe(false)
   })
 })
