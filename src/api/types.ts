@@ -52,6 +52,8 @@ export interface AnalysisOptions extends ReportingOptions, HubOptions {
   compat?: GroupingCompat
   seed?: number
   allowNonfinite?: boolean
+  /** Merge a source of another model family than the target (tensors with matching names), with a warning, instead of refusing. */
+  allowFamilyMismatch?: boolean
   threads?: number
   /** Where the spectra and LoRA products run: `auto` (default: cuda, else webgpu on a GPU, else cpu), `cpu`, `cuda`, `webgpu` (docs/devices.md). */
   device?: DeviceRequest

@@ -18,7 +18,7 @@ import {alphaBreakdown} from './alpha-breakdown'
 import {checkCoverage} from './check-coverage'
 import {collectStatistics} from './collect-statistics'
 import {genericFallbackError} from './generic-fallback-error'
-import {mapTextModel, isTextModel} from './map-text-model'
+import {mapTextModel} from './map-text-model'
 import {methodRecords} from './methods/method-records'
 import {describeMethods, PARAM_DEFAULTS, resolveMethods, type MethodSettings} from './methods/resolve-methods'
 import type {MethodInputs, TensorParams} from './methods/types'
@@ -58,6 +58,8 @@ export interface MergeSettings extends MethodSettings {
   maxShardBytes: number
   force: boolean
   allowNonfinite: boolean
+  /** Merge a source of another model family than the target (by matching names), with a warning. */
+  allowFamilyMismatch?: boolean
   threads: number
   /** Where onnxruntime runs the spectra and LoRA products (already resolved from `auto`). */
   device: Device
@@ -67,6 +69,8 @@ export interface MergeSettings extends MethodSettings {
   progress: ProgressFactory
   /** Messages worth telling the user that are not errors (e.g. leftovers of a killed run removed). */
   notice?: (message: string) => void
+  /** Warnings shown even with --quiet (e.g. differing model_type within a family). */
+  warn?: (message: string) => void
   /** Arguments after `cmaam` that reproduce this merge, for the model card. */
   reproduce: string
   /** Text of a `cmaam_config.yaml` to write beside the card (`cmaam merge --config` replays it). */
@@ -93,12 +97,21 @@ export async function runMerge(settings: MergeSettings): Promise<MergeRecord> {
   const started = Date.now()
   const alphaOptions = resolveAlphaOptions(settings.alpha)
   const methods = resolveMethods(settings, settings.sources.length)
-  const models = await openModels({sources: settings.sources, target: settings.target, modelType: settings.modelType, adapter: settings.adapter, device: settings.device})
+  const models = await openModels({
+    sources: settings.sources,
+    target: settings.target,
+    modelType: settings.modelType,
+    adapter: settings.adapter,
+    device: settings.device,
+    labels: settings.labels,
+    allowFamilyMismatch: settings.allowFamilyMismatch,
+    warn: settings.warn ?? settings.notice,
+  })
   if (models.adapterFallback) {
     const model = settings.labels?.target ?? settings.target
     throw genericFallbackError({model, reason: models.adapterReason, unmatched: unmatchedNames(models.adapter, models.target.tensors.keys())})
   }
-  const text = models.sources.map((source) => (isTextModel(source, models.target, models.adapter) ? mapTextModel(source, models.target, models.adapter) : null))
+  const text = models.sources.map((source, i) => (models.textSources[i] ? mapTextModel(source, models.target, models.adapter) : null))
   const sources = models.sources.map((source, i) => text[i]?.checkpoint ?? source)
   const plan = planMerge(sources, models.target, models.adapter, {dtype: settings.dtype, vocabularyRows: text.some((t) => t !== null)})
   // A text source's unmapped tensors are left out on purpose (recorded in text_sources).

@@ -48,11 +48,11 @@ export async function createStaging(outputDir: string, options: CreateStagingOpt
   const targetPrefix = target.endsWith(sep) ? target : target + sep
   for (const input of options.inputs) {
     const realInput = await realpathOfExisting(resolve(input))
-    if (realInput === target || realInput.startsWith(targetPrefix)) {
-      throw new CmaamError(
-        `--output ${output} ${realInput === target ? 'is' : 'contains'} the input model folder ${resolve(input)}`,
-        {hint: 'Choose a new folder for the merged model: cmaam never replaces its inputs.'},
-      )
+    const relation = realInput === target ? 'is' : realInput.startsWith(targetPrefix) ? 'contains' : target.startsWith(realInput.endsWith(sep) ? realInput : realInput + sep) ? 'is inside' : null
+    if (relation !== null) {
+      throw new CmaamError(`--output ${output} ${relation} the input model folder ${resolve(input)}`, {
+        hint: 'Choose a folder outside the input models for the merged model: cmaam never writes into its inputs.',
+      })
     }
   }
 
