@@ -30,7 +30,7 @@ describe('cmaam example + merge + analyze + inspect, end to end', () => {
     expect(readFileSync(join(tmp(), 'one', 'cmaam_alphas.json'), 'utf8')).toBe(readFileSync(join(tmp(), 'two', 'cmaam_alphas.json'), 'utf8'))
 
     const files = readdirSync(join(tmp(), 'two')).sort()
-    expect(files).toEqual(expect.arrayContaining(['README.md', 'cmaam_merge_info.json', 'cmaam_analysis_report.json', 'cmaam_alphas.json', 'cmaam_config.yaml', 'config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json', 'chat_template.jinja', 'preprocessor_config.json', 'model.safetensors']))
+    expect(files).toEqual(expect.arrayContaining(['README.md', 'cmaam_merge_info.json', 'cmaam_analysis_report.json', 'cmaam_alphas.json', 'cmaam_config.yaml', 'config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json', 'preprocessor_config.json', 'model.safetensors']))
     expect(lstatSync(join(tmp(), 'two', 'config.json')).isSymbolicLink()).toBe(false)
     const card = readFileSync(join(tmp(), 'two', 'README.md'), 'utf8')
     const front = card.split('---')[1]

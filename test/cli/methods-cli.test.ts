@@ -69,4 +69,20 @@ describe('cmaam merge --method …, end to end', () => {
     const json = await cmaam(['analyze', '-s', source, '-t', target, '--method', 'slerp,shared=keep-source', '--json'])
     expect(JSON.parse(json.stdout).methods).toMatchObject({language: {method: 'slerp', params: {t: 0.5}}, shared: {method: 'keep-source'}})
   })
+
+  it.each([
+    [['--method', 'ties', '--alpha', '0.3'], '--alpha is ignored by ties: it is taken by linear', 'use --lambda with ties'],
+    [['--density', '0.5'], '--density is ignored by cmaam: it is taken by ties, dare_linear, dare_ties, breadcrumbs', 'Leave --density out'],
+    [['--method', 'slerp,vision=keep-target', '--lambda', '2'], "--lambda is ignored by every component's method (keep-target, slerp): it is taken by task_arithmetic, ties, dare_linear, dare_ties, breadcrumbs", 'use --t with slerp'],
+    [['--method', 'linear', '--weights', '1'], '--weights is ignored by linear: it is taken by task_arithmetic, ties, dare_linear, dare_ties, breadcrumbs', 'linear takes --alpha'],
+    [['--method', 'slerp', '--normalize'], '--normalize is ignored by slerp: it is taken by task_arithmetic, ties, dare_linear, dare_ties, breadcrumbs', 'slerp takes --t'],
+    [['--method', 'keep-target', '--alpha-from', 'cmaam'], '--alpha-from is ignored by keep-target: it is taken by linear, task_arithmetic, ties, dare_linear, dare_ties, breadcrumbs, slerp', 'Leave --alpha-from out'],
+  ])('a flag the chosen method ignores is an error naming the flag and the methods that take it: %j', async (flags, message, hint) => {
+    // Checked before the models are read: the folders need not exist.
+    const run = await cmaam(['merge', '-s', join(tmp(), 's'), '-t', join(tmp(), 't'), '-o', join(tmp(), 'o'), ...flags])
+    expect(run.code).toBe(1)
+    const [line, advice] = run.stderr.trimEnd().split('\n')
+    expect(line).toBe(`Error: ${message}`)
+    expect(advice).toContain(hint)
+  })
 })
