@@ -79,6 +79,10 @@ export type AnalyzeOptions = AnalysisOptions & MethodOptions
 export interface MergeOptions extends AnalysisOptions, MethodOptions {
   /** Folder for the merged model (written elsewhere, moved into place when complete). */
   output: string
+  /** The Hub id (`org/name`) of a local `target` folder, for the model card's `base_model`. */
+  targetId?: string
+  /** The Hub ids of local `source` folders, in source order. */
+  sourceId?: string | string[]
   analyze?: boolean
   saveAlphas?: boolean
   dtype?: 'keep' | 'bf16' | 'f16' | 'f32'

@@ -23,9 +23,10 @@ import {methodRecords} from './methods/method-records'
 import {describeMethods, PARAM_DEFAULTS, resolveMethods, type MethodSettings} from './methods/resolve-methods'
 import type {MethodInputs, TensorParams} from './methods/types'
 import {openModels} from './open-models'
+import {outcomeCounts} from './outcome-counts'
 import {planMerge, type OutputDtype, type PlannedTensor} from './plan-merge'
 import {writeMerged} from './write-merged'
-import {buildModelCard} from '../report/model-card'
+import {buildModelCard, type HubModels} from '../report/model-card'
 import type {MergeRecord} from '../report/merge-record'
 import {torchDtypeName} from '../report/torch-dtype-name'
 import {writeJsonFile} from '../report/write-json-file'
@@ -46,7 +47,7 @@ export interface MergeSettings extends MethodSettings {
   target: string
   output: string
   /** How reports name the inputs (the folder or Hub repo id the user gave); defaults to the folders. Revisions: of the first source and the target. */
-  labels?: {sources: string[]; target: string; hubIds: boolean; revisions?: {source?: string; target?: string}}
+  labels?: {sources: string[]; target: string; hubIds: boolean; revisions?: {source?: string; target?: string}; hubModels?: HubModels}
   /** Options of the CMAAM analysis. */
   alpha: Partial<AlphaOptions>
   modelType: string
@@ -160,6 +161,7 @@ export async function runMerge(settings: MergeSettings): Promise<MergeRecord> {
     })
 
     const labels = settings.labels ?? {sources: settings.sources, target: settings.target, hubIds: false}
+    const outcomes = outcomeCounts(plan, (component) => methods.components[component].method.name)
     const single = Object.keys(settings.method.components).length === 0 ? settings.method.default : null
     const record: MergeRecord = {
       timestamp: new Date().toISOString(),
@@ -190,8 +192,10 @@ export async function runMerge(settings: MergeSettings): Promise<MergeRecord> {
         common_params: plan.commonKeys,
         source_only: plan.sourceOnly.length,
         target_only: plan.targetOnly.length,
-        merged: plan.tensors.filter((t) => t.action === 'merge').length,
-        kept_target: plan.tensors.filter((t) => t.action === 'keep-target').length,
+        merged: outcomes.total.merged,
+        kept_target: outcomes.total.kept_target,
+        kept_source: outcomes.total.kept_source,
+        components: outcomes.components,
         shape_mismatches: plan.shapeMismatches,
         dtype_mismatches: plan.dtypeMismatches,
         nonfinite_tensors: analysis?.nonFiniteTensors ?? [],
@@ -245,7 +249,7 @@ export async function runMerge(settings: MergeSettings): Promise<MergeRecord> {
     const modelType = typeof models.targetConfig?.model_type === 'string' ? models.targetConfig.model_type : null
     await writeFileSynced(
       join(staging.dir, 'README.md'),
-      buildModelCard(record, {modelType, targetCard, reproduce: settings.reproduce, hubIds: labels.hubIds}),
+      buildModelCard(record, {modelType, targetCard, reproduce: settings.reproduce, hubModels: labels.hubModels ?? {sources: labels.sources.map(() => null), target: null}}),
     )
     if (settings.config !== undefined) await writeFileSynced(join(staging.dir, 'cmaam_config.yaml'), settings.config)
     if (settings.adapter !== undefined) await writeJsonFile(join(staging.dir, ADAPTER_FILE), settings.adapter.definition)

@@ -4,6 +4,7 @@ import {adapterFlags} from '../../cli/adapter-flags'
 import {analysisFlags, hubFlags, mergeOnlyFlags} from '../../cli/merge-flags'
 import {optionsFromFlags} from '../../cli/options-from-flags'
 import {adapterOption} from '../../api/adapter-option'
+import {resolveMethods} from '../../merge/methods/resolve-methods'
 import {mergeReproduction} from '../../api/merge-reproduction'
 import {deviceOption} from '../../api/options/device-option'
 import {mergeSettings} from '../../api/options/merge-settings'
@@ -49,7 +50,7 @@ export default class HubMerge extends BaseCommand {
       commitMessage: flags['commit-message'],
       settings: context.hub(),
       merge,
-      reproduce: (inputs) => mergeReproduction(options, inputs, flags.output ?? flags.push),
+      reproduce: (inputs) => mergeReproduction(options, inputs, flags.output ?? flags.push, resolveMethods(settings, 1).needsAnalysis || settings.analyze),
     })
     if (flags.json) {
       return this.printJson({

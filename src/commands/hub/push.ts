@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../cli/base-command'
 import {hubFlags} from '../../cli/merge-flags'
 import {checkModelFolder} from '../../hub/check-model-folder'
+import {cardWarning} from '../../hub/card-warning'
 import {pushFolder} from '../../hub/push-folder'
 import {transferProgressBar} from '../../hub/transfer-progress-bar'
 
@@ -29,6 +30,8 @@ export default class HubPush extends BaseCommand {
   async run(): Promise<void> {
     const {args, flags} = await this.parse(HubPush)
     await checkModelFolder(args.dir)
+    const warning = await cardWarning(args.dir)
+    if (warning) this.context(flags).warn(warning)
     const bar = transferProgressBar(this.progressFor(flags), args.repo)
     const result = await pushFolder({
       dir: args.dir,
