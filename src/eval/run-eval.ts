@@ -9,6 +9,7 @@ import {containsMatch, exactMatch} from './metrics'
 import type {EvalDevice, EvalDtype, EvalModel} from './eval-model'
 import {onnxModelFiles, selectOnnxModelFiles} from './onnx-model-files'
 import {appendPrediction, readPredictions, rewritePredictions, startPredictions} from './predictions-file'
+import {evalDataFile} from './eval-data-file'
 import {readEvalData} from './read-eval-data'
 import {modelFileName, resultsFile} from './results-file'
 import {selectItems} from './select-items'
@@ -62,16 +63,17 @@ export interface EvalRun {
  */
 export async function runEval(options: RunEvalOptions): Promise<EvalRun> {
   const progress = options.progress ?? silentProgress
-  const all = await readEvalData(options.data)
+  const data = await evalDataFile(options.data)
+  const all = await readEvalData(data)
   const items = selectItems(all, {maxSamples: options.maxSamples, shard: options.shard})
   const selection: EvalSelection = {
-    data: options.data,
+    data,
     data_items: all.length,
     max_samples: options.maxSamples ?? null,
     shard: options.shard ? formatShard(options.shard) : null,
     items: items.length,
   }
-  const imageDir = resolve(options.images ?? dirname(resolve(options.data)))
+  const imageDir = resolve(options.images ?? dirname(resolve(data)))
   const names = new Map<string, string>()
   for (const model of options.models) {
     const name = modelFileName(model)

@@ -1,3 +1,5 @@
+import {resolve} from 'node:path'
+import {CmaamError} from '../errors'
 import {silentProgress, type ProgressFactory} from '../progress'
 import {downloadModel} from './download-model'
 import {localHubId} from './local-hub-id'
@@ -55,6 +57,10 @@ export async function resolveModelInput(options: ResolveModelInputOptions): Prom
     settings: options.settings(),
     progress: bar.update,
     select: options.select,
+  }).catch((error: unknown) => {
+    // "org/name" could have been a mistyped folder too: say that no such folder exists either.
+    if (!(error instanceof CmaamError)) throw error
+    throw new CmaamError(`${error.message} (and there is no folder ${resolve(options.ref)})`, {code: error.code, exitCode: error.exitCode, hint: error.hint, cause: error})
   })
   bar.done()
   return {dir: model.dir, label: ref.repo, replay: `${ref.repo}@${model.sha}`, repo: ref.repo, revision: ref.revision, sha: model.sha, hubId: ref.repo}
