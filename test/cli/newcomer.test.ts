@@ -1,4 +1,5 @@
 import {join} from 'node:path'
+import {generatePair} from '../../src/example/generate-pair'
 import {useHubEnv} from '../hub/cli-env'
 import {cmaam} from '../helpers/cli'
 import {useTempDir} from '../helpers/temp-dir'
@@ -24,6 +25,19 @@ describe("a newcomer's small stumbles", () => {
     const loraHelp = await cmaam(['lora', 'merge', '--help'])
     expect(loraHelp.stdout).toContain('--device')
     expect(loraHelp.stdout).not.toMatch(/spectr/i)
+  })
+
+  test('the analysis table ends with one line per score and a pointer to docs/method.md', async () => {
+    const {source, target} = await generatePair({family: 'llava', dir: join(tmp(), 'pair')})
+    const run = await cmaam(['analyze', '-s', source, '-t', target])
+    expect(run.code).toBe(0)
+    const lines = run.stdout.split('\n')
+    const end = lines.findIndex((line) => line.startsWith('α used'))
+    expect(lines[end + 1]).toBe('')
+    const legend = lines.slice(end + 2, end + 9).map((line) => line.split(/\s{2,}/)[0])
+    expect(legend).toEqual(['PDA', 'GFS', 'CMBC', 'coherence', 'spectral', 'α comp', 'Formulas: docs/method.md (§3 scores, §5 α).'])
+    // Every score it explains is in the table above it.
+    for (const score of ['PDA', 'GFS', 'CMBC', 'coherence', 'spectral', 'α comp']) expect(lines.slice(0, end).join('\n')).toContain(score)
   })
 
   test('a Hub id that cannot be fetched says that no such folder exists either', async () => {
