@@ -22,6 +22,8 @@ export interface RunEvalOptions {
   /** Model folders (with `onnx/`) or Hub repos `org/name[@revision]`. */
   models: string[]
   data: string
+  /** The models `comparison.md` shows, by result name (default: this run's); the folder's other results go in a section of their own. */
+  comparisonModels?: string[]
   /** Folder image paths are relative to; default: the data file's folder. */
   images?: string
   output: string
@@ -129,7 +131,7 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRun> {
     await writeJsonFile(resultsPath, resultsFile({metrics, records, selection, settings}))
     evaluations.push({model: name, metrics, asked: todo.length, resumed: items.length - todo.length, files: {results: resultsPath, predictions: predictionsPath}})
   }
-  const comparison = await writeComparison(options.output, evaluations.map((e) => e.model))
+  const comparison = await writeComparison(options.output, options.comparisonModels ?? evaluations.map((e) => e.model))
   return {models: evaluations, comparison, selection, device: options.device}
 }
 

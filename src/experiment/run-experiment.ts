@@ -169,6 +169,8 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
         async run(resume) {
           const run = await runEval({
             models: [model.dir],
+            // The comparison shows this experiment's models, not those of an earlier run with other settings.
+            comparisonModels: evaluated.map((m) => m.name),
             data: test.file,
             images: test.images,
             output: evalOutput,
