@@ -49,8 +49,10 @@ describe('cmaam merge --method …, end to end', () => {
     const record = JSON.parse(run.stdout)
     expect(record.sources).toEqual([a.source, b.source])
     expect(record.config.methods.language).toEqual({method: 'ties', params: {lambda: 1, density: 0.5}, weights: [0.6, 0.4], normalize: true})
-    const front = readFileSync(join(tmp(), 'ties', 'README.md'), 'utf8').split('---')[1]
-    expect(front).toContain(`base_model:\n- "${a.target}"\n- "${a.source}"\n- "${b.source}"\n`)
+    // Local folders: no base_model entries; the card names every input by its folder.
+    const card = readFileSync(join(tmp(), 'ties', 'README.md'), 'utf8')
+    expect(card.split('---')[1]).not.toContain('base_model:')
+    expect(card).toContain('This model merges `source` (a local model), `source` (a local model) (sources) into `target` (a local model) (target)')
     expect(readFileSync(join(tmp(), 'ties', 'cmaam_config.yaml'), 'utf8')).toContain(`source:\n- "${a.source}"\n- "${b.source}"\n`)
     const replay = await cmaam(['merge', '--config', join(tmp(), 'ties', 'cmaam_config.yaml'), '-o', join(tmp(), 'replay'), '--quiet'])
     expect(replay.code).toBe(0)
