@@ -1,6 +1,7 @@
 import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {CmaamError} from '../errors'
+import {compileLoraPatterns} from './module-scale'
 
 export const ADAPTER_CONFIG_FILE = 'adapter_config.json'
 export const ADAPTER_WEIGHTS_FILE = 'adapter_model.safetensors'
@@ -60,7 +61,7 @@ export async function readAdapterConfig(dir: string): Promise<LoraConfig> {
     throw invalid('"target_modules" must be a list of module names or a regular expression')
   }
   const r = positive('r', c.r ?? 8)
-  return {
+  const config: LoraConfig = {
     r,
     loraAlpha: positive('lora_alpha', c.lora_alpha ?? 8),
     targetModules: targets as LoraConfig['targetModules'],
@@ -71,4 +72,7 @@ export async function readAdapterConfig(dir: string): Promise<LoraConfig> {
     modulesToSave: c.modules_to_save === null ? [] : strings('modules_to_save'),
     baseModel: typeof c.base_model_name_or_path === 'string' ? c.base_model_name_or_path : null,
   }
+  // Refuses a pattern that the linear-time engine cannot run now, with the file's name, not mid-merge.
+  compileLoraPatterns(config, path)
+  return config
 }
