@@ -2,6 +2,7 @@ import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {CmaamError} from '../errors'
 import {compileLoraPatterns} from './module-scale'
+import {parseJson} from '../io/parse-json'
 
 export const ADAPTER_CONFIG_FILE = 'adapter_config.json'
 export const ADAPTER_WEIGHTS_FILE = 'adapter_model.safetensors'
@@ -30,7 +31,7 @@ export async function readAdapterConfig(dir: string): Promise<LoraConfig> {
     new CmaamError(`Invalid ${path}: ${what}`, {hint: 'Use the adapter_config.json that PEFT saved with the adapter (save_pretrained).'})
   let raw: unknown
   try {
-    raw = JSON.parse(await readFile(path, 'utf8'))
+    raw = parseJson(await readFile(path, 'utf8'))
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     throw new CmaamError(code === 'ENOENT' ? `No ${ADAPTER_CONFIG_FILE} in ${dir}` : `Cannot read ${path}: ${(error as Error).message}`, {

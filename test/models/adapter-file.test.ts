@@ -89,9 +89,9 @@ describe('declarative adapter files', () => {
     ['a bad name', yaml().replace('name: toy', 'name: Toy Model'), 'line 1: adapter "Toy Model": "name" must be lower-case letters, digits, "_", "-" or "." (it is the --model-type value)'],
     ['a bad signature', yaml().replace('signatures: []', "signatures: ['(']"), 'line 5: adapter "toy": signatures[0] "(" is not a usable regular expression (missing closing ): `(`)'],
     ['a key set twice', yaml() + 'name: again\n', 'line 12: name is set twice'],
-    ['a tab', yaml().replace('  - component: bridge', '\t- component: bridge'), 'line 7: indent with spaces, not tabs'],
-    ['an unterminated quote', yaml().replace("match: 'toy_projector\\.'", "match: 'toy_projector"), 'line 8: unterminated quoted value'],
-    ['a YAML anchor', yaml().replace('title: Toy VLM', 'title: &t Toy'), 'line 2: "&t Toy" uses YAML syntax cmaam does not read; put the value in quotes'],
+    ['a tab', yaml().replace('  - component: bridge', '\t- component: bridge'), 'line 7: Tabs are not allowed as indentation'],
+    ['an unterminated quote', yaml().replace("match: 'toy_projector\\.'", "match: 'toy_projector"), "line 8: Missing closing 'quote"],
+    ['a YAML alias', yaml().replace('title: Toy VLM', 'title: &t Toy').replace('modelTypes: [toy]', 'modelTypes: *t'), 'line 3: the alias *t is not supported; write the value out'],
   ])('names the line and the problem for %s', async (_, text, message) => {
     const path = write('toy.yml', text)
     expect((await failure(path)).message).toBe(`${path} ${message}`)
