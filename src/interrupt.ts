@@ -32,11 +32,6 @@ export function onInterrupt(cleanup: InterruptCleanup): () => void {
   }
 }
 
-/** Whether a signal has started the exit: work still running must neither finish nor report an error. */
-export function interrupted(): boolean {
-  return exiting
-}
-
 function handle(signal: NodeJS.Signals): void {
   const code = EXIT_CODES[signal] ?? 1
   if (exiting) process.exit(code)
