@@ -31,9 +31,10 @@ describe('SIGINT and SIGTERM during pass 1 with onnxruntime spectra in worker th
     ['SIGINT', 130],
     ['SIGTERM', 143],
   ] as const)('%s: exit %d every time, no native abort, no staging folder left (10 tries)', async (signal, exitCode) => {
-    // Big enough that pass 1 takes a second or more here; generated outside jest (whose Math is slow).
+    // Spectra are computed for the bridge (visual.merger: 2048 × 2048 and 1024 × 2048 here), first in
+    // pass 1, so that for seconds most threads are inside onnxruntime. Generated outside jest (whose Math is slow).
     const pair = join(tmp(), 'pair')
-    const dims = {...TINY_DIMS, hidden: 1024, intermediate: 4096, kvHidden: 256, layers: 8, vocab: 8192}
+    const dims = {...TINY_DIMS, visionHidden: 512, visionMlp: 1024, hidden: 1024, intermediate: 2048, kvHidden: 256, layers: 4, vocab: 8192}
     execFileSync(process.execPath, ['-e', `require('./dist/example/generate-pair').generatePair(${JSON.stringify({family: 'qwen2vl', dir: pair, dims, dtype: 'F32'})})`], {cwd: root})
     for (let attempt = 0; attempt < 10; attempt++) {
       const run = await interrupt(pair, signal, attempt * 90)
