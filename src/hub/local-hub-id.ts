@@ -1,6 +1,6 @@
 import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
-import {parse} from 'yaml'
+import {readFrontMatter} from '../io/front-matter'
 import {readModelConfig} from '../io/read-model-config'
 import {isRepoId} from './is-repo-id'
 
@@ -12,16 +12,7 @@ import {isRepoId} from './is-repo-id'
 export async function localHubId(dir: string): Promise<string | null> {
   const config = await readModelConfig(dir).catch(() => null)
   const candidates: unknown[] = [config?._name_or_path]
-  const card = await readFile(join(dir, 'README.md'), 'utf8').catch(() => null)
-  const block = card?.match(/^---\r?\n([\s\S]*?)\r?\n---/)?.[1]
-  if (block !== undefined) {
-    try {
-      const front = parse(block, {maxAliasCount: 0}) as {base_model?: unknown} | null
-      const base = front?.base_model
-      candidates.push(...(Array.isArray(base) ? base.slice(0, 1) : [base]))
-    } catch {
-      // A card whose front matter does not parse names nothing.
-    }
-  }
+  const base = readFrontMatter(await readFile(join(dir, 'README.md'), 'utf8').catch(() => null))?.base_model
+  candidates.push(...(Array.isArray(base) ? base.slice(0, 1) : [base]))
   return candidates.find((value): value is string => typeof value === 'string' && isRepoId(value)) ?? null
 }

@@ -1,3 +1,4 @@
+import {readFrontMatter} from '../io/front-matter'
 import {COMPONENTS} from '../models/types'
 import {componentParameters, describeComponentMethod} from './format-analysis'
 import type {MergeRecord} from './merge-record'
@@ -119,13 +120,19 @@ function localName(path: string): string {
   return path.split(/[\\/]/).filter(Boolean).pop() ?? path
 }
 
-/** `license` and `pipeline_tag` from a card's YAML front matter (simple `key: value` lines). */
+/**
+ * `license` and `pipeline_tag` from a card's YAML front matter, read with the `yaml` package (a base's
+ * README comes from outside: no regular expression of ours runs over it). A card without front
+ * matter, or whose front matter is not valid YAML, gives nothing.
+ */
 export function frontMatter(card: string | null): {license?: string; pipeline_tag?: string} {
-  const block = card?.match(/^---\r?\n([\s\S]*?)\r?\n---/)?.[1]
-  if (!block) return {}
-  const value = (key: string): string | undefined =>
-    block.match(new RegExp(`^${key}:[ \\t]*["']?([^"'\\r\\n]+?)["']?[ \\t]*$`, 'm'))?.[1]
-  return {license: value('license'), pipeline_tag: value('pipeline_tag')}
+  const value = readFrontMatter(card)
+  if (value === null) return {}
+  const text = (key: string): string | undefined => {
+    const field = value[key]
+    return typeof field === 'string' && field.trim() !== '' ? field.trim() : undefined
+  }
+  return {license: text('license'), pipeline_tag: text('pipeline_tag')}
 }
 
 /** The card's ONNX part: which variants `onnx/` holds, and how transformers.js loads them. */
