@@ -68,7 +68,7 @@ export function buildModelCard(record: MergeRecord, options: ModelCardOptions): 
       const n = c.components[comp]
       return `| ${comp} | ${n.merged} | ${n.kept_target} | ${n.kept_source} | ${n.target_only} | ${n.source_only} |`
     })] : []),
-    ...c.text_sources.map((t) => `\n${t.source} is a text-only LLM: its decoder was merged into the target's language model (and shared embeddings); everything else comes from the target.${t.unmapped.length > 0 ? ` ${t.unmapped.length} of its tensors have no counterpart and were left out.` : ''}`),
+    ...c.text_sources.map((t) => `\n${link(t.source, options.hubModels.sources[record.sources.indexOf(t.source)] ?? null)} is a text-only LLM: its decoder was merged into the target's language model (and shared embeddings); everything else comes from the target.${t.unmapped.length > 0 ? ` ${t.unmapped.length} of its tensors have no counterpart and were left out.` : ''}`),
     ...c.vocabulary_rows.map((v) => `\nVocabulary resized: \`${v.name}\` has ${v.target_rows} rows in the target and ${v.source_rows.join(', ')} in the source; its first ${v.merged_rows} rows were merged and the other ${v.target_rows - v.merged_rows} kept from the target.`),
     '',
     lerp ? '## α per component' : '## Weight per component (α, t or λ)',
