@@ -1,7 +1,7 @@
 import {readdir, readFile, stat} from 'node:fs/promises'
 import {join} from 'node:path'
 import {CmaamError} from '../errors'
-import {parseIndexJson} from './parse-index-json'
+import {parseWeightIndex} from '../io/checkpoint/parse-weight-index'
 import {repoCachePaths} from './repo-cache-paths'
 import {isPickleWeights} from '../io/is-pickle-weights'
 import {INDEX_FILE} from '../io/safetensors/names'
@@ -44,7 +44,7 @@ export async function findCachedModel(options: FindCachedModelOptions): Promise<
   const selection = await selectMergeFiles({
     paths,
     source,
-    loadIndex: async () => parseIndexJson(await readFile(join(dir, INDEX_FILE), 'utf8'), `${INDEX_FILE} of ${source}`),
+    loadIndex: async () => parseWeightIndex(await readFile(join(dir, INDEX_FILE), 'utf8'), `${INDEX_FILE} of ${source}`),
   })
   if (selection.missing.length > 0) throw missingAll(selection.missing.join(', '))
   return {dir, sha, files: [...selection.support, ...selection.weights]}

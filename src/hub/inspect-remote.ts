@@ -9,7 +9,7 @@ import {findCachedModel} from './find-cached-model'
 import {hubFetch} from './hub-fetch'
 import {isRepoId} from './is-repo-id'
 import {isRevision} from './is-revision'
-import {parseIndexJson} from './parse-index-json'
+import {parseWeightIndex} from '../io/checkpoint/parse-weight-index'
 import {readRemoteRange} from './read-remote-range'
 import {repoCachePaths} from './repo-cache-paths'
 import {runPool} from './run-pool'
@@ -60,7 +60,7 @@ export async function inspectRemote(options: InspectRemoteOptions): Promise<Remo
     source,
     loadIndex: async () => {
       const response = await hubFetch({url: urlOf(INDEX_FILE), context: {...context, revision: sha, path: INDEX_FILE}})
-      return parseIndexJson(await response.text(), `${INDEX_FILE} of ${source}`)
+      return parseWeightIndex(await response.text(), `${INDEX_FILE} of ${source}`)
     },
   })
   if (selection.missing.length > 0) {
@@ -114,7 +114,7 @@ async function inspectCached(options: InspectRemoteOptions): Promise<RemoteInspe
   const sizes = await Promise.all(model.files.map(async (path) => (await stat(join(model.dir, path))).size))
   const downloadBytes = sizes.reduce((a, b) => a + b, 0)
   const index = model.files.includes(INDEX_FILE)
-    ? parseIndexJson(await readFile(join(model.dir, INDEX_FILE), 'utf8'), `${INDEX_FILE} of ${repo}@${revision}`)
+    ? parseWeightIndex(await readFile(join(model.dir, INDEX_FILE), 'utf8'), `${INDEX_FILE} of ${repo}@${revision}`)
     : null
   return {
     sha: model.sha,

@@ -214,7 +214,7 @@ describe('downloadModel', () => {
 
     hub.injectFault({path: /\/revision\/main/, times: 3, reply: {networkError: 'ECONNREFUSED'}})
     await expect(downloadModel({repo: 'acme/vlm', revision: 'main', settings: hub.settings(cache), retry: FAST})).rejects.toThrow(
-      /^Cannot reach hub\.test: .*ECONNREFUSED.* \(3 tries\)$/,
+      /^Cannot reach hub\.test: .*ECONNREFUSED.* \(3 tries, https:\/\/hub\.test\/.+\)$/,
     )
   })
 
