@@ -29,8 +29,8 @@ export async function findCachedModel(options: FindCachedModelOptions): Promise<
   const hint = `Unset HF_HUB_OFFLINE (and TRANSFORMERS_OFFLINE) to download it; the cache is ${settings.cacheDir}.`
 
   const sha = COMMIT_SHA.test(revision) ? revision : (await readFile(cache.ref(revision), 'utf8').catch(() => '')).trim()
-  const dir = cache.snapshot(sha)
-  if (!COMMIT_SHA.test(sha) || !(await isDirectory(dir))) {
+  const dir = COMMIT_SHA.test(sha) ? cache.snapshot(sha) : null
+  if (dir === null || !(await isDirectory(dir))) {
     throw new CmaamError(`Offline mode is on (HF_HUB_OFFLINE) and ${source} is not in the cache`, {hint})
   }
 

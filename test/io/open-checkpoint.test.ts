@@ -193,7 +193,7 @@ describe('readWeightIndex', () => {
     ['without weight_map', '{"metadata": {}}', 'Invalid weight index INDEX: it has no "weight_map" object'],
     ['with an empty weight_map', '{"weight_map": {}}', 'Invalid weight index INDEX: "weight_map" is empty'],
     ['with a non-string file', '{"weight_map": {"a": 3}}', 'Invalid weight index INDEX: weight_map entry "a" is not a file name'],
-    ['pointing outside the folder', '{"weight_map": {"a": "../x.safetensors"}}', 'weight_map entry "a" points outside the model folder (../x.safetensors)'],
+    ['pointing outside the folder', '{"weight_map": {"a": "../x.safetensors"}}', 'INDEX: weight_map entry "a" "../x.safetensors" is refused: it leads out of its folder (..)'],
     ['with metadata that is not an object', '{"metadata": 5, "weight_map": {"a": "x"}}', 'Invalid weight index INDEX: "metadata" is not an object'],
   ])('rejects an index %s', async (_, text, message) => {
     const path = join(tmp(), 'model.safetensors.index.json')

@@ -35,7 +35,7 @@ export const MODEL_FILES = [
 export async function copyModelFiles(fromDir: string, toDir: string, options: CopyModelFilesOptions): Promise<string[]> {
   const copied: string[] = []
   for (const name of MODEL_FILES) {
-    const from = resolveInside({folder: fromDir, entry: name, kind: 'file', file: fromDir, what: 'model file'})
+    const from = resolveInside({folder: fromDir, entry: name, kind: 'any', file: fromDir, what: 'model file'})
     const isFile = await stat(from).then(
       (stats) => stats.isFile(),
       () => false,
