@@ -6,7 +6,7 @@ import {parseSafetensorsHeader} from '../io/safetensors/parse-safetensors-header
 import type {SafetensorsHeader} from '../io/safetensors/types'
 import {fetchRepoListing} from './fetch-repo-listing'
 import {findCachedModel} from './find-cached-model'
-import {hubFetch} from './hub-fetch'
+import {hubFetch, MAX_JSON_BYTES} from './hub-fetch'
 import {isRepoId} from './is-repo-id'
 import {isRevision} from './is-revision'
 import {parseWeightIndex} from '../io/checkpoint/parse-weight-index'
@@ -59,7 +59,7 @@ export async function inspectRemote(options: InspectRemoteOptions): Promise<Remo
     paths: listing.map((file) => file.path),
     source,
     loadIndex: async () => {
-      const response = await hubFetch({url: urlOf(INDEX_FILE), context: {...context, revision: sha, path: INDEX_FILE}})
+      const response = await hubFetch({url: urlOf(INDEX_FILE), context: {...context, revision: sha, path: INDEX_FILE}, maxBodyBytes: MAX_JSON_BYTES})
       return parseWeightIndex(await response.text(), `${INDEX_FILE} of ${source}`)
     },
   })
