@@ -1,6 +1,8 @@
 import {cpSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import nock from 'nock'
+import {CmaamError} from '../../src/errors'
+import {openAdapter} from '../../src/lora/open-adapter'
 import {cmaam, type CliRun} from '../helpers/cli'
 import {makeSentinel, treeState} from '../helpers/sentinel'
 import {useTempDir} from '../helpers/temp-dir'
@@ -67,6 +69,16 @@ describe('hostile local folders, configs and settings', () => {
     symlinkSync(join(tmp(), 'private.txt'), join(configDir, 'cmaam_adapter.yaml'))
     writeFileSync(config, `method: linear\nsource:\n  - ${pair.source}\ntarget: ${pair.target}\nadapter: cmaam_adapter.yaml\n`)
     expect(refusal(await cmaam(['merge', '--config', config, '--output', output]))).toMatch(/ line 5: adapter "cmaam_adapter\.yaml" is refused: it is a link that leads out of the folder/)
+  })
+
+  test('a LoRA adapter folder whose adapter_config.json links out of it is refused before the file is read', async () => {
+    const adapter = join(tmp(), 'adapter')
+    mkdirSync(adapter)
+    symlinkSync(join(sentinel, 'secret.txt'), join(adapter, 'adapter_config.json'))
+    const error = await openAdapter(adapter).catch((e: unknown) => e as CmaamError)
+    expect(error).toBeInstanceOf(CmaamError)
+    expect((error as CmaamError).message).toBe(`${adapter}: adapter file "adapter_config.json" is refused: it is a link that leads out of the folder (to ${join(sentinel, 'secret.txt')})`)
+    expect((error as CmaamError).code).toBe('UNSAFE_INPUT')
   })
 
   describe('hub push', () => {
