@@ -109,18 +109,32 @@ describe('resolveInside', () => {
     expect(refusal(() => read(dir, 'f', 'folder')).message).toBe('T: entry "f" is refused: it is not a folder')
   })
 
-  test('a Hugging Face snapshot may link into its own blobs/, not into another repo', () => {
+  test('a Hugging Face snapshot may link into its own blobs/, not to another file of the cache', () => {
     const repo = join(tmp(), 'hub', 'models--org--a')
     const other = join(tmp(), 'hub', 'models--org--b')
     mkdirSync(join(repo, 'blobs'), {recursive: true})
     mkdirSync(join(repo, 'snapshots', 'abc', 'onnx'), {recursive: true})
     mkdirSync(join(other, 'blobs'), {recursive: true})
     writeFileSync(join(repo, 'blobs', 'h1'), 'x')
-    writeFileSync(join(other, 'blobs', 'h2'), 'y')
+    writeFileSync(join(other, 'notes.txt'), 'y')
     symlinkSync('../../../blobs/h1', join(repo, 'snapshots', 'abc', 'onnx', 'model.onnx'))
-    symlinkSync('../../../../models--org--b/blobs/h2', join(repo, 'snapshots', 'abc', 'onnx', 'other.onnx'))
+    symlinkSync('../../../../models--org--b/notes.txt', join(repo, 'snapshots', 'abc', 'onnx', 'other.onnx'))
     expect(read(join(repo, 'snapshots', 'abc', 'onnx'), 'model.onnx')).toBe(join(repo, 'snapshots', 'abc', 'onnx', 'model.onnx'))
     expect(refusal(() => read(join(repo, 'snapshots', 'abc', 'onnx'), 'other.onnx')).message).toContain('it is a link that leads out of the folder')
+  })
+
+  test('a folder made by huggingface-cli download --local-dir may link into a cache blobs/ folder, and only to a blob', () => {
+    const blobs = join(tmp(), 'hub', 'models--org--a', 'blobs')
+    const dir = join(tmp(), 'local-dir')
+    mkdirSync(blobs, {recursive: true})
+    mkdirSync(dir)
+    const hash = 'c'.repeat(64)
+    writeFileSync(join(blobs, hash), 'tokenizer')
+    writeFileSync(join(blobs, 'notes.txt'), 'not a blob')
+    symlinkSync(join(blobs, hash), join(dir, 'tokenizer.json'))
+    symlinkSync(join(blobs, 'notes.txt'), join(dir, 'notes.txt'))
+    expect(read(dir, 'tokenizer.json')).toBe(join(dir, 'tokenizer.json'))
+    expect(refusal(() => read(dir, 'notes.txt')).message).toContain('it is a link that leads out of the folder')
   })
 
   test('a new file: its folders are made inside, never through a link that leads out', () => {

@@ -1,6 +1,7 @@
 import {existsSync, mkdirSync, realpathSync, statSync} from 'node:fs'
 import {dirname, join, resolve} from 'node:path'
 import {checkEntry} from './check-entry'
+import {isCacheBlob} from './is-cache-blob'
 import {isInside} from './is-inside'
 import {linkBoundary} from './link-boundary'
 import {unsafeInputError} from './unsafe-input-error'
@@ -24,7 +25,8 @@ export interface ResolveInsideOptions {
 /**
  * The path of `entry` inside `folder`, or one UNSAFE_INPUT error naming the file, the entry and
  * why: the entry must be a plain relative path (checkEntry), and following symlinks must not lead
- * out of the folder (of the repo's cache folder, for a Hugging Face snapshot, see linkBoundary).
+ * out of the folder (of the repo's cache folder, for a Hugging Face snapshot, see linkBoundary),
+ * except to a blob of a Hugging Face cache (isCacheBlob).
  */
 export function resolveInside(options: ResolveInsideOptions): string {
   const segments = checkEntry(options.entry, options)
@@ -51,7 +53,7 @@ export function resolveInside(options: ResolveInsideOptions): string {
     if (code === 'ENOENT' || code === 'ENOTDIR') return path
     throw error
   }
-  if (!isInside(boundary, real)) fail(`it is a link that leads out of the folder (to ${real})`)
+  if (!isInside(boundary, real) && !isCacheBlob(real)) fail(`it is a link that leads out of the folder (to ${real})`)
   const stats = statSync(real)
   if (options.kind === 'file' && !stats.isFile()) fail('it is not a regular file')
   if (options.kind === 'folder' && !stats.isDirectory()) fail('it is not a folder')
