@@ -105,26 +105,30 @@ async function fetchFollowingRedirects(url: string, init: RequestInit, settings:
 function watchIdle(response: Response, idleMs: number, stalled: AbortController): Response {
   if (response.body === null) return response
   const reader = response.body.getReader()
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const timer = setTimeout(() => {
-        const reason = new IdleTimeout(`no bytes for ${idleMs / 1000} s`)
-        stalled.abort(reason)
-        reader.cancel(reason).catch(() => undefined)
-        controller.error(reason)
-      }, idleMs)
-      try {
-        const {done, value} = await reader.read()
-        if (done) controller.close()
-        else controller.enqueue(value)
-      } catch (error) {
-        controller.error(stalled.signal.aborted ? stalled.signal.reason : error)
-      } finally {
-        clearTimeout(timer)
-      }
+  // highWaterMark 0: pull only when the caller reads, so that an unread body runs no timer.
+  const body = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const timer = setTimeout(() => {
+          const reason = new IdleTimeout(`no bytes for ${idleMs / 1000} s`)
+          stalled.abort(reason)
+          reader.cancel(reason).catch(() => undefined)
+          controller.error(reason)
+        }, idleMs)
+        try {
+          const {done, value} = await reader.read()
+          if (done) controller.close()
+          else controller.enqueue(value)
+        } catch (error) {
+          controller.error(stalled.signal.aborted ? stalled.signal.reason : error)
+        } finally {
+          clearTimeout(timer)
+        }
+      },
+      cancel: (reason) => reader.cancel(reason),
     },
-    cancel: (reason) => reader.cancel(reason),
-  })
+    {highWaterMark: 0},
+  )
   return new Response(body, {status: response.status, statusText: response.statusText, headers: response.headers})
 }
 
