@@ -86,6 +86,19 @@ describe('openCheckpoint', () => {
     expect(checkpoint.tensors.get('w')).toMatchObject({path: join(snapshot, 'model.safetensors'), byteLength: 4})
   })
 
+  it('refuses a shard listed by the index that is a symlink out of the model folder', async () => {
+    const dir = join(tmp(), 'model')
+    mkdirSync(dir)
+    writeShard(join(tmp(), 'elsewhere.safetensors'), 'a')
+    symlinkSync(join(tmp(), 'elsewhere.safetensors'), join(dir, 'model-00001-of-00001.safetensors'))
+    writeIndex(dir, {a: 'model-00001-of-00001.safetensors'})
+    const error = await errorFrom(openCheckpoint(dir))
+    expect(error.code).toBe('UNSAFE_INPUT')
+    expect(error.message).toBe(
+      `${join(dir, 'model.safetensors.index.json')}: shard "model-00001-of-00001.safetensors" is refused: it is a link that leads out of the folder (to ${join(tmp(), 'elsewhere.safetensors')})`,
+    )
+  })
+
   it('names the missing shard and the index', async () => {
     const dir = tmp()
     writeShard(join(dir, 'model-00001-of-00002.safetensors'), 'a')
