@@ -1,9 +1,12 @@
-import {copyFileSync, existsSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
-import {join} from 'node:path'
+import {copyFileSync, existsSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
+import {join, relative} from 'node:path'
+import nock from 'nock'
 import {decodeModel, encodeModel} from '../../src/onnx/proto'
 import {cmaam} from '../helpers/cli'
 import {makeSentinel, treeState} from '../helpers/sentinel'
 import {useTempDir} from '../helpers/temp-dir'
+import {useHubEnv} from '../hub/cli-env'
+import {createMockHub, type MockHub} from '../hub/mock-hub'
 import {makeValues, writeCheckpoint, writeTemplate} from './qwen2vl-fixture'
 
 const DECODER = 'decoder_model_merged.onnx'
@@ -90,5 +93,55 @@ describe('onnx apply with a hostile template', () => {
     writeFileSync(paths.decoder, '')
     await expectRefused(paths, new RegExp(`^Error: ${paths.decoder.replace(/[.\\/]/g, '\\$&')} is empty \\(0 bytes\\)$`))
     expect(existsSync(join(paths.weights, 'onnx'))).toBe(false)
+  })
+})
+
+describe('hub merge --onnx-template with a hostile template on an honest Hub', () => {
+  const tmp = useTempDir()
+  const setEnv = useHubEnv()
+  let hub: MockHub | null = null
+  beforeAll(() => nock.disableNetConnect())
+  afterAll(() => nock.enableNetConnect())
+  afterEach(() => {
+    hub?.close()
+    hub = null
+  })
+
+  function filesUnder(dir: string): Record<string, Uint8Array> {
+    const out: Record<string, Uint8Array> = {}
+    const walk = (at: string): void => {
+      for (const entry of readdirSync(at, {withFileTypes: true})) {
+        if (entry.isDirectory()) walk(join(at, entry.name))
+        else out[relative(dir, join(at, entry.name))] = readFileSync(join(at, entry.name))
+      }
+    }
+    walk(dir)
+    return out
+  }
+
+  test('a location that leads out of the output folder: exit 1, nothing written outside, nothing published', async () => {
+    const sentinel = makeSentinel(join(tmp(), 'sentinel'))
+    const token = 'hf_hostileTemplateToken_1234567890'
+    await writeCheckpoint(join(tmp(), 'source'), makeValues(5, {twins: 'differ'}))
+    await writeCheckpoint(join(tmp(), 'target'), makeValues(1, {twins: 'equal'}))
+    const template = writeTemplate(join(tmp(), 'template'), makeValues(1, {twins: 'equal'}), {precisions: ['fp32'], external: true}).dir
+    const decoder = join(template, 'onnx', DECODER)
+    const model = decodeModel(readFileSync(decoder), decoder)
+    // Deep enough to leave any staging folder of the run: aimed at the sentinel, wherever the output is.
+    const location = `${'../'.repeat(12)}${join(sentinel, 'target.bin').slice(1)}`
+    for (const tensor of model.graph.initializer) if (tensor.name === WRITTEN && tensor.externalData) tensor.externalData = {...tensor.externalData, location}
+    writeFileSync(decoder, encodeModel(model))
+    hub = createMockHub({
+      token,
+      repos: {'acme/ft': {files: filesUnder(join(tmp(), 'source'))}, 'acme/base': {files: filesUnder(join(tmp(), 'target'))}, 'evil/template': {files: filesUnder(template)}},
+    })
+    setEnv({HF_HOME: join(tmp(), 'hf-home'), HF_HUB_CACHE: join(tmp(), 'cache'), HF_ENDPOINT: hub.endpoint, HF_TOKEN: token})
+    const before = treeState(sentinel)
+    const output = join(tmp(), 'merged')
+    const run = await cmaam(['hub', 'merge', '-s', 'acme/ft', '-t', 'acme/base', '--push', 'me/merged', '--output', output, '--method', 'linear', '--onnx-template', 'evil/template', '--onnx-dtype', 'fp32'])
+    expect(run.code).toBe(1)
+    expect(run.stderr.split('\n')[0]).toMatch(new RegExp(`: external data location ${JSON.stringify(location).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is refused: it leads out of its folder \\(\\.\\.\\)$`))
+    expect(treeState(sentinel)).toEqual(before)
+    expect(hub.commits).toEqual([])
   })
 })
