@@ -1,4 +1,5 @@
 import {CmaamError} from '../../errors'
+import {parseJson} from '../parse-json'
 import {checkEntry} from '../paths/check-entry'
 
 export interface WeightIndex {
@@ -23,7 +24,7 @@ export function parseWeightIndex(text: string, source: string): WeightIndex {
   }
   let parsed: unknown
   try {
-    parsed = JSON.parse(text)
+    parsed = parseJson(text)
   } catch (error) {
     fail(`not valid JSON (${(error as Error).message})`)
   }

@@ -1,6 +1,7 @@
 import {copyFile, readFile, stat, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {CmaamError} from '../../errors'
+import {parseJson} from '../parse-json'
 import {resolveInside} from '../paths/resolve-inside'
 
 export interface CopyModelFilesOptions {
@@ -54,7 +55,7 @@ export async function copyModelFiles(fromDir: string, toDir: string, options: Co
 async function readConfig(path: string): Promise<Record<string, unknown>> {
   let config: unknown
   try {
-    config = JSON.parse(await readFile(path, 'utf8'))
+    config = parseJson(await readFile(path, 'utf8'))
   } catch (error) {
     throw new CmaamError(`Cannot read ${path}: ${(error as Error).message}`, {
       hint: 'config.json must be a valid JSON object: download it again.',
