@@ -182,6 +182,12 @@ function runCmaamEval(dtype, data) {
   return {samples: metrics.n_samples, seconds: metrics.seconds, wall, tokensPerSecond: metrics.tokens_per_second, peakRssMiB: Number(lines[lines.length - 1]) / 1024, load: `${loadBefore} → ${load()}`}
 }
 
+/** CPU seconds (user + system) of this process since `since` (a process.cpuUsage() value). */
+function cpuSeconds(since) {
+  const {user, system} = process.cpuUsage(since)
+  return (user + system) / 1e6
+}
+
 // ---- child processes ------------------------------------------------------------------------
 
 function transformers() {
@@ -223,9 +229,11 @@ async function childTransformers(options) {
       end() {}
     })()
     const started = performance.now()
+    const cpu = process.cpuUsage()
     await model.generate({...inputs, max_new_tokens: newTokens, min_new_tokens: newTokens, do_sample: false, streamer})
     // The first put() is the prompt, before any session runs; then one per new token.
-    return {prefill: (times[1] - started) / 1000, decode: (times[times.length - 1] - times[1]) / 1000, total: (performance.now() - started) / 1000, tokens: times.length - 1}
+    const total = (performance.now() - started) / 1000
+    return {prefill: (times[1] - started) / 1000, decode: (times[times.length - 1] - times[1]) / 1000, total, tokens: times.length - 1, cores: cpuSeconds(cpu) / total}
   }
   const single = await processorInputs(t, processor, image, questions.slice(0, 1))
   await generate(single, 2) // warm-up (the first run allocates)
@@ -243,7 +251,7 @@ async function childTransformers(options) {
     }
   }
   await model.dispose()
-  return {loadSeconds, promptTokens, prefillTokensPerSecond: promptTokens / best.prefill, decodeTokensPerSecond: (best.tokens - 1) / best.decode, secondsPerSample: best.total, newTokens: best.tokens, batched, load: `${loadBefore} → ${load()}`}
+  return {loadSeconds, promptTokens, prefillTokensPerSecond: promptTokens / best.prefill, decodeTokensPerSecond: (best.tokens - 1) / best.decode, secondsPerSample: best.total, cores: best.cores, newTokens: best.tokens, batched, load: `${loadBefore} → ${load()}`}
 }
 
 /** The same sessions with onnxruntime-node directly: embed, vision, decoder prefill, greedy decode. */
@@ -274,6 +282,7 @@ async function childOnnxruntime(options) {
   }
   const generate = async (newTokens = options.newTokens) => {
     const started = performance.now()
+    const cpu = process.cpuUsage()
     const embeds = (await embed.run({input_ids: new ort.Tensor('int64', ids, [1, ids.length])})).inputs_embeds
     const features = (await vision.run({pixel_values: new ort.Tensor('float32', inputs.pixel_values.data, inputs.pixel_values.dims), grid_thw: new ort.Tensor('int64', inputs.image_grid_thw.data, inputs.image_grid_thw.dims)})).image_features
     const data = embeds.data
@@ -294,12 +303,12 @@ async function childOnnxruntime(options) {
       token = argmaxLast(out.logits)
     }
     const done = performance.now()
-    return {prefill: (firstToken - started) / 1000, decode: (done - firstToken) / 1000, total: (done - started) / 1000}
+    return {prefill: (firstToken - started) / 1000, decode: (done - firstToken) / 1000, total: (done - started) / 1000, cores: cpuSeconds(cpu) / ((done - started) / 1000)}
   }
   await generate(2) // warm-up (the first run allocates)
   const loadBefore = load()
   const best = await generate()
-  return {loadSeconds, promptTokens: ids.length, prefillTokensPerSecond: ids.length / best.prefill, decodeTokensPerSecond: (options.newTokens - 1) / best.decode, secondsPerSample: best.total, load: `${loadBefore} → ${load()}`}
+  return {loadSeconds, promptTokens: ids.length, prefillTokensPerSecond: ids.length / best.prefill, decodeTokensPerSecond: (options.newTokens - 1) / best.decode, secondsPerSample: best.total, cores: best.cores, load: `${loadBefore} → ${load()}`}
 }
 
 // ---- main -----------------------------------------------------------------------------------
@@ -342,6 +351,8 @@ async function main() {
       decoder_gb: round(bytesPerToken / 1e9, 3),
       floor_tok_s: round(floor),
       decode_vs_floor: r.decodeTokensPerSecond === undefined ? null : round(r.decodeTokensPerSecond / floor),
+      // CPU cores this process got while timed (of cpus().length): the rest went to other processes.
+      cores_used: r.cores === undefined ? null : round(r.cores),
       load: r.load,
     })
     rows.push(row('onnxruntime-node', ort), row('transformers.js', tjs))
