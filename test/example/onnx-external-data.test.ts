@@ -101,7 +101,7 @@ describe('writeQwen2VLOnnx with external data and q4', () => {
           w[n * K + k] = (q - z) * scales[n * blocks + b]
         }
       }
-      dequantized.set(node.name, w)
+      dequantized.set(node.name!, w)
     }
     // The dequantized lm_head is within half a step of the parameter.
     const head = dequantized.get('/lm_head/MatMulNBits')!
