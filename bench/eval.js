@@ -159,6 +159,8 @@ function decoderBytes(dtype) {
 }
 
 function runChild(kind, args) {
+  // The export's pending writeback would compete with the run (as in bench/run.js).
+  spawnSync('sync')
   const result = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, __filename, '--child', kind, JSON.stringify(args)], {cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 26})
   const lines = result.stderr.trim().split('\n')
   if (result.status !== 0) throw new Error(`${kind} ${JSON.stringify(args)} failed:\n${result.stderr.slice(-4000)}`)
