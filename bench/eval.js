@@ -9,7 +9,7 @@
 //   overhead transformers.js adds);
 // and compares decode with the memory-bandwidth floor: bytes of decoder weights (+ KV cache) read per
 // token ÷ measured copy bandwidth. The load average is recorded with each figure.
-// Not a test: it prints figures and the targets they are held to. The export (~13 GB) is deleted
+// Not a test: it prints figures and the targets they are held to. The export (14 GB) is deleted
 // afterwards unless --keep.
 // Usage: npm run bench -- --eval [--dtypes q4,fp32] [--items 2] [--new-tokens 8] [--batches 1,4,8] [--keep]
 'use strict'
