@@ -18,14 +18,43 @@ declare namespace WebAssembly {
 /** The compiled module, once per thread (1 KB: compiling it synchronously costs nothing). */
 let compiled: WebAssembly.Module | undefined
 
+/** Most sources the many-model kernels take at once (a lane each); a merge of more goes the float64 way. */
+export const MAX_KERNEL_SOURCES = 8
+
+/** Digits of a radix-selection histogram (its first pass counts the top 20 bits below the sign). */
+export const HISTOGRAM_DIGITS = 1 << 20
+
+/** Options of the task-vector kernel: see task-vector.ts. */
+export interface TaskVectorKernelOptions {
+  sources: number
+  /** wᵢ, and the divisor of each kept Δᵢ (DARE's rescale; 1 otherwise). */
+  weights: ArrayLike<number>
+  divisors: ArrayLike<number>
+  lambda: number
+  /** What the plain sum is divided by (without consensus). */
+  divisor: number
+  consensus: boolean
+  normalize: boolean
+}
+
 /**
  * The WebAssembly SIMD kernels of one thread and their memory: three regions of `capacity`·8 bytes
- * (two inputs and an output: the worker reads file chunks straight into them) and a few result slots.
+ * (two inputs and an output: the worker reads file chunks straight into them), a few result slots,
+ * and for the many-model methods a bf16 lane and a keep mask per source and a selection histogram.
  */
 export interface Kernels {
   a: Uint8Array
   b: Uint8Array
   out: Uint8Array
+  /** Region `b` as float64 values: the magnitudes a rank selection counts. */
+  magnitudes: Float64Array
+  /** A chunk of source i's raw values (bf16 for the kernels), i < MAX_KERNEL_SOURCES. */
+  lanes: Uint8Array[]
+  /** Source i's keep mask: one byte (0 or 1) per value. */
+  masks: Uint8Array[]
+  /** Counts and "holds more than one value" flags by digit, for `histogramF64`. */
+  histogram: Uint32Array
+  histogramFlags: Uint8Array
   /**
    * out = bf16(t + α(s − t)) rounded once, for `count` bf16 targets in region `a` and sources in
    * region `b`, into region `out`. Returns false, leaving `out` unspecified, when an input or result
@@ -44,6 +73,38 @@ export interface Kernels {
    * bf16 sources in region `a` and targets in region `b`, in float64 (the caller adds the tail).
    */
   momentsBf16(count: number, shiftS: number, shiftT: number): Float64Array
+  /** magnitudes = |lane − a| in float64, for `count` bf16 values of source lane `lane` and target region `a`. */
+  absDeltaBf16(count: number, lane: number): void
+  /**
+   * One radix-selection pass over the first `count` magnitudes: those whose bits above `low + width`
+   * equal `prefix` add to `histogram` by bits [low, low + width), and flag their digit when they have a
+   * bit set below `low`. `prefix` is a bigint (bits of a float64 pattern).
+   */
+  histogramF64(count: number, low: number, width: number, prefix: bigint): void
+  /** Moves the magnitudes whose bits above `low` equal `prefix` to the front, in order; returns how many. */
+  collectF64(count: number, low: number, prefix: bigint): number
+  /**
+   * Mask `mask` of a magnitude band over the first `count` magnitudes: values above `upper` and the
+   * first `skipUpper` equal to it are dropped, and values below `lower` and those equal to it after
+   * the first `keepLower`. `seen` holds how many equal to each were met before (updated).
+   */
+  bandMask(count: number, mask: number, band: {upper: number; skipUpper: number; lower: number; keepLower: number}, seen: Float64Array): void
+  /** DARE's mask `mask` for tensor indices start … start + count − 1: see `random_mask` in kernels.wat. */
+  randomMask(count: number, mask: number, start: number, keys: readonly [number, number], below: number): void
+  /**
+   * The task-vector merge of `count` values: bf16 target in region `a`, sources in the lanes with
+   * their masks, bf16 into region `out`. Returns false, leaving `out` unspecified, when a result is
+   * not finite.
+   */
+  taskVectorBf16(count: number, options: TaskVectorKernelOptions): boolean
+  /** Adds Σt², Σs², Σs·t over `count` bf16 targets in region `a` and sources in `b` to `sums`, one value after another. */
+  slerpSumsBf16(count: number, sums: Float64Array): void
+  /** out = bf16(a·t + b·s) for bf16 targets in region `a` and sources in `b`; false when a result is not finite. */
+  mixBf16(count: number, a: number, b: number): boolean
+  /** [Σ(laneA − t)², Σ(laneB − t)², Σ(laneA − t)(laneB − t)] over `count` values, target in region `a`, each sum from 0. */
+  deltaDotsBf16(count: number, laneA: number, laneB: number): Float64Array
+  /** out = bf16(t + ratio·mean(laneₖ − t)) over the first `sources` lanes; false when a result is not finite. */
+  modelStockBf16(count: number, sources: number, ratio: number): boolean
 }
 
 interface Exports {
@@ -51,43 +112,130 @@ interface Exports {
   add_scaled_bf16(w: number, d: number, o: number, n: number, scale: number): number
   any_nonfinite_bf16(p: number, n: number): number
   moments_bf16(s: number, t: number, n: number, shiftS: number, shiftT: number, res: number): void
+  abs_delta_bf16(t: number, s: number, m: number, n: number): void
+  histogram_f64(m: number, n: number, low: number, width: number, prefixHi: number, prefixLo: number, hist: number, flags: number): void
+  collect_f64(m: number, n: number, low: number, prefixHi: number, prefixLo: number): number
+  band_mask_f64(m: number, mask: number, n: number, upper: number, skipUpper: number, lower: number, keepLower: number, seen: number): void
+  random_mask(mask: number, n: number, start: number, k0: number, k1: number, below: number): void
+  task_vector_bf16(t: number, lanes: number, laneBytes: number, masks: number, maskBytes: number, count: number, weights: number, divisors: number, o: number, n: number, lambda: number, divisor: number, consensus: number, normalize: number): number
+  slerp_sums_bf16(t: number, s: number, n: number, res: number): void
+  mix_bf16(t: number, s: number, o: number, n: number, a: number, b: number): number
+  delta_dots_bf16(t: number, a: number, b: number, n: number, res: number): void
+  model_stock_bf16(t: number, lanes: number, laneBytes: number, count: number, o: number, n: number, ratio: number): number
 }
+
+const RESULT_SLOTS = 8 + 2 * MAX_KERNEL_SOURCES
 
 export function createKernels(capacity: number): Kernels {
   compiled ??= new WebAssembly.Module(Buffer.from(KERNELS_WASM_BASE64, 'base64'))
   // Room for 7 more bf16 elements after a region's last one: kernels pad their inputs to a multiple of 4 or 8.
   const region = capacity * 8 + 16
-  const memory = new WebAssembly.Memory({initial: Math.ceil((3 * region + 64) / 65536)})
+  const laneBytes = capacity * 2 + 16
+  const maskBytes = capacity + 16
+  const layout = {
+    results: 3 * region,
+    histogram: 3 * region + 8 * RESULT_SLOTS,
+    flags: 3 * region + 8 * RESULT_SLOTS + 4 * HISTOGRAM_DIGITS,
+    lanes: 3 * region + 8 * RESULT_SLOTS + 5 * HISTOGRAM_DIGITS,
+    masks: 3 * region + 8 * RESULT_SLOTS + 5 * HISTOGRAM_DIGITS + MAX_KERNEL_SOURCES * laneBytes,
+  }
+  const size = layout.masks + MAX_KERNEL_SOURCES * maskBytes
+  const memory = new WebAssembly.Memory({initial: Math.ceil(size / 65536)})
   const exports = new WebAssembly.Instance(compiled, {env: {memory}}).exports as Exports
-  const a = new Uint8Array(memory.buffer, 0, region)
-  const b = new Uint8Array(memory.buffer, region, region)
-  const out = new Uint8Array(memory.buffer, 2 * region, region)
-  const results = new Float64Array(memory.buffer, 3 * region, 7)
+  const buffer = memory.buffer
+  const a = new Uint8Array(buffer, 0, region)
+  const b = new Uint8Array(buffer, region, region)
+  const out = new Uint8Array(buffer, 2 * region, region)
+  const results = new Float64Array(buffer, layout.results, RESULT_SLOTS)
+  const weights = new Float64Array(buffer, layout.results + 64, MAX_KERNEL_SOURCES)
+  const divisors = new Float64Array(buffer, layout.results + 64 + 8 * MAX_KERNEL_SOURCES, MAX_KERNEL_SOURCES)
+  const lanes = Array.from({length: MAX_KERNEL_SOURCES}, (_, i) => new Uint8Array(buffer, layout.lanes + i * laneBytes, laneBytes))
+  const masks = Array.from({length: MAX_KERNEL_SOURCES}, (_, i) => new Uint8Array(buffer, layout.masks + i * maskBytes, maskBytes))
+  // Zeros after the data: finite, so padding never flags a chunk as non-finite.
+  const pad = (view: Uint8Array, from: number, to: number) => view.fill(0, from, to)
+  const split = (prefix: bigint): [number, number] => [Number(prefix >> 32n), Number(prefix & 0xffffffffn)]
   return {
     a,
     b,
     out,
+    magnitudes: new Float64Array(buffer, region, capacity + 2),
+    lanes,
+    masks,
+    histogram: new Uint32Array(buffer, layout.histogram, HISTOGRAM_DIGITS),
+    histogramFlags: new Uint8Array(buffer, layout.flags, HISTOGRAM_DIGITS),
     lerpBf16(count, alpha) {
       const padded = (count + 3) & ~3
-      // Zeros in the padding: finite, so they never flag the chunk as non-finite.
-      a.fill(0, 2 * count, 2 * padded)
-      b.fill(0, 2 * count, 2 * padded)
+      pad(a, 2 * count, 2 * padded)
+      pad(b, 2 * count, 2 * padded)
       return exports.lerp_bf16(a.byteOffset, b.byteOffset, out.byteOffset, padded, alpha) === 0
     },
     addScaledBf16(count, scale) {
       const padded = (count + 3) & ~3
-      a.fill(0, 2 * count, 2 * padded)
-      b.fill(0, 4 * count, 4 * padded)
+      pad(a, 2 * count, 2 * padded)
+      pad(b, 4 * count, 4 * padded)
       return exports.add_scaled_bf16(a.byteOffset, b.byteOffset, out.byteOffset, padded, scale) === 0
     },
     finiteBf16(count) {
       const padded = (count + 7) & ~7
-      a.fill(0, 2 * count, 2 * padded)
+      pad(a, 2 * count, 2 * padded)
       return exports.any_nonfinite_bf16(a.byteOffset, padded) === 0
     },
     momentsBf16(count, shiftS, shiftT) {
       exports.moments_bf16(a.byteOffset, b.byteOffset, count & ~3, shiftS, shiftT, results.byteOffset)
       return results
+    },
+    absDeltaBf16(count, lane) {
+      const padded = (count + 3) & ~3
+      pad(a, 2 * count, 2 * padded)
+      pad(lanes[lane], 2 * count, 2 * padded)
+      exports.abs_delta_bf16(a.byteOffset, lanes[lane].byteOffset, b.byteOffset, padded)
+    },
+    histogramF64(count, low, width, prefix) {
+      exports.histogram_f64(b.byteOffset, count, low, width, ...split(prefix), layout.histogram, layout.flags)
+    },
+    collectF64(count, low, prefix) {
+      return exports.collect_f64(b.byteOffset, count, low, ...split(prefix))
+    },
+    bandMask(count, mask, band, seen) {
+      results.set(seen)
+      exports.band_mask_f64(b.byteOffset, masks[mask].byteOffset, count, band.upper, band.skipUpper, band.lower, band.keepLower, results.byteOffset)
+      seen.set(results.subarray(0, 2))
+    },
+    randomMask(count, mask, start, keys, below) {
+      exports.random_mask(masks[mask].byteOffset, (count + 3) & ~3, start, keys[0], keys[1], below)
+    },
+    taskVectorBf16(count, o) {
+      const padded = (count + 3) & ~3
+      pad(a, 2 * count, 2 * padded)
+      for (let i = 0; i < o.sources; i++) pad(lanes[i], 2 * count, 2 * padded)
+      weights.set(o.weights)
+      divisors.set(o.divisors)
+      const special = exports.task_vector_bf16(
+        a.byteOffset, layout.lanes, laneBytes, layout.masks, maskBytes, o.sources, weights.byteOffset, divisors.byteOffset,
+        out.byteOffset, padded, o.lambda, o.divisor, o.consensus ? 1 : 0, o.normalize ? 1 : 0,
+      )
+      return special === 0
+    },
+    slerpSumsBf16(count, sums) {
+      results.set(sums)
+      exports.slerp_sums_bf16(a.byteOffset, b.byteOffset, count, results.byteOffset)
+      sums.set(results.subarray(0, 3))
+    },
+    mixBf16(count, ca, cb) {
+      const padded = (count + 3) & ~3
+      pad(a, 2 * count, 2 * padded)
+      pad(b, 2 * count, 2 * padded)
+      return exports.mix_bf16(a.byteOffset, b.byteOffset, out.byteOffset, padded, ca, cb) === 0
+    },
+    deltaDotsBf16(count, laneA, laneB) {
+      exports.delta_dots_bf16(a.byteOffset, lanes[laneA].byteOffset, lanes[laneB].byteOffset, count, results.byteOffset)
+      return results.subarray(0, 3)
+    },
+    modelStockBf16(count, sources, ratio) {
+      const padded = (count + 3) & ~3
+      pad(a, 2 * count, 2 * padded)
+      for (let i = 0; i < sources; i++) pad(lanes[i], 2 * count, 2 * padded)
+      return exports.model_stock_bf16(a.byteOffset, layout.lanes, laneBytes, sources, out.byteOffset, padded, ratio) === 0
     },
   }
 }

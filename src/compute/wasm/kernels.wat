@@ -133,4 +133,305 @@
     (f64.store offset=32 (local.get $res) (f64.add (f64x2.extract_lane 0 (local.get $sqT)) (f64x2.extract_lane 1 (local.get $sqT))))
     (f64.store offset=40 (local.get $res) (f64.add (f64x2.extract_lane 0 (local.get $absT)) (f64x2.extract_lane 1 (local.get $absT))))
     (f64.store offset=48 (local.get $res) (f64.add (f64x2.extract_lane 0 (local.get $dot)) (f64x2.extract_lane 1 (local.get $dot)))))
+;; ---- Task-vector methods, SLERP and Model Stock over bfloat16 (src/compute/task-vector.ts, slerp.ts,
+  ;; model-stock.ts). Each computes exactly the float64 operations of the JavaScript loops it replaces,
+  ;; in the same order, so the bytes written do not depend on which path ran.
+
+  ;; Two bfloat16 values at $p as float64.
+  (func $bf16x2 (param $p i32) (result v128)
+    (f64x2.promote_low_f32x4 (i32x4.shl (v128.load16x4_u align=2 (local.get $p)) (i32.const 16))))
+
+  ;; Two bytes at $p (0 or 1 each) as 64-bit lane masks.
+  (func $mask2 (param $p i32) (result v128)
+    (i64x2.ne (v128.const i64x2 0 0)
+      (i64x2.extend_low_i32x4_u (i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u (v128.load16_splat align=1 (local.get $p)))))))
+
+  ;; Two float64 pairs (four results) rounded once to bfloat16 at $o; returns all-ones lanes where a result is not finite.
+  (func $store4 (param $o i32) (param $lo v128) (param $hi v128) (result v128)
+    (local $u v128)
+    (local.set $u (call $nudged_f32 (local.get $lo) (local.get $hi)))
+    (call $store_bf16 (local.get $o) (local.get $u))
+    (call $not_finite (local.get $u)))
+
+  ;; m = |s − t| in float64 for bfloat16 t and s, the magnitudes a rank selection counts; $n a multiple of 4.
+  (func (export "abs_delta_bf16") (param $t i32) (param $s i32) (param $m i32) (param $n i32)
+    (local $i i32) (local $in i32) (local $out i32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $in (i32.shl (local.get $i) (i32.const 1)))
+        (local.set $out (i32.add (local.get $m) (i32.shl (local.get $i) (i32.const 3))))
+        (v128.store align=8 (local.get $out) (f64x2.abs (f64x2.sub
+          (call $bf16x2 (i32.add (local.get $s) (local.get $in))) (call $bf16x2 (i32.add (local.get $t) (local.get $in))))))
+        (v128.store offset=16 align=8 (local.get $out) (f64x2.abs (f64x2.sub
+          (call $bf16x2 (i32.add (local.get $s) (i32.add (local.get $in) (i32.const 4))))
+          (call $bf16x2 (i32.add (local.get $t) (i32.add (local.get $in) (i32.const 4)))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $next))))
+
+  ;; One radix-selection pass over $n non-negative float64 values at $m (their bit patterns order like
+  ;; the values): of the values whose bits above $low + $width equal $prefixHi:$prefixLo, counts
+  ;; bits [$low, $low + $width) in the uint32 histogram $hist, and sets byte $flags[digit] when a value
+  ;; has a bit below $low, so a bucket whose flag stays 0 holds one value only (a bf16 difference has
+  ;; few significant bits: usually the first pass settles the rank).
+  (func (export "histogram_f64") (param $m i32) (param $n i32) (param $low i32) (param $width i32) (param $prefixHi i32) (param $prefixLo i32) (param $hist i32) (param $flags i32)
+    (local $i i32) (local $x i64) (local $prefix i64) (local $above i64) (local $digitMask i64) (local $lowMask i64) (local $digit i32) (local $at i32)
+    (local.set $prefix (i64.or (i64.shl (i64.extend_i32_u (local.get $prefixHi)) (i64.const 32)) (i64.extend_i32_u (local.get $prefixLo))))
+    (local.set $above (i64.extend_i32_u (i32.add (local.get $low) (local.get $width))))
+    (local.set $digitMask (i64.sub (i64.shl (i64.const 1) (i64.extend_i32_u (local.get $width))) (i64.const 1)))
+    (local.set $lowMask (i64.sub (i64.shl (i64.const 1) (i64.extend_i32_u (local.get $low))) (i64.const 1)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $x (i64.load (i32.add (local.get $m) (i32.shl (local.get $i) (i32.const 3)))))
+        (if (i64.eq (i64.shr_u (local.get $x) (local.get $above)) (local.get $prefix))
+          (then
+            (local.set $digit (i32.wrap_i64 (i64.and (i64.shr_u (local.get $x) (i64.extend_i32_u (local.get $low))) (local.get $digitMask))))
+            (local.set $at (i32.add (local.get $hist) (i32.shl (local.get $digit) (i32.const 2))))
+            (i32.store (local.get $at) (i32.add (i32.load (local.get $at)) (i32.const 1)))
+            (if (i64.ne (i64.and (local.get $x) (local.get $lowMask)) (i64.const 0))
+              (then (i32.store8 (i32.add (local.get $flags) (local.get $digit)) (i32.const 1))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $next))))
+
+  ;; Moves the values at $m whose bits above $low equal $prefixHi:$prefixLo to the front, in order; returns how many.
+  (func (export "collect_f64") (param $m i32) (param $n i32) (param $low i32) (param $prefixHi i32) (param $prefixLo i32) (result i32)
+    (local $i i32) (local $k i32) (local $x i64) (local $prefix i64)
+    (local.set $prefix (i64.or (i64.shl (i64.extend_i32_u (local.get $prefixHi)) (i64.const 32)) (i64.extend_i32_u (local.get $prefixLo))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $x (i64.load (i32.add (local.get $m) (i32.shl (local.get $i) (i32.const 3)))))
+        (if (i64.eq (i64.shr_u (local.get $x) (i64.extend_i32_u (local.get $low))) (local.get $prefix))
+          (then
+            (i64.store (i32.add (local.get $m) (i32.shl (local.get $k) (i32.const 3))) (local.get $x))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $next)))
+    (local.get $k))
+
+  ;; Keep mask (one byte per value) of a magnitude band, for $n magnitudes at $m, in tensor order.
+  ;; Above $upper (the value at the band's first rank) is dropped, and so are the first $skipUpper
+  ;; values equal to it; below $lower (the value at the rank after the band) is dropped, and so is
+  ;; every value equal to it after the first $keepLower. A missing end is +inf / −inf with no ties
+  ;; to count. The counts of equal values seen so far carry over from chunk to chunk through the two
+  ;; float64 slots at $seen. (NaN compares false everywhere, so it is kept, as in float64 JavaScript.)
+  (func (export "band_mask_f64") (param $m i32) (param $mask i32) (param $n i32) (param $upper f64) (param $skipUpper f64) (param $lower f64) (param $keepLower f64) (param $seen i32)
+    (local $i i32) (local $x f64) (local $keep i32) (local $seenUpper f64) (local $seenLower f64)
+    (local.set $seenUpper (f64.load (local.get $seen)))
+    (local.set $seenLower (f64.load offset=8 (local.get $seen)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $x (f64.load (i32.add (local.get $m) (i32.shl (local.get $i) (i32.const 3)))))
+        (local.set $keep (i32.const 1))
+        (if (f64.gt (local.get $x) (local.get $upper))
+          (then (local.set $keep (i32.const 0)))
+          (else (if (f64.eq (local.get $x) (local.get $upper))
+            (then
+              (if (f64.lt (local.get $seenUpper) (local.get $skipUpper)) (then (local.set $keep (i32.const 0))))
+              (local.set $seenUpper (f64.add (local.get $seenUpper) (f64.const 1)))))))
+        (if (f64.lt (local.get $x) (local.get $lower))
+          (then (local.set $keep (i32.const 0)))
+          (else (if (f64.eq (local.get $x) (local.get $lower))
+            (then
+              (if (f64.ge (local.get $seenLower) (local.get $keepLower)) (then (local.set $keep (i32.const 0))))
+              (local.set $seenLower (f64.add (local.get $seenLower) (f64.const 1)))))))
+        (i32.store8 (i32.add (local.get $mask) (local.get $i)) (local.get $keep))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $next)))
+    (f64.store (local.get $seen) (local.get $seenUpper))
+    (f64.store offset=8 (local.get $seen) (local.get $seenLower)))
+
+  ;; A 32-bit integer hash with good avalanche (Wellons' lowbias32), four lanes at once.
+  (func $lowbias32 (param $x v128) (result v128)
+    (local.set $x (v128.xor (local.get $x) (i32x4.shr_u (local.get $x) (i32.const 16))))
+    (local.set $x (i32x4.mul (local.get $x) (v128.const i32x4 0x7feb352d 0x7feb352d 0x7feb352d 0x7feb352d)))
+    (local.set $x (v128.xor (local.get $x) (i32x4.shr_u (local.get $x) (i32.const 15))))
+    (local.set $x (i32x4.mul (local.get $x) (v128.const i32x4 0x846ca68b 0x846ca68b 0x846ca68b 0x846ca68b)))
+    (v128.xor (local.get $x) (i32x4.shr_u (local.get $x) (i32.const 16))))
+
+  ;; DARE's keep mask for the values at tensor indices $start … $start + $n − 1 (mod 2³²; $n a multiple
+  ;; of 4): value i is kept when lowbias32(lowbias32(i ⊕ $k0) ⊕ $k1) < $below, as unsigned numbers.
+  ;; A counter-based draw: the mask of an index depends on nothing else, so any chunking or thread
+  ;; count gives the same bytes.
+  (func (export "random_mask") (param $mask i32) (param $n i32) (param $start i32) (param $k0 i32) (param $k1 i32) (param $below i32)
+    (local $i i32) (local $index v128) (local $keep v128)
+    (local.set $index (i32x4.add (i32x4.splat (local.get $start)) (v128.const i32x4 0 1 2 3)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $keep (i32x4.lt_u
+          (call $lowbias32 (v128.xor (call $lowbias32 (v128.xor (local.get $index) (i32x4.splat (local.get $k0)))) (i32x4.splat (local.get $k1))))
+          (i32x4.splat (local.get $below))))
+        ;; all-ones lanes → bytes 1
+        (v128.store32_lane align=1 0 (i32.add (local.get $mask) (local.get $i))
+          (v128.and (i8x16.narrow_i16x8_s (i16x8.narrow_i32x4_s (local.get $keep) (local.get $keep)) (local.get $keep)) (v128.const i8x16 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1)))
+        (local.set $index (i32x4.add (local.get $index) (v128.const i32x4 4 4 4 4)))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $next))))
+
+  ;; Weighted, thinned task vector of source $k for two values at byte offset $in of the bf16 lanes:
+  ;; wₖ·(kept ? (s − t)/rₖ : 0), with the float64 weights wₖ at $weights and divisors rₖ (DARE's
+  ;; rescale; 1 for the other methods) at $divisors.
+  (func $weighted_delta (param $tv v128) (param $lanes i32) (param $laneBytes i32) (param $masks i32) (param $maskBytes i32) (param $k i32) (param $in i32) (param $weights i32) (param $divisors i32) (result v128)
+    (f64x2.mul (v128.load64_splat (i32.add (local.get $weights) (i32.shl (local.get $k) (i32.const 3))))
+      (v128.and
+        (f64x2.div (f64x2.sub (call $bf16x2 (i32.add (i32.add (local.get $lanes) (i32.mul (local.get $k) (local.get $laneBytes))) (local.get $in))) (local.get $tv))
+          (v128.load64_splat (i32.add (local.get $divisors) (i32.shl (local.get $k) (i32.const 3)))))
+        (call $mask2 (i32.add (i32.add (local.get $masks) (i32.mul (local.get $k) (local.get $maskBytes))) (i32.shr_u (local.get $in) (i32.const 1)))))))
+
+  ;; mergekit's generalized task arithmetic for two values (byte offset $in of the bf16 lanes):
+  ;; t + λ·mix(wₖ·thinned Δₖ) over $count sources, as task-vector.ts's float64 loops compute it.
+  ;; mix: the sum divided by $divisor; or with $consensus, the sum of the entries agreeing with the
+  ;; sign of their total (+ on a tie), divided by the weights that took part when $normalize.
+  (func $task_vector2 (param $t i32) (param $lanes i32) (param $laneBytes i32) (param $masks i32) (param $maskBytes i32) (param $count i32) (param $weights i32) (param $in i32)
+      (param $divisors i32) (param $lambda v128) (param $divisor v128) (param $consensus i32) (param $normalize i32) (result v128)
+    (local $tv v128) (local $k i32) (local $d v128) (local $mixed v128) (local $total v128) (local $positive v128) (local $agree v128) (local $weight v128)
+    (local.set $tv (call $bf16x2 (i32.add (local.get $t) (local.get $in))))
+    (if (local.get $consensus)
+      (then
+        (local.set $k (i32.const 0))
+        (loop $sum
+          (local.set $total (f64x2.add (local.get $total)
+            (call $weighted_delta (local.get $tv) (local.get $lanes) (local.get $laneBytes) (local.get $masks) (local.get $maskBytes) (local.get $k) (local.get $in) (local.get $weights) (local.get $divisors))))
+          (local.set $k (i32.add (local.get $k) (i32.const 1)))
+          (br_if $sum (i32.lt_u (local.get $k) (local.get $count))))
+        (local.set $positive (f64x2.ge (local.get $total) (v128.const f64x2 0 0)))
+        (local.set $k (i32.const 0))
+        (loop $elect
+          (local.set $d (call $weighted_delta (local.get $tv) (local.get $lanes) (local.get $laneBytes) (local.get $masks) (local.get $maskBytes) (local.get $k) (local.get $in) (local.get $weights) (local.get $divisors)))
+          (local.set $agree (v128.bitselect
+            (f64x2.gt (local.get $d) (v128.const f64x2 0 0)) (f64x2.lt (local.get $d) (v128.const f64x2 0 0)) (local.get $positive)))
+          ;; the sums start at +0 and only gain non-zero terms, so adding +0 elsewhere changes nothing
+          (local.set $mixed (f64x2.add (local.get $mixed) (v128.and (local.get $d) (local.get $agree))))
+          (local.set $weight (f64x2.add (local.get $weight)
+            (v128.and (v128.load64_splat (i32.add (local.get $weights) (i32.shl (local.get $k) (i32.const 3)))) (local.get $agree))))
+          (local.set $k (i32.add (local.get $k) (i32.const 1)))
+          (br_if $elect (i32.lt_u (local.get $k) (local.get $count))))
+        (if (local.get $normalize)
+          (then (local.set $mixed (f64x2.div (local.get $mixed)
+            (v128.bitselect (v128.const f64x2 1 1) (local.get $weight) (f64x2.eq (local.get $weight) (v128.const f64x2 0 0))))))))
+      (else
+        (local.set $mixed (call $weighted_delta (local.get $tv) (local.get $lanes) (local.get $laneBytes) (local.get $masks) (local.get $maskBytes) (i32.const 0) (local.get $in) (local.get $weights) (local.get $divisors)))
+        (local.set $k (i32.const 1))
+        (block $added
+          (loop $add
+            (br_if $added (i32.ge_u (local.get $k) (local.get $count)))
+            (local.set $mixed (f64x2.add (local.get $mixed)
+              (call $weighted_delta (local.get $tv) (local.get $lanes) (local.get $laneBytes) (local.get $masks) (local.get $maskBytes) (local.get $k) (local.get $in) (local.get $weights) (local.get $divisors))))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br $add)))
+        (local.set $mixed (f64x2.div (local.get $mixed) (local.get $divisor)))))
+    (f64x2.add (local.get $tv) (f64x2.mul (local.get $lambda) (local.get $mixed))))
+
+  ;; The task-vector merge of $n values (a multiple of 4): target bf16 at $t, source k's bf16 at
+  ;; $lanes + k·$laneBytes and its keep mask at $masks + k·$maskBytes, weights and divisors as float64
+  ;; at $weights and $divisors; bf16 out at $o. Returns 1 when a result is not finite (the caller redoes the chunk).
+  (func (export "task_vector_bf16") (param $t i32) (param $lanes i32) (param $laneBytes i32) (param $masks i32) (param $maskBytes i32) (param $count i32) (param $weights i32) (param $divisors i32) (param $o i32) (param $n i32)
+      (param $lambda f64) (param $divisor f64) (param $consensus i32) (param $normalize i32) (result i32)
+    (local $i i32) (local $in i32) (local $special v128) (local $l v128) (local $q v128)
+    (local.set $l (f64x2.splat (local.get $lambda)))
+    (local.set $q (f64x2.splat (local.get $divisor)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $in (i32.shl (local.get $i) (i32.const 1)))
+        (local.set $special (v128.or (local.get $special) (call $store4 (i32.add (local.get $o) (local.get $in))
+          (call $task_vector2 (local.get $t) (local.get $lanes) (local.get $laneBytes) (local.get $masks) (local.get $maskBytes) (local.get $count) (local.get $weights) (local.get $in)
+            (local.get $divisors) (local.get $l) (local.get $q) (local.get $consensus) (local.get $normalize))
+          (call $task_vector2 (local.get $t) (local.get $lanes) (local.get $laneBytes) (local.get $masks) (local.get $maskBytes) (local.get $count) (local.get $weights) (i32.add (local.get $in) (i32.const 4))
+            (local.get $divisors) (local.get $l) (local.get $q) (local.get $consensus) (local.get $normalize)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $next)))
+    (v128.any_true (local.get $special)))
+
+  ;; SLERP's sums Σt², Σs², Σs·t over bf16 t and s, added one value after another (as slerp.ts does) to
+  ;; the three float64 values at $res, which carry them from chunk to chunk.
+  (func (export "slerp_sums_bf16") (param $t i32) (param $s i32) (param $n i32) (param $res i32)
+    (local $i i32) (local $tv f64) (local $sv f64) (local $tt f64) (local $ss f64) (local $st f64) (local $at i32)
+    (local.set $tt (f64.load (local.get $res)))
+    (local.set $ss (f64.load offset=8 (local.get $res)))
+    (local.set $st (f64.load offset=16 (local.get $res)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $at (i32.shl (local.get $i) (i32.const 1)))
+        (local.set $tv (f64.promote_f32 (f32.reinterpret_i32 (i32.shl (i32.load16_u (i32.add (local.get $t) (local.get $at))) (i32.const 16)))))
+        (local.set $sv (f64.promote_f32 (f32.reinterpret_i32 (i32.shl (i32.load16_u (i32.add (local.get $s) (local.get $at))) (i32.const 16)))))
+        (local.set $tt (f64.add (local.get $tt) (f64.mul (local.get $tv) (local.get $tv))))
+        (local.set $ss (f64.add (local.get $ss) (f64.mul (local.get $sv) (local.get $sv))))
+        (local.set $st (f64.add (local.get $st) (f64.mul (local.get $sv) (local.get $tv))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $next)))
+    (f64.store (local.get $res) (local.get $tt))
+    (f64.store offset=8 (local.get $res) (local.get $ss))
+    (f64.store offset=16 (local.get $res) (local.get $st)))
+
+  ;; out = bf16(a·t + b·s) rounded once from float64 (SLERP's weighted sum); $n a multiple of 4.
+  ;; Returns 1 when a result is not finite.
+  (func (export "mix_bf16") (param $t i32) (param $s i32) (param $o i32) (param $n i32) (param $a f64) (param $b f64) (result i32)
+    (local $i i32) (local $in i32) (local $av v128) (local $bv v128) (local $special v128)
+    (local.set $av (f64x2.splat (local.get $a)))
+    (local.set $bv (f64x2.splat (local.get $b)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $in (i32.shl (local.get $i) (i32.const 1)))
+        (local.set $special (v128.or (local.get $special) (call $store4 (i32.add (local.get $o) (local.get $in))
+          (f64x2.add (f64x2.mul (local.get $av) (call $bf16x2 (i32.add (local.get $t) (local.get $in))))
+            (f64x2.mul (local.get $bv) (call $bf16x2 (i32.add (local.get $s) (local.get $in)))))
+          (f64x2.add (f64x2.mul (local.get $av) (call $bf16x2 (i32.add (local.get $t) (i32.add (local.get $in) (i32.const 4)))))
+            (f64x2.mul (local.get $bv) (call $bf16x2 (i32.add (local.get $s) (i32.add (local.get $in) (i32.const 4)))))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $next)))
+    (v128.any_true (local.get $special)))
+
+  ;; Model Stock's Σ(a − t)², Σ(b − t)² and Σ(a − t)·(b − t) over one chunk of bf16 t, a and b, each from
+  ;; 0 and one value after another (as model-stock.ts sums them), into the three float64 values at $res.
+  (func (export "delta_dots_bf16") (param $t i32) (param $a i32) (param $b i32) (param $n i32) (param $res i32)
+    (local $i i32) (local $at i32) (local $tv f64) (local $da f64) (local $db f64) (local $aa f64) (local $bb f64) (local $ab f64)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $at (i32.shl (local.get $i) (i32.const 1)))
+        (local.set $tv (f64.promote_f32 (f32.reinterpret_i32 (i32.shl (i32.load16_u (i32.add (local.get $t) (local.get $at))) (i32.const 16)))))
+        (local.set $da (f64.sub (f64.promote_f32 (f32.reinterpret_i32 (i32.shl (i32.load16_u (i32.add (local.get $a) (local.get $at))) (i32.const 16)))) (local.get $tv)))
+        (local.set $db (f64.sub (f64.promote_f32 (f32.reinterpret_i32 (i32.shl (i32.load16_u (i32.add (local.get $b) (local.get $at))) (i32.const 16)))) (local.get $tv)))
+        (local.set $aa (f64.add (local.get $aa) (f64.mul (local.get $da) (local.get $da))))
+        (local.set $bb (f64.add (local.get $bb) (f64.mul (local.get $db) (local.get $db))))
+        (local.set $ab (f64.add (local.get $ab) (f64.mul (local.get $da) (local.get $db))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $next)))
+    (f64.store (local.get $res) (local.get $aa))
+    (f64.store offset=8 (local.get $res) (local.get $bb))
+    (f64.store offset=16 (local.get $res) (local.get $ab)))
+
+  ;; t + ratio·(Σₖ (sₖ − t) / count) for two values at byte offset $in, the sum from 0 in source order.
+  (func $stock2 (param $t i32) (param $lanes i32) (param $laneBytes i32) (param $count i32) (param $in i32) (param $ratio v128) (result v128)
+    (local $tv v128) (local $k i32) (local $sum v128)
+    (local.set $tv (call $bf16x2 (i32.add (local.get $t) (local.get $in))))
+    (loop $add
+      (local.set $sum (f64x2.add (local.get $sum)
+        (f64x2.sub (call $bf16x2 (i32.add (i32.add (local.get $lanes) (i32.mul (local.get $k) (local.get $laneBytes))) (local.get $in))) (local.get $tv))))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br_if $add (i32.lt_u (local.get $k) (local.get $count))))
+    (f64x2.add (local.get $tv) (f64x2.mul (local.get $ratio)
+      (f64x2.div (local.get $sum) (f64x2.convert_low_i32x4_u (i32x4.splat (local.get $count)))))))
+
+  ;; Model Stock's merge of $n values (a multiple of 4) into bf16 at $o; returns 1 when a result is not finite.
+  (func (export "model_stock_bf16") (param $t i32) (param $lanes i32) (param $laneBytes i32) (param $count i32) (param $o i32) (param $n i32) (param $ratio f64) (result i32)
+    (local $i i32) (local $in i32) (local $r v128) (local $special v128)
+    (local.set $r (f64x2.splat (local.get $ratio)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $in (i32.shl (local.get $i) (i32.const 1)))
+        (local.set $special (v128.or (local.get $special) (call $store4 (i32.add (local.get $o) (local.get $in))
+          (call $stock2 (local.get $t) (local.get $lanes) (local.get $laneBytes) (local.get $count) (local.get $in) (local.get $r))
+          (call $stock2 (local.get $t) (local.get $lanes) (local.get $laneBytes) (local.get $count) (i32.add (local.get $in) (i32.const 4)) (local.get $r)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $next)))
+    (v128.any_true (local.get $special)))
 )
+
