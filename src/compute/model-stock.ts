@@ -1,7 +1,7 @@
 import {dtypeSize, type FloatDType} from '../io/dtype'
 import {decodeFloats, encodeFloats} from './float-codecs'
 import {readChunk, readValues, type JobContext} from './job-context'
-import {MAX_KERNEL_SOURCES} from './wasm/kernels'
+import {KERNEL_BLOCK, MAX_KERNEL_SOURCES} from './wasm/kernels'
 import {CHUNK_ELEMENTS, type MergeJobResult, type ModelStockJob} from './jobs'
 
 /** Floor of a norm product in the cosine (mergekit's eps). */
@@ -88,7 +88,9 @@ export function modelStock(job: ModelStockJob, context: JobContext, progress: (b
     let done = false
     if (simd) {
       readRaw(start, count)
-      done = kernels.modelStockBf16(count, n, ratio)
+      kernels.padInputs(count, n)
+      done = true
+      for (let from = 0; from < count; from += KERNEL_BLOCK) done = kernels.modelStockBf16(from, Math.min(KERNEL_BLOCK, count - from), n, ratio) && done
     }
     if (!done) {
       const merged = context.scratch.target

@@ -4,7 +4,7 @@ import {readChunk, readValues, type JobContext} from './job-context'
 import {CHUNK_ELEMENTS, type MergeJobResult, type Sparsify, type TaskVectorJob} from './jobs'
 import {counterKeys} from './random'
 import {RankSelector} from './rank-select'
-import {MAX_KERNEL_SOURCES, type Kernels} from './wasm/kernels'
+import {KERNEL_BLOCK, MAX_KERNEL_SOURCES, type Kernels} from './wasm/kernels'
 
 /** Descending magnitude ranks [from, to) kept by a magnitude or band sparsification; null keeps every entry. */
 export function keptRanks(count: number, sparsify: Sparsify): {from: number; to: number} | null {
@@ -76,21 +76,22 @@ export function taskVector(job: TaskVectorJob, context: JobContext, progress: (b
     const out = context.bytes.out.subarray(0, n * outSize)
     if (simd) {
       readChunk(context.files, job.target, start, n, kernels.a)
-      for (let i = 0; i < job.sources.length; i++) {
-        readChunk(context.files, job.sources[i], start, n, kernels.lanes[i])
-        thin(kernels, thinning, i, i, start, n, true)
-      }
-      if (!kernels.taskVectorBf16(n, mixing)) {
+      for (let i = 0; i < job.sources.length; i++) readChunk(context.files, job.sources[i], start, n, kernels.lanes[i])
+      kernels.padInputs(n, job.sources.length)
+      for (let from = 0; from < n; from += KERNEL_BLOCK) {
+        const m = Math.min(KERNEL_BLOCK, n - from)
+        for (let i = 0; i < job.sources.length; i++) thin(kernels, thinning, i, i, start, from, m, true)
+        if (kernels.taskVectorBf16(from, m, mixing)) continue
         // A value that is not finite: the float64 way, from the same bytes and masks.
         const t = context.scratch.target
-        decodeFloats('BF16', kernels.a, n, t)
+        decodeFloats('BF16', kernels.a.subarray(2 * from), m, t)
         const deltas = job.sources.map((_, i) => {
           const d = lane(context, i + 1)
-          decodeFloats('BF16', kernels.lanes[i], n, d)
-          weighDelta(d, t, n, kernels.masks[i], weights[i], divisors[i])
+          decodeFloats('BF16', kernels.lanes[i].subarray(2 * from), m, d)
+          weighDelta(d, t, m, kernels.masks[i], weights[i], divisors[i])
           return d
         })
-        finite = mixFloat64(t, deltas, n, mixing, outDtype, out) && finite
+        finite = mixFloat64(t, deltas, m, mixing, outDtype, out.subarray(2 * from)) && finite
       }
     } else {
       const t = readValues(context, 0, job.target, start, n)
@@ -98,7 +99,7 @@ export function taskVector(job: TaskVectorJob, context: JobContext, progress: (b
       for (let i = 0; i < job.sources.length; i++) {
         const d = readValues(context, i + 1, job.sources[i], start, n)
         if (thinning.kind === 'band') for (let j = 0; j < n; j++) kernels.magnitudes[j] = Math.abs(d[j] - t[j])
-        const mask = thin(kernels, thinning, i, 0, start, n, false)
+        const mask = thin(kernels, thinning, i, 0, start, 0, n, false)
         weighDelta(d, t, n, thinning.kind === 'all' ? null : mask, weights[i], divisors[i])
         deltas.push(d)
       }
@@ -116,18 +117,20 @@ function lane(context: JobContext, i: number): Float64Array {
 }
 
 /**
- * Source i's keep mask for the chunk, into `kernels.masks[mask]`. A band needs the chunk's magnitudes
- * in `kernels.magnitudes`: computed here from bf16 lane i and region `a` when `fromLane`.
+ * Source i's keep mask for the `n` values from `from` of the chunk at tensor index `start`, into
+ * `kernels.masks[mask]` from its start. A band needs their magnitudes in `kernels.magnitudes`:
+ * computed here from bf16 lane i and region `a` when `fromLane` (the SIMD path), given otherwise.
  */
-function thin(kernels: Kernels, thinning: Thinning, i: number, mask: number, start: number, n: number, fromLane: boolean): Uint8Array {
+function thin(kernels: Kernels, thinning: Thinning, i: number, mask: number, start: number, from: number, n: number, fromLane: boolean): Uint8Array {
   if (thinning.kind === 'band') {
-    if (fromLane) kernels.absDeltaBf16(n, i)
+    if (fromLane) kernels.absDeltaBf16(from, n, i)
     kernels.bandMask(n, mask, thinning.bands[i], thinning.bands[i].seen)
   } else if (thinning.kind === 'random') {
     const [k0, k1] = thinning.keys[i]
-    // Draw index start + j: the high word of a (≥ 2³²-element) tensor's index goes into the first key.
-    const high = Math.floor(start / 0x100000000)
-    kernels.randomMask(n, mask, start >>> 0, [(k0 ^ Math.imul(high, 0x9e3779b9)) >>> 0, k1], thinning.below)
+    // Draw index start + from + j: the high word of a (≥ 2³²-element) tensor's index goes into the first key.
+    const index = start + from
+    const high = Math.floor(index / 0x100000000)
+    kernels.randomMask(n, mask, index >>> 0, [(k0 ^ Math.imul(high, 0x9e3779b9)) >>> 0, k1], thinning.below)
   }
   return kernels.masks[mask]
 }
@@ -209,7 +212,7 @@ function selectBand(job: TaskVectorJob, i: number, context: JobContext, ranks: {
       if (simd) {
         readChunk(context.files, job.target, start, count, kernels.a)
         readChunk(context.files, job.sources[i], start, count, kernels.lanes[0])
-        kernels.absDeltaBf16(count, 0)
+        kernels.absDeltaBf16(0, count, 0)
       } else {
         const t = readValues(context, 0, job.target, start, count)
         const s = readValues(context, 1, job.sources[i], start, count)

@@ -133,40 +133,25 @@
     (f64.store offset=32 (local.get $res) (f64.add (f64x2.extract_lane 0 (local.get $sqT)) (f64x2.extract_lane 1 (local.get $sqT))))
     (f64.store offset=40 (local.get $res) (f64.add (f64x2.extract_lane 0 (local.get $absT)) (f64x2.extract_lane 1 (local.get $absT))))
     (f64.store offset=48 (local.get $res) (f64.add (f64x2.extract_lane 0 (local.get $dot)) (f64x2.extract_lane 1 (local.get $dot)))))
-;; ---- Task-vector methods, SLERP and Model Stock over bfloat16 (src/compute/task-vector.ts, slerp.ts,
+
+  ;; ---- Task-vector methods, SLERP and Model Stock over bfloat16 (src/compute/task-vector.ts, slerp.ts,
   ;; model-stock.ts). Each computes exactly the float64 operations of the JavaScript loops it replaces,
-  ;; in the same order, so the bytes written do not depend on which path ran.
+  ;; in the same order, so the bytes written do not depend on which path ran. The loops work on two or
+  ;; four values at a time and call few helpers: V8 does not inline WebAssembly calls, and a call per
+  ;; value costs more than the arithmetic.
 
-  ;; Two bfloat16 values at $p as float64.
-  (func $bf16x2 (param $p i32) (result v128)
-    (f64x2.promote_low_f32x4 (i32x4.shl (v128.load16x4_u align=2 (local.get $p)) (i32.const 16))))
-
-  ;; Two bytes at $p (0 or 1 each) as 64-bit lane masks.
-  (func $mask2 (param $p i32) (result v128)
-    (i64x2.ne (v128.const i64x2 0 0)
-      (i64x2.extend_low_i32x4_u (i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u (v128.load16_splat align=1 (local.get $p)))))))
-
-  ;; Two float64 pairs (four results) rounded once to bfloat16 at $o; returns all-ones lanes where a result is not finite.
-  (func $store4 (param $o i32) (param $lo v128) (param $hi v128) (result v128)
-    (local $u v128)
-    (local.set $u (call $nudged_f32 (local.get $lo) (local.get $hi)))
-    (call $store_bf16 (local.get $o) (local.get $u))
-    (call $not_finite (local.get $u)))
-
-  ;; m = |s − t| in float64 for bfloat16 t and s, the magnitudes a rank selection counts; $n a multiple of 4.
+  ;; m = |s − t| in float64 for bfloat16 t and s, the magnitudes a rank selection counts; $n even.
   (func (export "abs_delta_bf16") (param $t i32) (param $s i32) (param $m i32) (param $n i32)
-    (local $i i32) (local $in i32) (local $out i32)
+    (local $i i32) (local $in i32)
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
         (local.set $in (i32.shl (local.get $i) (i32.const 1)))
-        (local.set $out (i32.add (local.get $m) (i32.shl (local.get $i) (i32.const 3))))
-        (v128.store align=8 (local.get $out) (f64x2.abs (f64x2.sub
-          (call $bf16x2 (i32.add (local.get $s) (local.get $in))) (call $bf16x2 (i32.add (local.get $t) (local.get $in))))))
-        (v128.store offset=16 align=8 (local.get $out) (f64x2.abs (f64x2.sub
-          (call $bf16x2 (i32.add (local.get $s) (i32.add (local.get $in) (i32.const 4))))
-          (call $bf16x2 (i32.add (local.get $t) (i32.add (local.get $in) (i32.const 4)))))))
-        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        ;; two bf16 → the high halves of two float32 → two float64
+        (v128.store align=8 (i32.add (local.get $m) (i32.shl (local.get $i) (i32.const 3))) (f64x2.abs (f64x2.sub
+          (f64x2.promote_low_f32x4 (i32x4.shl (i32x4.extend_low_i16x8_u (v128.load32_zero align=2 (i32.add (local.get $s) (local.get $in)))) (i32.const 16)))
+          (f64x2.promote_low_f32x4 (i32x4.shl (i32x4.extend_low_i16x8_u (v128.load32_zero align=2 (i32.add (local.get $t) (local.get $in)))) (i32.const 16))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 2)))
         (br $next))))
 
   ;; One radix-selection pass over $n non-negative float64 values at $m (their bit patterns order like
@@ -210,35 +195,51 @@
         (br $next)))
     (local.get $k))
 
-  ;; Keep mask (one byte per value) of a magnitude band, for $n magnitudes at $m, in tensor order.
-  ;; Above $upper (the value at the band's first rank) is dropped, and so are the first $skipUpper
-  ;; values equal to it; below $lower (the value at the rank after the band) is dropped, and so is
-  ;; every value equal to it after the first $keepLower. A missing end is +inf / −inf with no ties
-  ;; to count. The counts of equal values seen so far carry over from chunk to chunk through the two
-  ;; float64 slots at $seen. (NaN compares false everywhere, so it is kept, as in float64 JavaScript.)
+  ;; Keep mask (one byte per value) of a magnitude band, for $n magnitudes at $m ($n even), in tensor
+  ;; order. Above $upper (the value at the band's first rank) is dropped, and so are the first
+  ;; $skipUpper values equal to it; below $lower (the value at the rank after the band) is dropped,
+  ;; and so is every value equal to it after the first $keepLower. A missing end is +inf / −inf with
+  ;; no ties to count. The counts of equal values seen so far carry over from chunk to chunk through
+  ;; the two float64 slots at $seen. (NaN compares false everywhere, so it is kept, as in float64
+  ;; JavaScript.) Two values at a time; a pair with a value equal to a cut is done one by one.
   (func (export "band_mask_f64") (param $m i32) (param $mask i32) (param $n i32) (param $upper f64) (param $skipUpper f64) (param $lower f64) (param $keepLower f64) (param $seen i32)
-    (local $i i32) (local $x f64) (local $keep i32) (local $seenUpper f64) (local $seenLower f64)
+    (local $i i32) (local $j i32) (local $v v128) (local $up v128) (local $lo v128) (local $x f64) (local $keep i32) (local $seenUpper f64) (local $seenLower f64)
     (local.set $seenUpper (f64.load (local.get $seen)))
     (local.set $seenLower (f64.load offset=8 (local.get $seen)))
+    (local.set $up (f64x2.splat (local.get $upper)))
+    (local.set $lo (f64x2.splat (local.get $lower)))
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-        (local.set $x (f64.load (i32.add (local.get $m) (i32.shl (local.get $i) (i32.const 3)))))
-        (local.set $keep (i32.const 1))
-        (if (f64.gt (local.get $x) (local.get $upper))
-          (then (local.set $keep (i32.const 0)))
-          (else (if (f64.eq (local.get $x) (local.get $upper))
-            (then
-              (if (f64.lt (local.get $seenUpper) (local.get $skipUpper)) (then (local.set $keep (i32.const 0))))
-              (local.set $seenUpper (f64.add (local.get $seenUpper) (f64.const 1)))))))
-        (if (f64.lt (local.get $x) (local.get $lower))
-          (then (local.set $keep (i32.const 0)))
-          (else (if (f64.eq (local.get $x) (local.get $lower))
-            (then
-              (if (f64.ge (local.get $seenLower) (local.get $keepLower)) (then (local.set $keep (i32.const 0))))
-              (local.set $seenLower (f64.add (local.get $seenLower) (f64.const 1)))))))
-        (i32.store8 (i32.add (local.get $mask) (local.get $i)) (local.get $keep))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (local.set $v (v128.load align=8 (i32.add (local.get $m) (i32.shl (local.get $i) (i32.const 3)))))
+        (if (v128.any_true (v128.or (f64x2.eq (local.get $v) (local.get $up)) (f64x2.eq (local.get $v) (local.get $lo))))
+          (then
+            (local.set $j (local.get $i))
+            (loop $tie
+              (local.set $x (f64.load (i32.add (local.get $m) (i32.shl (local.get $j) (i32.const 3)))))
+              (local.set $keep (i32.const 1))
+              (if (f64.gt (local.get $x) (local.get $upper))
+                (then (local.set $keep (i32.const 0)))
+                (else (if (f64.eq (local.get $x) (local.get $upper))
+                  (then
+                    (if (f64.lt (local.get $seenUpper) (local.get $skipUpper)) (then (local.set $keep (i32.const 0))))
+                    (local.set $seenUpper (f64.add (local.get $seenUpper) (f64.const 1)))))))
+              (if (f64.lt (local.get $x) (local.get $lower))
+                (then (local.set $keep (i32.const 0)))
+                (else (if (f64.eq (local.get $x) (local.get $lower))
+                  (then
+                    (if (f64.ge (local.get $seenLower) (local.get $keepLower)) (then (local.set $keep (i32.const 0))))
+                    (local.set $seenLower (f64.add (local.get $seenLower) (f64.const 1)))))))
+              (i32.store8 (i32.add (local.get $mask) (local.get $j)) (local.get $keep))
+              (local.set $j (i32.add (local.get $j) (i32.const 1)))
+              (br_if $tie (i32.lt_u (local.get $j) (i32.add (local.get $i) (i32.const 2))))))
+          (else
+            ;; kept (1) unless above the upper cut or below the lower one; the two 64-bit lanes' low bytes
+            (v128.store16_lane align=1 0 (i32.add (local.get $mask) (local.get $i))
+              (i8x16.shuffle 0 8 0 0 0 0 0 0 0 0 0 0 0 0 0 0
+                (v128.andnot (v128.const i64x2 1 1) (v128.or (f64x2.gt (local.get $v) (local.get $up)) (f64x2.lt (local.get $v) (local.get $lo))))
+                (local.get $v)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 2)))
         (br $next)))
     (f64.store (local.get $seen) (local.get $seenUpper))
     (f64.store offset=8 (local.get $seen) (local.get $seenLower)))
@@ -271,77 +272,93 @@
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $next))))
 
-  ;; Weighted, thinned task vector of source $k for two values at byte offset $in of the bf16 lanes:
-  ;; wₖ·(kept ? (s − t)/rₖ : 0), with the float64 weights wₖ at $weights and divisors rₖ (DARE's
-  ;; rescale; 1 for the other methods) at $divisors.
-  (func $weighted_delta (param $tv v128) (param $lanes i32) (param $laneBytes i32) (param $masks i32) (param $maskBytes i32) (param $k i32) (param $in i32) (param $weights i32) (param $divisors i32) (result v128)
-    (f64x2.mul (v128.load64_splat (i32.add (local.get $weights) (i32.shl (local.get $k) (i32.const 3))))
-      (v128.and
-        (f64x2.div (f64x2.sub (call $bf16x2 (i32.add (i32.add (local.get $lanes) (i32.mul (local.get $k) (local.get $laneBytes))) (local.get $in))) (local.get $tv))
-          (v128.load64_splat (i32.add (local.get $divisors) (i32.shl (local.get $k) (i32.const 3)))))
-        (call $mask2 (i32.add (i32.add (local.get $masks) (i32.mul (local.get $k) (local.get $maskBytes))) (i32.shr_u (local.get $in) (i32.const 1)))))))
+  ;; One source's term of the task-vector merge, added to the float64 sums at $acc ($n even):
+  ;; acc = base + w·(kept ? (s − t)/$divisor : 0), where base is acc itself, or with $first the value
+  ;; $base: −0 starts a sum with its first term exactly, +0 starts it from 0 (`total = 0; total += …`).
+  (func (export "add_weighted_delta_bf16") (param $t i32) (param $s i32) (param $mask i32) (param $acc i32) (param $n i32) (param $w f64) (param $divisor f64) (param $first i32) (param $base f64)
+    (local $i i32) (local $in i32) (local $at i32) (local $wv v128) (local $q v128) (local $b v128) (local $d v128) (local $divide i32) (local $x v128)
+    (local.set $divide (f64.ne (local.get $divisor) (f64.const 1)))
+    (local.set $wv (f64x2.splat (local.get $w)))
+    (local.set $q (f64x2.splat (local.get $divisor)))
+    (local.set $b (f64x2.splat (local.get $base)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $in (i32.shl (local.get $i) (i32.const 1)))
+        (local.set $at (i32.add (local.get $acc) (i32.shl (local.get $i) (i32.const 3))))
+        (local.set $x (f64x2.sub
+          (f64x2.promote_low_f32x4 (i32x4.shl (i32x4.extend_low_i16x8_u (v128.load32_zero align=2 (i32.add (local.get $s) (local.get $in)))) (i32.const 16)))
+          (f64x2.promote_low_f32x4 (i32x4.shl (i32x4.extend_low_i16x8_u (v128.load32_zero align=2 (i32.add (local.get $t) (local.get $in)))) (i32.const 16)))))
+        ;; w·(kept ? x/q : 0); x/1 is x, so a divisor of 1 skips the division
+        (local.set $d (f64x2.mul (local.get $wv) (v128.and
+          (if (result v128) (local.get $divide) (then (f64x2.div (local.get $x) (local.get $q))) (else (local.get $x)))
+          ;; two mask bytes → two 64-bit lane masks
+          (i64x2.ne (v128.const i64x2 0 0) (i64x2.extend_low_i32x4_u (i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u
+            (v128.load16_splat align=1 (i32.add (local.get $mask) (local.get $i))))))))))
+        (v128.store align=8 (local.get $at) (f64x2.add (if (result v128) (local.get $first) (then (local.get $b)) (else (v128.load align=8 (local.get $at)))) (local.get $d)))
+        (local.set $i (i32.add (local.get $i) (i32.const 2)))
+        (br $next))))
 
-  ;; mergekit's generalized task arithmetic for two values (byte offset $in of the bf16 lanes):
-  ;; t + λ·mix(wₖ·thinned Δₖ) over $count sources, as task-vector.ts's float64 loops compute it.
-  ;; mix: the sum divided by $divisor; or with $consensus, the sum of the entries agreeing with the
-  ;; sign of their total (+ on a tie), divided by the weights that took part when $normalize.
-  (func $task_vector2 (param $t i32) (param $lanes i32) (param $laneBytes i32) (param $masks i32) (param $maskBytes i32) (param $count i32) (param $weights i32) (param $in i32)
-      (param $divisors i32) (param $lambda v128) (param $divisor v128) (param $consensus i32) (param $normalize i32) (result v128)
-    (local $tv v128) (local $k i32) (local $d v128) (local $mixed v128) (local $total v128) (local $positive v128) (local $agree v128) (local $weight v128)
-    (local.set $tv (call $bf16x2 (i32.add (local.get $t) (local.get $in))))
-    (if (local.get $consensus)
-      (then
-        (local.set $k (i32.const 0))
-        (loop $sum
-          (local.set $total (f64x2.add (local.get $total)
-            (call $weighted_delta (local.get $tv) (local.get $lanes) (local.get $laneBytes) (local.get $masks) (local.get $maskBytes) (local.get $k) (local.get $in) (local.get $weights) (local.get $divisors))))
-          (local.set $k (i32.add (local.get $k) (i32.const 1)))
-          (br_if $sum (i32.lt_u (local.get $k) (local.get $count))))
-        (local.set $positive (f64x2.ge (local.get $total) (v128.const f64x2 0 0)))
-        (local.set $k (i32.const 0))
-        (loop $elect
-          (local.set $d (call $weighted_delta (local.get $tv) (local.get $lanes) (local.get $laneBytes) (local.get $masks) (local.get $maskBytes) (local.get $k) (local.get $in) (local.get $weights) (local.get $divisors)))
-          (local.set $agree (v128.bitselect
-            (f64x2.gt (local.get $d) (v128.const f64x2 0 0)) (f64x2.lt (local.get $d) (v128.const f64x2 0 0)) (local.get $positive)))
-          ;; the sums start at +0 and only gain non-zero terms, so adding +0 elsewhere changes nothing
-          (local.set $mixed (f64x2.add (local.get $mixed) (v128.and (local.get $d) (local.get $agree))))
-          (local.set $weight (f64x2.add (local.get $weight)
-            (v128.and (v128.load64_splat (i32.add (local.get $weights) (i32.shl (local.get $k) (i32.const 3)))) (local.get $agree))))
-          (local.set $k (i32.add (local.get $k) (i32.const 1)))
-          (br_if $elect (i32.lt_u (local.get $k) (local.get $count))))
-        (if (local.get $normalize)
-          (then (local.set $mixed (f64x2.div (local.get $mixed)
-            (v128.bitselect (v128.const f64x2 1 1) (local.get $weight) (f64x2.eq (local.get $weight) (v128.const f64x2 0 0))))))))
-      (else
-        (local.set $mixed (call $weighted_delta (local.get $tv) (local.get $lanes) (local.get $laneBytes) (local.get $masks) (local.get $maskBytes) (i32.const 0) (local.get $in) (local.get $weights) (local.get $divisors)))
-        (local.set $k (i32.const 1))
-        (block $added
-          (loop $add
-            (br_if $added (i32.ge_u (local.get $k) (local.get $count)))
-            (local.set $mixed (f64x2.add (local.get $mixed)
-              (call $weighted_delta (local.get $tv) (local.get $lanes) (local.get $laneBytes) (local.get $masks) (local.get $maskBytes) (local.get $k) (local.get $in) (local.get $weights) (local.get $divisors))))
-            (local.set $k (i32.add (local.get $k) (i32.const 1)))
-            (br $add)))
-        (local.set $mixed (f64x2.div (local.get $mixed) (local.get $divisor)))))
-    (f64x2.add (local.get $tv) (f64x2.mul (local.get $lambda) (local.get $mixed))))
-
-  ;; The task-vector merge of $n values (a multiple of 4): target bf16 at $t, source k's bf16 at
-  ;; $lanes + k·$laneBytes and its keep mask at $masks + k·$maskBytes, weights and divisors as float64
-  ;; at $weights and $divisors; bf16 out at $o. Returns 1 when a result is not finite (the caller redoes the chunk).
-  (func (export "task_vector_bf16") (param $t i32) (param $lanes i32) (param $laneBytes i32) (param $masks i32) (param $maskBytes i32) (param $count i32) (param $weights i32) (param $divisors i32) (param $o i32) (param $n i32)
-      (param $lambda f64) (param $divisor f64) (param $consensus i32) (param $normalize i32) (result i32)
-    (local $i i32) (local $in i32) (local $special v128) (local $l v128) (local $q v128)
-    (local.set $l (f64x2.splat (local.get $lambda)))
+  ;; TIES's sign election, one source at a time ($n even): with d = w·(kept ? (s − t)/$divisor : 0)
+  ;; and the elected sign that of the total at $total (+ when ≥ 0), adds d to $sum and w to $weight
+  ;; where d has that sign (both from 0 when $first). Adding +0 elsewhere changes nothing: the sums
+  ;; start at +0 and only gain non-zero terms.
+  (func (export "elect_bf16") (param $t i32) (param $s i32) (param $mask i32) (param $total i32) (param $sum i32) (param $weight i32) (param $n i32) (param $w f64) (param $divisor f64) (param $first i32)
+    (local $i i32) (local $in i32) (local $at i32) (local $wv v128) (local $q v128) (local $d v128) (local $agree v128) (local $divide i32) (local $x v128)
+    (local.set $divide (f64.ne (local.get $divisor) (f64.const 1)))
+    (local.set $wv (f64x2.splat (local.get $w)))
     (local.set $q (f64x2.splat (local.get $divisor)))
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
         (local.set $in (i32.shl (local.get $i) (i32.const 1)))
-        (local.set $special (v128.or (local.get $special) (call $store4 (i32.add (local.get $o) (local.get $in))
-          (call $task_vector2 (local.get $t) (local.get $lanes) (local.get $laneBytes) (local.get $masks) (local.get $maskBytes) (local.get $count) (local.get $weights) (local.get $in)
-            (local.get $divisors) (local.get $l) (local.get $q) (local.get $consensus) (local.get $normalize))
-          (call $task_vector2 (local.get $t) (local.get $lanes) (local.get $laneBytes) (local.get $masks) (local.get $maskBytes) (local.get $count) (local.get $weights) (i32.add (local.get $in) (i32.const 4))
-            (local.get $divisors) (local.get $l) (local.get $q) (local.get $consensus) (local.get $normalize)))))
+        (local.set $at (i32.shl (local.get $i) (i32.const 3)))
+        (local.set $x (f64x2.sub
+          (f64x2.promote_low_f32x4 (i32x4.shl (i32x4.extend_low_i16x8_u (v128.load32_zero align=2 (i32.add (local.get $s) (local.get $in)))) (i32.const 16)))
+          (f64x2.promote_low_f32x4 (i32x4.shl (i32x4.extend_low_i16x8_u (v128.load32_zero align=2 (i32.add (local.get $t) (local.get $in)))) (i32.const 16)))))
+        ;; w·(kept ? x/q : 0); x/1 is x, so a divisor of 1 skips the division
+        (local.set $d (f64x2.mul (local.get $wv) (v128.and
+          (if (result v128) (local.get $divide) (then (f64x2.div (local.get $x) (local.get $q))) (else (local.get $x)))
+          (i64x2.ne (v128.const i64x2 0 0) (i64x2.extend_low_i32x4_u (i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u
+            (v128.load16_splat align=1 (i32.add (local.get $mask) (local.get $i))))))))))
+        (local.set $agree (v128.bitselect
+          (f64x2.gt (local.get $d) (v128.const f64x2 0 0)) (f64x2.lt (local.get $d) (v128.const f64x2 0 0))
+          (f64x2.ge (v128.load align=8 (i32.add (local.get $total) (local.get $at))) (v128.const f64x2 0 0))))
+        (v128.store align=8 (i32.add (local.get $sum) (local.get $at)) (f64x2.add
+          (if (result v128) (local.get $first) (then (v128.const f64x2 0 0)) (else (v128.load align=8 (i32.add (local.get $sum) (local.get $at)))))
+          (v128.and (local.get $d) (local.get $agree))))
+        (v128.store align=8 (i32.add (local.get $weight) (local.get $at)) (f64x2.add
+          (if (result v128) (local.get $first) (then (v128.const f64x2 0 0)) (else (v128.load align=8 (i32.add (local.get $weight) (local.get $at)))))
+          (v128.and (local.get $wv) (local.get $agree))))
+        (local.set $i (i32.add (local.get $i) (i32.const 2)))
+        (br $next))))
+
+  ;; out = bf16(t + c·(acc / q)) rounded once, $n a multiple of 4: q is $q, or with $weights ≠ 0 the
+  ;; float64 at $weights per value, 1 where that is 0 (TIES's normalisation by the agreeing weights).
+  ;; Returns 1 when a result is not finite.
+  (func (export "finish_bf16") (param $t i32) (param $acc i32) (param $weights i32) (param $o i32) (param $n i32) (param $c f64) (param $q f64) (result i32)
+    (local $i i32) (local $at i32) (local $tv v128) (local $cv v128) (local $qlo v128) (local $qhi v128) (local $u v128) (local $special v128)
+    (local.set $cv (f64x2.splat (local.get $c)))
+    (local.set $qlo (f64x2.splat (local.get $q)))
+    (local.set $qhi (local.get $qlo))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $at (i32.shl (local.get $i) (i32.const 3)))
+        (if (local.get $weights)
+          (then
+            (local.set $qlo (v128.load align=8 (i32.add (local.get $weights) (local.get $at))))
+            (local.set $qlo (v128.bitselect (v128.const f64x2 1 1) (local.get $qlo) (f64x2.eq (local.get $qlo) (v128.const f64x2 0 0))))
+            (local.set $qhi (v128.load offset=16 align=8 (i32.add (local.get $weights) (local.get $at))))
+            (local.set $qhi (v128.bitselect (v128.const f64x2 1 1) (local.get $qhi) (f64x2.eq (local.get $qhi) (v128.const f64x2 0 0))))))
+        (local.set $tv (i32x4.shl (v128.load16x4_u align=2 (i32.add (local.get $t) (i32.shl (local.get $i) (i32.const 1)))) (i32.const 16)))
+        (local.set $u (call $nudged_f32
+          (f64x2.add (f64x2.promote_low_f32x4 (local.get $tv))
+            (f64x2.mul (local.get $cv) (f64x2.div (v128.load align=8 (i32.add (local.get $acc) (local.get $at))) (local.get $qlo))))
+          (f64x2.add (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $tv) (local.get $tv)))
+            (f64x2.mul (local.get $cv) (f64x2.div (v128.load offset=16 align=8 (i32.add (local.get $acc) (local.get $at))) (local.get $qhi))))))
+        (local.set $special (v128.or (local.get $special) (call $not_finite (local.get $u))))
+        (call $store_bf16 (i32.add (local.get $o) (i32.shl (local.get $i) (i32.const 1))) (local.get $u))
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $next)))
     (v128.any_true (local.get $special)))
@@ -371,18 +388,21 @@
   ;; out = bf16(a·t + b·s) rounded once from float64 (SLERP's weighted sum); $n a multiple of 4.
   ;; Returns 1 when a result is not finite.
   (func (export "mix_bf16") (param $t i32) (param $s i32) (param $o i32) (param $n i32) (param $a f64) (param $b f64) (result i32)
-    (local $i i32) (local $in i32) (local $av v128) (local $bv v128) (local $special v128)
+    (local $i i32) (local $av v128) (local $bv v128) (local $tv v128) (local $sv v128) (local $u v128) (local $special v128)
     (local.set $av (f64x2.splat (local.get $a)))
     (local.set $bv (f64x2.splat (local.get $b)))
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-        (local.set $in (i32.shl (local.get $i) (i32.const 1)))
-        (local.set $special (v128.or (local.get $special) (call $store4 (i32.add (local.get $o) (local.get $in))
-          (f64x2.add (f64x2.mul (local.get $av) (call $bf16x2 (i32.add (local.get $t) (local.get $in))))
-            (f64x2.mul (local.get $bv) (call $bf16x2 (i32.add (local.get $s) (local.get $in)))))
-          (f64x2.add (f64x2.mul (local.get $av) (call $bf16x2 (i32.add (local.get $t) (i32.add (local.get $in) (i32.const 4)))))
-            (f64x2.mul (local.get $bv) (call $bf16x2 (i32.add (local.get $s) (i32.add (local.get $in) (i32.const 4)))))))))
+        (local.set $tv (i32x4.shl (v128.load16x4_u align=2 (i32.add (local.get $t) (i32.shl (local.get $i) (i32.const 1)))) (i32.const 16)))
+        (local.set $sv (i32x4.shl (v128.load16x4_u align=2 (i32.add (local.get $s) (i32.shl (local.get $i) (i32.const 1)))) (i32.const 16)))
+        (local.set $u (call $nudged_f32
+          (f64x2.add (f64x2.mul (local.get $av) (f64x2.promote_low_f32x4 (local.get $tv))) (f64x2.mul (local.get $bv) (f64x2.promote_low_f32x4 (local.get $sv))))
+          (f64x2.add
+            (f64x2.mul (local.get $av) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $tv) (local.get $tv))))
+            (f64x2.mul (local.get $bv) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $sv) (local.get $sv)))))))
+        (local.set $special (v128.or (local.get $special) (call $not_finite (local.get $u))))
+        (call $store_bf16 (i32.add (local.get $o) (i32.shl (local.get $i) (i32.const 1))) (local.get $u))
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $next)))
     (v128.any_true (local.get $special)))
@@ -406,32 +426,4 @@
     (f64.store (local.get $res) (local.get $aa))
     (f64.store offset=8 (local.get $res) (local.get $bb))
     (f64.store offset=16 (local.get $res) (local.get $ab)))
-
-  ;; t + ratio·(Σₖ (sₖ − t) / count) for two values at byte offset $in, the sum from 0 in source order.
-  (func $stock2 (param $t i32) (param $lanes i32) (param $laneBytes i32) (param $count i32) (param $in i32) (param $ratio v128) (result v128)
-    (local $tv v128) (local $k i32) (local $sum v128)
-    (local.set $tv (call $bf16x2 (i32.add (local.get $t) (local.get $in))))
-    (loop $add
-      (local.set $sum (f64x2.add (local.get $sum)
-        (f64x2.sub (call $bf16x2 (i32.add (i32.add (local.get $lanes) (i32.mul (local.get $k) (local.get $laneBytes))) (local.get $in))) (local.get $tv))))
-      (local.set $k (i32.add (local.get $k) (i32.const 1)))
-      (br_if $add (i32.lt_u (local.get $k) (local.get $count))))
-    (f64x2.add (local.get $tv) (f64x2.mul (local.get $ratio)
-      (f64x2.div (local.get $sum) (f64x2.convert_low_i32x4_u (i32x4.splat (local.get $count)))))))
-
-  ;; Model Stock's merge of $n values (a multiple of 4) into bf16 at $o; returns 1 when a result is not finite.
-  (func (export "model_stock_bf16") (param $t i32) (param $lanes i32) (param $laneBytes i32) (param $count i32) (param $o i32) (param $n i32) (param $ratio f64) (result i32)
-    (local $i i32) (local $in i32) (local $r v128) (local $special v128)
-    (local.set $r (f64x2.splat (local.get $ratio)))
-    (block $done
-      (loop $next
-        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-        (local.set $in (i32.shl (local.get $i) (i32.const 1)))
-        (local.set $special (v128.or (local.get $special) (call $store4 (i32.add (local.get $o) (local.get $in))
-          (call $stock2 (local.get $t) (local.get $lanes) (local.get $laneBytes) (local.get $count) (local.get $in) (local.get $r))
-          (call $stock2 (local.get $t) (local.get $lanes) (local.get $laneBytes) (local.get $count) (i32.add (local.get $in) (i32.const 4)) (local.get $r)))))
-        (local.set $i (i32.add (local.get $i) (i32.const 4)))
-        (br $next)))
-    (v128.any_true (local.get $special)))
 )
-

@@ -54,8 +54,10 @@ function modelBits(count: number, seed: number, sources: number): Uint16Array[] 
 describe('bf16 merges in the SIMD kernels', () => {
   const tmp = useTempDir()
 
-  async function writeModels(dir: string, sources: number): Promise<{bf16: string[]; f32: string[]}> {
+  async function writeModels(dir: string, sources: number, nan = false): Promise<{bf16: string[]; f32: string[]}> {
     const bits = LAYOUT.map((t, i) => modelBits(t.count, 17 + i, sources))
+    // A NaN in the target's second chunk: that chunk is redone the float64 way.
+    if (nan) bits[0][0][270_001] = 0x7fc0
     const dirs = {bf16: [] as string[], f32: [] as string[]}
     for (let m = 0; m <= sources; m++) {
       for (const dtype of ['BF16', 'F32'] as const) {
@@ -82,7 +84,15 @@ describe('bf16 merges in the SIMD kernels', () => {
   ]
 
   it.each(cases)('%s with %i source(s) writes the bytes of the float64 path', async (method, sources, params, weights) => {
-    const dirs = await writeModels(tmp(), sources)
+    await expectSameBytes(method, sources, params, weights, false)
+  })
+
+  it.each(cases.filter(([method]) => !['ties', 'breadcrumbs'].includes(method)))('%s: a chunk holding a NaN is redone in float64, the other chunks stay in SIMD', async (method, sources, params, weights) => {
+    await expectSameBytes(method, sources, params, weights, true)
+  })
+
+  async function expectSameBytes(method: string, sources: number, params: Record<string, number>, weights: number[] | null, nan: boolean): Promise<void> {
+    const dirs = await writeModels(tmp(), sources, nan)
     const merge = async (kind: 'bf16' | 'f32') => {
       const output = join(tmp(), `out-${kind}`)
       await runMerge(
@@ -96,6 +106,7 @@ describe('bf16 merges in the SIMD kernels', () => {
           normalize: method === 'task_arithmetic' ? true : null,
           params: Object.fromEntries(Object.entries(params).map(([k, v]) => [k, {default: v, components: {}}])),
           dtype: kind === 'bf16' ? 'keep' : 'BF16',
+          allowNonfinite: nan,
         }),
       )
       return tensorBytes(output)
@@ -107,7 +118,12 @@ describe('bf16 merges in the SIMD kernels', () => {
       expect(a.length).toBe(2 * t.count)
       expect(a.equals(b)).toBe(true)
     }
-    // The fine-tunes moved every tensor, so a merge that kept the target would not pass unnoticed.
-    expect(simd.get(LAYOUT[0].name)!.equals((await tensorBytes(dirs.bf16[0])).get(LAYOUT[0].name)!)).toBe(false)
-  })
+    // The fine-tunes moved every tensor, so a merge that kept the target would not pass unnoticed (a NaN
+    // makes Model Stock's ratio 0: it keeps the target).
+    if (!nan) expect(simd.get(LAYOUT[0].name)!.equals((await tensorBytes(dirs.bf16[0])).get(LAYOUT[0].name)!)).toBe(false)
+    if (nan) {
+      const bits = simd.get(LAYOUT[0].name)!.readUInt16LE(2 * 270_001)
+      expect((bits & 0x7f80) === 0x7f80 && (bits & 0x7f) !== 0).toBe(true)
+    }
+  }
 })
