@@ -1,4 +1,4 @@
-import {HISTOGRAM_DIGITS, type Kernels} from './wasm/kernels'
+import {HISTOGRAM_DIGITS, KEPT_VALUES, type Kernels} from './wasm/kernels'
 
 /** The value at a descending rank of a stream, and how many values are strictly larger. */
 export interface RankValue {
@@ -50,10 +50,12 @@ interface RankState {
 export class RankSelector {
   private readonly states: RankState[]
   private first = true
+  /** The first pass's guess at the last rank's digit: the values of these digits are kept as they pass. */
+  private keep: {from: number; to: number} | null = null
 
   constructor(
     private readonly kernels: Kernels,
-    count: number,
+    private readonly count: number,
     ranks: number[],
     private readonly collectLimit: number,
   ) {
@@ -100,7 +102,34 @@ export class RankSelector {
       return
     }
     const {low, width} = LEVELS[state.level]
-    this.kernels.histogramF64(n, low, width, state.prefix)
+    if (this.first && this.keep === null) this.guess(n)
+    this.kernels.histogramF64(n, low, width, state.prefix, this.keep ?? undefined)
+  }
+
+  /**
+   * From the first chunk's histogram, the digits around where the last rank's value should fall, as
+   * many as about half of KEPT_VALUES values hold: when the first pass leaves that rank undecided,
+   * its candidates were kept and are sorted at once, saving a pass over the tensor.
+   */
+  private guess(n: number): void {
+    const {histogram, histogramFlags} = this.kernels
+    this.kernels.histogramF64(n, LEVELS[0].low, LEVELS[0].width, 0n)
+    const state = this.states[this.states.length - 1]
+    const scale = this.count / n
+    let above = 0
+    let digit = HISTOGRAM_DIGITS - 1
+    while (digit > 0 && above + histogram[digit] * scale <= state.remaining) above += histogram[digit--] * scale
+    let from = digit
+    let to = digit
+    let held = histogram[digit] * scale
+    while (held < KEPT_VALUES / 2 && (from > 0 || to < HISTOGRAM_DIGITS - 1)) {
+      if (to < HISTOGRAM_DIGITS - 1) held += histogram[++to] * scale
+      if (from > 0) held += histogram[--from] * scale
+    }
+    this.keep = {from, to}
+    histogram.fill(0)
+    histogramFlags.fill(0)
+    this.kernels.clearKept()
   }
 
   /** Ends a pass: narrows each active rank's candidates to one digit, or finishes it. */
@@ -116,6 +145,7 @@ export class RankSelector {
       }
     } else {
       for (const state of active) this.narrow(state)
+      if (this.first) this.fromKept(this.states[this.states.length - 1])
       this.kernels.histogram.fill(0)
       this.kernels.histogramFlags.fill(0)
     }
@@ -144,4 +174,21 @@ export class RankSelector {
     }
   }
 
+  /** Settles a rank the first pass left undecided from the values kept, when its digit was among them. */
+  private fromKept(state: RankState): void {
+    if (state.result !== null || this.keep === null) return
+    const {values, met} = this.kernels.keptValues()
+    if (met > values.length) return
+    const digit = Number(state.prefix)
+    if (digit < this.keep.from || digit > this.keep.to) return
+    // The digit is the top word's bits 30..11.
+    const words = new Uint32Array(values.buffer, values.byteOffset, 2 * values.length)
+    const candidates: number[] = []
+    for (let i = 0; i < values.length; i++) if ((words[2 * i + 1] >>> 11) === digit) candidates.push(values[i])
+    const sorted = Float64Array.from(candidates).sort().reverse()
+    const value = sorted[state.remaining]
+    let larger = 0
+    while (sorted[larger] > value) larger++
+    state.result = {value, greater: state.greater + larger}
+  }
 }

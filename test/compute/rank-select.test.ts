@@ -2,11 +2,12 @@ import {createRandom} from '../../src/compute/random'
 import {RankSelector} from '../../src/compute/rank-select'
 import {createKernels} from '../../src/compute/wasm/kernels'
 
-const CHUNK = 97
-const kernels = createKernels(CHUNK)
+const small = createKernels(97)
+const large = createKernels(1 << 16)
 
 /** Streams `values` in chunks through the kernels' magnitudes until the selector is done; returns the passes it took. */
-function select(values: Float64Array, ranks: number[], collectLimit: number): {results: Array<{value: number; greater: number}>; passes: number} {
+function select(values: Float64Array, ranks: number[], collectLimit: number, kernels = small): {results: Array<{value: number; greater: number}>; passes: number} {
+  const CHUNK = kernels === small ? 97 : 1 << 16
   const selector = new RankSelector(kernels, values.length, ranks, collectLimit)
   let passes = 0
   while (!selector.done) {
@@ -45,7 +46,7 @@ describe('RankSelector', () => {
     }
   })
 
-  it('collects at once when everything fits; one pass settles values with few significant bits; 4 digits at most', () => {
+  it('collects at once when everything fits; one pass settles values with few significant bits', () => {
     expect(select(values, [10], 10_000).passes).toBe(1)
     // Differences of bf16 values: ≤ 10 significant bits, so the first 20-bit digit is the whole value.
     const short = Float64Array.from({length: 1000}, (_, i) => (1 + (i % 300) / 512) * 2 ** -(i % 9))
@@ -53,10 +54,29 @@ describe('RankSelector', () => {
     const got = select(short, [400], 1)
     expect(got.results[0].value).toBe(sortedShort[400])
     expect(got.passes).toBe(1)
-    // Values equal in everything but their last bits need every digit: 4 histogram passes.
-    const close = Float64Array.from({length: 1000}, (_, i) => 1 + (i % 50) * 2 ** -52)
-    const last = select(close, [5], 1)
-    expect(last.results).toEqual([{value: 1 + 49 * 2 ** -52, greater: 0}])
-    expect(last.passes).toBe(4)
+  })
+
+  // Over a million values: more than the first pass keeps for its guessed digits (KEPT_VALUES).
+  const n = 1_200_000
+  const check = (v: Float64Array, rank: number, passes: (p: number) => boolean) => {
+    const descendingV = Float64Array.from(v).sort().reverse()
+    const got = select(v, [rank], 1 << 16, large)
+    expect(got.results).toEqual([{value: descendingV[rank], greater: descendingV.findIndex((x) => x === descendingV[rank])}])
+    expect(passes(got.passes)).toBe(true)
+  }
+
+  it('settles a rank from the values the first pass kept around its guess, when they fit', () => {
+    // Many distinct values per digit (20 random low bits), spread over a few octaves.
+    const spread = Float64Array.from({length: n}, () => (1 + random.next()) * 2 ** -Math.floor(random.next() * 3))
+    check(spread, 700_000, (p) => p === 1)
+  })
+
+  it('narrows digit by digit when the guess misses or the kept values overflow', () => {
+    // The first chunk is unlike the rest: the guess lands on the wrong digits.
+    const misled = Float64Array.from({length: n}, (_, i) => (i < 1 << 16 ? 8 : 1) + random.next() * 2 ** -30)
+    check(misled, 900_000, (p) => p > 1)
+    // Values equal in everything but their last bits overflow the kept values and need every digit.
+    const close = Float64Array.from({length: n}, (_, i) => 1 + (i % 50) * 2 ** -52)
+    check(close, 5, (p) => p === 4)
   })
 })

@@ -30,6 +30,9 @@ export const KERNEL_BLOCK = 4096
 /** Digits of a radix-selection histogram (its first pass counts the top 20 bits below the sign). */
 export const HISTOGRAM_DIGITS = 1 << 20
 
+/** How many values a histogram pass keeps for the digits it is told to keep. */
+export const KEPT_VALUES = 1 << 20
+
 /** Options of the task-vector kernel: see task-vector.ts. */
 export interface TaskVectorKernelOptions {
   sources: number
@@ -86,9 +89,14 @@ export interface Kernels {
   /**
    * One radix-selection pass over the first `count` magnitudes: those whose bits above `low + width`
    * equal `prefix` add to `histogram` by bits [low, low + width), and flag their digit when they have a
-   * bit set below `low`. `prefix` is a bigint (bits of a float64 pattern).
+   * bit set below `low`. `prefix` is a bigint (bits of a float64 pattern). Values whose digit is in
+   * `keep` are also kept, up to KEPT_VALUES of them.
    */
-  histogramF64(count: number, low: number, width: number, prefix: bigint): void
+  histogramF64(count: number, low: number, width: number, prefix: bigint, keep?: {from: number; to: number}): void
+  /** The values `histogramF64` kept (a view; valid until the next call), and how many it met (more than kept: they did not fit). */
+  keptValues(): {values: Float64Array; met: number}
+  /** Forgets the kept values. */
+  clearKept(): void
   /** Moves the magnitudes whose bits above `low` equal `prefix` to the front, in order; returns how many. */
   collectF64(count: number, low: number, prefix: bigint): number
   /**
@@ -121,7 +129,7 @@ interface Exports {
   any_nonfinite_bf16(p: number, n: number): number
   moments_bf16(s: number, t: number, n: number, shiftS: number, shiftT: number, res: number): void
   abs_delta_bf16(t: number, s: number, m: number, n: number): void
-  histogram_f64(m: number, n: number, low: number, width: number, prefixHi: number, prefixLo: number, hist: number, flags: number): void
+  histogram_f64(m: number, n: number, low: number, width: number, prefixHi: number, prefixLo: number, hist: number, flags: number, keepFrom: number, keepTo: number, kept: number, keepCap: number, keptCount: number): void
   collect_f64(m: number, n: number, low: number, prefixHi: number, prefixLo: number): number
   band_mask_f64(m: number, mask: number, n: number, upper: number, skipUpper: number, lower: number, keepLower: number, seen: number): void
   random_mask(mask: number, n: number, start: number, k0: number, k1: number, below: number): void
@@ -151,7 +159,8 @@ export function createKernels(capacity: number): Kernels {
     work: 16 * Math.ceil((3 * region + 8 * RESULT_SLOTS + 5 * HISTOGRAM_DIGITS + MAX_KERNEL_SOURCES * (laneBytes + maskBytes)) / 16),
   }
   const work = [0, 1, 2].map((k) => layout.work + k * 8 * KERNEL_BLOCK)
-  const size = layout.work + 3 * 8 * KERNEL_BLOCK
+  const keptAt = layout.work + 3 * 8 * KERNEL_BLOCK
+  const size = keptAt + 8 * KEPT_VALUES
   const memory = new WebAssembly.Memory({initial: Math.ceil(size / 65536)})
   const wasm = new WebAssembly.Instance(compiled, {env: {memory}}).exports as Exports
   const buffer = memory.buffer
@@ -208,8 +217,17 @@ export function createKernels(capacity: number): Kernels {
       }
       wasm.abs_delta_bf16(a.byteOffset + 2 * from, lanes[lane].byteOffset + 2 * from, b.byteOffset, padded)
     },
-    histogramF64(count, low, width, prefix) {
-      wasm.histogram_f64(b.byteOffset, count, low, width, ...split(prefix), layout.histogram, layout.flags)
+    histogramF64(count, low, width, prefix, keep) {
+      // The kept count lives in the last result slot.
+      const keptCount = results.byteOffset + 8 * (RESULT_SLOTS - 1)
+      wasm.histogram_f64(b.byteOffset, count, low, width, ...split(prefix), layout.histogram, layout.flags, keep ? keep.from : 1, keep ? keep.to : 0, keptAt, KEPT_VALUES, keptCount)
+    },
+    keptValues() {
+      const met = new Int32Array(buffer, results.byteOffset + 8 * (RESULT_SLOTS - 1), 1)[0]
+      return {values: new Float64Array(buffer, keptAt, Math.min(met, KEPT_VALUES)), met}
+    },
+    clearKept() {
+      new Int32Array(buffer, results.byteOffset + 8 * (RESULT_SLOTS - 1), 1)[0] = 0
     },
     collectF64(count, low, prefix) {
       return wasm.collect_f64(b.byteOffset, count, low, ...split(prefix))

@@ -159,8 +159,13 @@
   ;; bits [$low, $low + $width) in the uint32 histogram $hist, and sets byte $flags[digit] when a value
   ;; has a bit below $low, so a bucket whose flag stays 0 holds one value only (a bf16 difference has
   ;; few significant bits: usually the first pass settles the rank).
+  ;; Values whose digit lies in [$keepFrom, $keepTo] are also kept at $kept, in order, while fewer than
+  ;; $keepCap are there; the int32 at $keptCount counts them all (a guess at the wanted digit lets the
+  ;; candidates be sorted without another pass).
   (func (export "histogram_f64") (param $m i32) (param $n i32) (param $low i32) (param $width i32) (param $prefixHi i32) (param $prefixLo i32) (param $hist i32) (param $flags i32)
-    (local $i i32) (local $x i64) (local $prefix i64) (local $above i64) (local $digitMask i64) (local $lowMask i64) (local $digit i32) (local $at i32)
+      (param $keepFrom i32) (param $keepTo i32) (param $kept i32) (param $keepCap i32) (param $keptCount i32)
+    (local $i i32) (local $x i64) (local $prefix i64) (local $above i64) (local $digitMask i64) (local $lowMask i64) (local $digit i32) (local $at i32) (local $count i32)
+    (local.set $count (i32.load (local.get $keptCount)))
     (local.set $prefix (i64.or (i64.shl (i64.extend_i32_u (local.get $prefixHi)) (i64.const 32)) (i64.extend_i32_u (local.get $prefixLo))))
     (local.set $above (i64.extend_i32_u (i32.add (local.get $low) (local.get $width))))
     (local.set $digitMask (i64.sub (i64.shl (i64.const 1) (i64.extend_i32_u (local.get $width))) (i64.const 1)))
@@ -175,9 +180,15 @@
             (local.set $at (i32.add (local.get $hist) (i32.shl (local.get $digit) (i32.const 2))))
             (i32.store (local.get $at) (i32.add (i32.load (local.get $at)) (i32.const 1)))
             (if (i64.ne (i64.and (local.get $x) (local.get $lowMask)) (i64.const 0))
-              (then (i32.store8 (i32.add (local.get $flags) (local.get $digit)) (i32.const 1))))))
+              (then (i32.store8 (i32.add (local.get $flags) (local.get $digit)) (i32.const 1))))
+            (if (i32.and (i32.ge_u (local.get $digit) (local.get $keepFrom)) (i32.le_u (local.get $digit) (local.get $keepTo)))
+              (then
+                (if (i32.lt_u (local.get $count) (local.get $keepCap))
+                  (then (i64.store (i32.add (local.get $kept) (i32.shl (local.get $count) (i32.const 3))) (local.get $x))))
+                (local.set $count (i32.add (local.get $count) (i32.const 1)))))))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $next))))
+        (br $next)))
+    (i32.store (local.get $keptCount) (local.get $count)))
 
   ;; Moves the values at $m whose bits above $low equal $prefixHi:$prefixLo to the front, in order; returns how many.
   (func (export "collect_f64") (param $m i32) (param $n i32) (param $low i32) (param $prefixHi i32) (param $prefixLo i32) (result i32)
