@@ -1,6 +1,6 @@
 import {dtypeSize, type FloatDType} from '../io/dtype'
 import {decodeFloats, encodeFloats} from './float-codecs'
-import {readChunk, readValues, type JobContext} from './job-context'
+import {contextLane, readChunk, readValues, type JobContext} from './job-context'
 import {KERNEL_BLOCK, MAX_KERNEL_SOURCES} from './wasm/kernels'
 import {CHUNK_ELEMENTS, type MergeJobResult, type ModelStockJob} from './jobs'
 
@@ -94,19 +94,21 @@ export function modelStock(job: ModelStockJob, context: JobContext, progress: (b
     }
     if (!done) {
       const merged = context.scratch.target
-      const t = new Float64Array(count)
+      let t: Float64Array
       let d: Float64Array[]
       if (simd) {
+        // A value that is not finite: the float64 way, from the same bytes.
+        t = context.scratch.source
         decodeFloats('BF16', kernels.a, count, t)
         d = job.sources.map((_, i) => {
-          const values = new Float64Array(count)
+          const values = contextLane(context, i + 1).values
           decodeFloats('BF16', kernels.lanes[i], count, values)
           for (let j = 0; j < count; j++) values[j] -= t[j]
           return values
         })
       } else {
         d = deltas(start, count)
-        t.set(context.lanes[0].values.subarray(0, count))
+        t = context.lanes[0].values
       }
       let poison = 0
       for (let j = 0; j < count; j++) {

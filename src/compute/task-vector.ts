@@ -1,6 +1,6 @@
 import {dtypeSize, type FloatDType} from '../io/dtype'
 import {decodeFloats, encodeFloats} from './float-codecs'
-import {readChunk, readValues, type JobContext} from './job-context'
+import {contextLane, readChunk, readValues, type JobContext} from './job-context'
 import {CHUNK_ELEMENTS, type MergeJobResult, type Sparsify, type TaskVectorJob} from './jobs'
 import {counterKeys} from './random'
 import {RankSelector} from './rank-select'
@@ -34,7 +34,7 @@ interface Band {
   seen: Float64Array
 }
 
-/** How source i's entries are thinned: a band of magnitudes, DARE's random draw, or kept (null); empty: none kept. */
+/** How each source's entries are thinned: a band of magnitudes, DARE's random draw, every entry kept, or none. */
 type Thinning = {kind: 'band'; bands: Band[]} | {kind: 'random'; keys: Array<[number, number]>; below: number} | {kind: 'all'} | {kind: 'none-kept'}
 
 /**
@@ -86,7 +86,7 @@ export function taskVector(job: TaskVectorJob, context: JobContext, progress: (b
         const t = context.scratch.target
         decodeFloats('BF16', kernels.a.subarray(2 * from), m, t)
         const deltas = job.sources.map((_, i) => {
-          const d = lane(context, i + 1)
+          const d = contextLane(context, i + 1).values
           decodeFloats('BF16', kernels.lanes[i].subarray(2 * from), m, d)
           weighDelta(d, t, m, kernels.masks[i], weights[i], divisors[i])
           return d
@@ -109,11 +109,6 @@ export function taskVector(job: TaskVectorJob, context: JobContext, progress: (b
     progress(n * inputBytes)
   }
   return {finite}
-}
-
-function lane(context: JobContext, i: number): Float64Array {
-  while (context.lanes.length <= i) context.lanes.push({bytes: new Uint8Array(CHUNK_ELEMENTS * 8), values: new Float64Array(CHUNK_ELEMENTS)})
-  return context.lanes[i].values
 }
 
 /**
