@@ -30,8 +30,6 @@ export default class HubPush extends BaseCommand {
   async run(): Promise<void> {
     const {args, flags} = await this.parse(HubPush)
     await checkModelFolder(args.dir)
-    const warning = await cardWarning(args.dir)
-    if (warning) this.context(flags).warn(warning)
     const bar = transferProgressBar(this.progressFor(flags), args.repo)
     const result = await pushFolder({
       dir: args.dir,
@@ -42,6 +40,9 @@ export default class HubPush extends BaseCommand {
       progress: bar.update,
     })
     bar.done()
+    // Said once the upload went through, so that a refused push stays one error line.
+    const warning = await cardWarning(args.dir)
+    if (warning) this.context(flags).warn(warning)
     if (flags.json) return this.printJson({url: result.url, repo: args.repo, commit: result.commitSha ?? null})
     this.log(result.url)
   }
