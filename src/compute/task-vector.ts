@@ -45,7 +45,8 @@ export function taskVector(job: TaskVectorJob, context: JobContext, progress: (b
   const randoms: Random[] | null = dropping ? job.sources.map((_, i) => createRandom(sparsify.seed, `${job.name}\u0000${i}`)) : null
   // Kept when the 32 random bits fall below density·2³².
   const threshold = sparsify.kind === 'random' ? sparsify.density * 0x100000000 : 0
-  const rescale = sparsify.kind === 'random' && sparsify.rescale ? sparsify.density : 1
+  // What each source's kept entries are divided by (DARE's rescale), one factor per task vector.
+  const rescale = dropping ? keptDivisors(job, context) : null
   const weightSum = weights.reduce((a, b) => a + b, 0)
   const divisor = job.normalize && !consensus && Math.abs(weightSum) >= 1e-8 ? weightSum : 1
   const outDtype = job.out.dtype as FloatDType
@@ -64,10 +65,11 @@ export function taskVector(job: TaskVectorJob, context: JobContext, progress: (b
       const w = weights[i]
       const band = bands?.[i]
       const random = randoms?.[i]
+      const divisor = rescale?.[i] ?? 1
       for (let j = 0; j < n; j++) {
         let x = d[j] - t[j]
         if (band && !inBand(Math.abs(x), band)) x = 0
-        else if (random) x = random.uint32() < threshold ? x / rescale : 0
+        else if (random) x = random.uint32() < threshold ? x / divisor : 0
         d[j] = w * x
       }
       deltas.push(d)
@@ -109,6 +111,38 @@ export function taskVector(job: TaskVectorJob, context: JobContext, progress: (b
     progress(n * inputBytes)
   }
   return {finite: poison === 0}
+}
+
+/** mergekit's tolerance: below it, ‖Δ‖₁ or ‖kept‖₁ is too small to rescale by. */
+const L1_EPS = 1e-7
+
+/**
+ * DARE's divisor of each source's kept entries: the density, or ‖kept‖₁/‖Δ‖₁ (mergekit's
+ * `rescaled_masked_tensor` with the L1 norm, 1 when either norm is under 1e-7), which takes a pass
+ * drawing the same masks as the write pass (a fresh generator per source, same seed and name).
+ */
+function keptDivisors(job: TaskVectorJob, context: JobContext): number[] {
+  const sparsify = job.sparsify as Extract<Sparsify, {kind: 'random'}>
+  if (sparsify.rescale === 'density') return job.sources.map(() => sparsify.density)
+  if (sparsify.rescale === 'none') return job.sources.map(() => 1)
+  const threshold = sparsify.density * 0x100000000
+  const randoms = job.sources.map((_, i) => createRandom(sparsify.seed, `${job.name}\u0000${i}`))
+  const all = new Float64Array(job.sources.length)
+  const kept = new Float64Array(job.sources.length)
+  for (let start = 0; start < job.count; start += CHUNK_ELEMENTS) {
+    const n = Math.min(CHUNK_ELEMENTS, job.count - start)
+    const t = readValues(context, 0, job.target, start, n)
+    for (let i = 0; i < job.sources.length; i++) {
+      const s = readValues(context, i + 1, job.sources[i], start, n)
+      const random = randoms[i]
+      for (let j = 0; j < n; j++) {
+        const magnitude = Math.abs(s[j] - t[j])
+        all[i] += magnitude
+        if (random.uint32() < threshold) kept[i] += magnitude
+      }
+    }
+  }
+  return job.sources.map((_, i) => (all[i] < L1_EPS || kept[i] < L1_EPS ? 1 : kept[i] / all[i]))
 }
 
 function inBand(magnitude: number, band: Band): boolean {

@@ -21,7 +21,9 @@ import {genericFallbackError} from './generic-fallback-error'
 import {mapTextModel, isTextModel} from './map-text-model'
 import {methodRecords} from './methods/method-records'
 import {describeMethods, PARAM_DEFAULTS, resolveMethods, type MethodSettings} from './methods/resolve-methods'
-import type {MethodInputs, TensorParams} from './methods/types'
+import {tensorParams} from './methods/tensor-params'
+import type {MethodInputs, ParamValue} from './methods/types'
+import {towerKey, towerLayers} from './tower-layers'
 import {openModels} from './open-models'
 import {planMerge, type OutputDtype, type PlannedTensor} from './plan-merge'
 import {writeMerged} from './write-merged'
@@ -122,14 +124,16 @@ export async function runMerge(settings: MergeSettings): Promise<MergeRecord> {
     const statisticsDone = Date.now()
     // The weight each merged tensor gets: its method's α, t or λ (CMAAM's α where asked for).
     const alphas = new Map<string, number>()
+    const layers = towerLayers(plan.tensors.map((t) => t.class))
     const mergeJob = (tensor: PlannedTensor, inputs: MethodInputs): Job => {
-      const {method, params} = methods.components[tensor.class.component]
-      const tensorParams: TensorParams = {...params, seed: settings.seed}
+      const component = methods.components[tensor.class.component]
+      const {method} = component
+      const params = tensorParams(component, {name: tensor.name, layer: tensor.class.layer, layers: layers.get(towerKey(tensor.class)) ?? 0}, settings.seed)
       if (method.weightParam !== null) {
-        if (method.needsAnalysis || methods.alphaFrom === 'cmaam') tensorParams[method.weightParam] = analysis!.alphas.get(tensor.name)!
-        alphas.set(tensor.name, tensorParams[method.weightParam])
+        if (method.needsAnalysis || methods.alphaFrom === 'cmaam') params[method.weightParam] = analysis!.alphas.get(tensor.name)!
+        alphas.set(tensor.name, params[method.weightParam])
       }
-      return method.job(inputs, tensorParams)
+      return method.job(inputs, params)
     }
 
     const {layout, weights} = await writeMerged(plan, pool, {
@@ -161,7 +165,7 @@ export async function runMerge(settings: MergeSettings): Promise<MergeRecord> {
         method: describeMethods(settings.method),
         methods: methodRecords(methods),
         alpha_from: methods.alphaFrom,
-        base_alpha: single === 'cmaam' ? alphaOptions.baseAlpha : single === 'linear' ? (settings.params.alpha?.default ?? PARAM_DEFAULTS.alpha) : null,
+        base_alpha: single === 'cmaam' ? alphaOptions.baseAlpha : single === 'linear' ? linearAlpha(settings.params.alpha?.default ?? PARAM_DEFAULTS.alpha) : null,
         strategy: methods.needsAnalysis ? alphaOptions.strategy : null,
         model_type: models.adapter.name,
         model_type_reason: models.adapterReason,
@@ -245,4 +249,9 @@ export async function runMerge(settings: MergeSettings): Promise<MergeRecord> {
     await pool.close()
     await staging.discard()
   }
+}
+
+/** The record's `base_alpha` of a linear merge: its α, unless a gradient makes it vary by layer. */
+function linearAlpha(value: ParamValue): number | null {
+  return typeof value === 'number' ? value : null
 }

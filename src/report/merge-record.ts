@@ -2,16 +2,19 @@ import type {Device} from '../compute/device/device'
 import type {AlphaBreakdown} from '../merge/alpha-breakdown'
 import type {CmaamReport} from '../merge/analysis/types'
 import type {MergeCoverage} from '../merge/check-coverage'
-import type {MethodName, ParamName} from '../merge/methods/types'
+import type {MethodName, ParamName, RescaleMode} from '../merge/methods/types'
 import type {Component} from '../models/types'
 
 /** How one component was merged: its method and the parameters that method reads. */
 export interface ComponentMethodRecord {
   method: MethodName
-  params: Partial<Record<ParamName, number>>
-  /** wᵢ per source and --normalize, for the task-vector methods. */
-  weights?: number[]
+  /** A number, or the flag text of a gradient or module filters (`[0.2,0.8],self_attn=0.3`). */
+  params: Partial<Record<ParamName, number | string>>
+  /** wᵢ per source (a number or a gradient's flag text) and --normalize, for the task-vector methods. */
+  weights?: Array<number | string>
   normalize?: boolean
+  /** How DARE rescaled the kept entries. */
+  rescale?: RescaleMode
   /** The method's weight parameter (α, t or λ) is each tensor's CMAAM α. */
   alpha_from_cmaam?: boolean
 }

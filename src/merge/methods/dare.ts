@@ -1,12 +1,12 @@
 import {taskVectorJob} from './task-vector-job'
 import type {MergeMethod, TensorParams} from './types'
 
-/** DARE's sparsification: a random keep with probability `density`, kept entries × 1/density. */
-const dareDrop = (params: TensorParams) => ({kind: 'random' as const, density: params.density, rescale: true, seed: params.seed})
+/** DARE's sparsification: a random keep with probability `density`, kept entries rescaled as --rescale says. */
+const dareDrop = (params: TensorParams) => ({kind: 'random' as const, density: params.density, rescale: params.rescale, seed: params.seed})
 
 const DARE_REFERENCE = 'Yu et al. 2024, "Language Models are Super Mario" (arXiv:2311.03099)'
 
-/** Drop each delta entry with probability 1 − density, rescale the rest by 1/density, then add them up. */
+/** Drop each delta entry with probability 1 − density, rescale the rest (by 1/density unless --rescale says otherwise), then add them up. */
 export const dareLinear: MergeMethod = {
   name: 'dare_linear',
   title: 'DARE: drop task-vector entries at random, rescale the rest by 1/density, add them up',
@@ -14,6 +14,7 @@ export const dareLinear: MergeMethod = {
   sources: {min: 1, max: Infinity},
   params: ['lambda', 'density'],
   weighted: true,
+  rescales: true,
   defaultNormalize: false,
   weightParam: 'lambda',
   needsAnalysis: false,
@@ -28,6 +29,7 @@ export const dareTies: MergeMethod = {
   sources: {min: 1, max: Infinity},
   params: ['lambda', 'density'],
   weighted: true,
+  rescales: true,
   defaultNormalize: false,
   weightParam: 'lambda',
   needsAnalysis: false,
