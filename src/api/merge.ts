@@ -3,6 +3,7 @@ import {modelLabels} from '../hub/model-labels'
 import {resolveModelInput} from '../hub/resolve-model-input'
 import {resolveOnnxTemplate} from '../hub/resolve-onnx-template'
 import {mergeConfigYaml} from '../merge/config/merge-config-yaml'
+import {mergekitConfigYaml} from '../merge/config/mergekit-config-yaml'
 import {runMerge, type MergeSettings} from '../merge/run-merge'
 import type {MergeRecord} from '../report/merge-record'
 import {adapterOption} from './adapter-option'
@@ -49,5 +50,5 @@ export async function mergeWith(options: MergeOptions, context: RunContext): Pro
     labels: modelLabels(sources, target),
     reproduce: mergeReproduction(options, replay, options.output),
   }
-  return runMerge({...merge, config: mergeConfigYaml({...replay, settings: merge})})
+  return runMerge({...merge, config: mergeConfigYaml({...replay, settings: merge}), mergekitConfig: mergekitConfigYaml({...replay, settings: merge})})
 }

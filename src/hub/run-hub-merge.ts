@@ -7,6 +7,7 @@ import {runMerge, type MergeSettings} from '../merge/run-merge'
 import type {MergeRecord} from '../report/merge-record'
 import {isRepoId} from './is-repo-id'
 import {mergeConfigYaml} from '../merge/config/merge-config-yaml'
+import {mergekitConfigYaml} from '../merge/config/mergekit-config-yaml'
 import {modelLabels} from './model-labels'
 import {parseModelRef} from './parse-model-ref'
 import {pushFolder} from './push-folder'
@@ -94,6 +95,7 @@ export async function runHubMerge(options: RunHubMergeOptions): Promise<HubMerge
       labels: modelLabels([source], target),
       reproduce: options.reproduce(pinned),
       config: mergeConfigYaml({...pinned, settings: {...options.merge, onnx}}),
+      mergekitConfig: mergekitConfigYaml({...pinned, settings: options.merge}),
     })
   } catch (error) {
     if (temporary) await rm(temporary, {recursive: true, force: true})

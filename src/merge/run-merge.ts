@@ -15,6 +15,7 @@ import {analyzePairs} from './analysis/analyze'
 import {resolveAlphaOptions} from './analysis/options'
 import type {AlphaOptions, CmaamAnalysis} from './analysis/types'
 import {alphaBreakdown} from './alpha-breakdown'
+import {MERGEKIT_CONFIG_FILE} from './config/mergekit-config-yaml'
 import {checkCoverage} from './check-coverage'
 import {collectStatistics} from './collect-statistics'
 import {genericFallbackError} from './generic-fallback-error'
@@ -73,6 +74,8 @@ export interface MergeSettings extends MethodSettings {
   reproduce: string
   /** Text of a `cmaam_config.yaml` to write beside the card (`cmaam merge --config` replays it). */
   config?: string
+  /** The same merge in mergekit's schema, written as mergekit_config.yml; null when mergekit has no equal. */
+  mergekitConfig?: string | null
   /** After the merge, write the merged weights into this ONNX template as `onnx/` (see `cmaam onnx apply`). */
   onnx?: MergeOnnxStep
 }
@@ -197,6 +200,7 @@ export async function runMerge(settings: MergeSettings): Promise<MergeRecord> {
         weights: layout.shards.map((s) => s.fileName),
         total_size: layout.shards.reduce((sum, s) => sum + s.tensors.reduce((n, t) => n + t.byteLength, 0), 0),
         copied,
+        ...(settings.mergekitConfig ? {mergekit_config: MERGEKIT_CONFIG_FILE} : {}),
       },
       timing: {
         seconds: (Date.now() - started) / 1000,
@@ -239,6 +243,7 @@ export async function runMerge(settings: MergeSettings): Promise<MergeRecord> {
       buildModelCard(record, {modelType, targetCard, reproduce: settings.reproduce, hubIds: labels.hubIds}),
     )
     if (settings.config !== undefined) await writeFileSynced(join(staging.dir, 'cmaam_config.yaml'), settings.config)
+    if (settings.mergekitConfig) await writeFileSynced(join(staging.dir, MERGEKIT_CONFIG_FILE), settings.mergekitConfig)
     if (settings.adapter !== undefined) await writeJsonFile(join(staging.dir, ADAPTER_FILE), settings.adapter.definition)
     await checkInputsUnchanged(inputs)
     await staging.commit()

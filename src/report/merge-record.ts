@@ -84,6 +84,7 @@ export interface MergeRecord {
   alphas_path?: string
   /** ONNX variants written by `--onnx-template` (files relative to the output; details in onnx/cmaam_onnx_report.json). */
   onnx?: {template: string; dtypes: string[]; files: string[]}
-  files: {weights: string[]; total_size: number; copied: string[]}
+  /** `mergekit_config`: the same merge in mergekit's schema, when mergekit has an equal. */
+  files: {weights: string[]; total_size: number; copied: string[]; mergekit_config?: string}
   timing: {seconds: number; statistics_seconds: number; merge_seconds: number}
 }
