@@ -53,7 +53,7 @@ export interface AnalysisOptions extends ReportingOptions, HubOptions {
   minAlpha?: number | string
   maxAlpha?: number | string
   /** Per-component α₀ of the component α: `{vision: 0.3}` or `'vision=0.3,bridge=0.5'`. */
-  componentAlpha?: string | Partial<Record<Component, number>>
+  componentAlpha?: string | Partial<Record<Component, ParamValue>>
   /** An adapter name, or `auto` (detect from config.json, then the names). */
   modelType?: string
   adapter?: AdapterOption

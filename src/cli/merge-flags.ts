@@ -12,7 +12,7 @@ export const analysisFlags = {
   'base-alpha': Flags.string({description: 'Base merge coefficient α₀ in [0, 1].', default: String(D.baseAlpha)}),
   'min-alpha': Flags.string({description: 'Lower clamp of every per-tensor α.', default: String(D.minAlpha)}),
   'max-alpha': Flags.string({description: 'Upper clamp of every per-tensor α.', default: String(D.maxAlpha)}),
-  'component-alpha': Flags.string({description: 'Per-component α₀ for the component α, e.g. vision=0.3,bridge=0.5.'}),
+  'component-alpha': Flags.string({description: 'Per-component α₀ for the component α, each a number or a gradient over the component\'s layers, e.g. vision=0.3,bridge=0.5,language=[0.2,0.5].'}),
   'model-type': Flags.string({description: 'Adapter that maps parameter names to components (auto: detect from config.json, then names).', default: D.modelType}),
   compat: Flags.string({description: 'Layer grouping: per-tower (default) or the reference implementation’s bare layer numbers.', options: ['default', 'reference'], default: D.compat}),
   seed: Flags.integer({description: 'Seed of the PDA sampling and spectra: same inputs and seed give byte-identical outputs.', default: D.seed, min: 0}),

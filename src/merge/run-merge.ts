@@ -24,7 +24,7 @@ import {methodRecords} from './methods/method-records'
 import {describeMethods, PARAM_DEFAULTS, resolveMethods, type MethodSettings} from './methods/resolve-methods'
 import {tensorParams} from './methods/tensor-params'
 import type {MethodInputs, ParamValue} from './methods/types'
-import {towerKey, towerLayers} from './tower-layers'
+import {layerPositions, towerKey, towerLayers} from './tower-layers'
 import {openModels} from './open-models'
 import {planMerge, type OutputDtype, type PlannedTensor} from './plan-merge'
 import {writeMerged} from './write-merged'
@@ -121,7 +121,7 @@ export async function runMerge(settings: MergeSettings): Promise<MergeRecord> {
     let analysis: CmaamAnalysis | null = null
     if (methods.needsAnalysis || settings.analyze) {
       const pairs = await collectStatistics(plan, pool, settings)
-      analysis = analyzePairs(pairs, plan.bridgeCounts, alphaOptions)
+      analysis = analyzePairs(pairs, plan.bridgeCounts, alphaOptions, layerPositions(plan.tensors))
     }
     await checkInputsUnchanged(inputs)
     const statisticsDone = Date.now()
@@ -177,7 +177,7 @@ export async function runMerge(settings: MergeSettings): Promise<MergeRecord> {
         dtype: settings.dtype === 'keep' ? 'keep' : settings.dtype.toLowerCase(),
         min_alpha: alphaOptions.minAlpha,
         max_alpha: alphaOptions.maxAlpha,
-        component_alpha: alphaOptions.componentBaseAlpha as Record<string, number>,
+        component_alpha: alphaOptions.componentBaseAlpha,
         shard_size: settings.maxShardBytes,
       },
       compatibility: {

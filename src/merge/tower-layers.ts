@@ -1,4 +1,5 @@
 import type {ParamClass} from '../models/types'
+import {gradientPosition} from './methods/tensor-params'
 
 /** The key of a tensor's tower: its component and tower id. */
 export function towerKey(cls: ParamClass): string {
@@ -14,4 +15,10 @@ export function towerLayers(classes: Iterable<ParamClass>): Map<string, number> 
     layers.set(key, Math.max(layers.get(key) ?? 0, cls.layer + 1))
   }
   return layers
+}
+
+/** Each tensor's position along a gradient (layer i of its tower's n at i/(n − 1)), by name. */
+export function layerPositions(tensors: ReadonlyArray<{name: string; class: ParamClass}>): Map<string, number> {
+  const layers = towerLayers(tensors.map((t) => t.class))
+  return new Map(tensors.map((t) => [t.name, gradientPosition({layer: t.class.layer, layers: layers.get(towerKey(t.class)) ?? 0})]))
 }

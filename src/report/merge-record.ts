@@ -55,7 +55,8 @@ export interface MergeRecord {
     dtype: string
     min_alpha: number
     max_alpha: number
-    component_alpha: Record<string, number>
+    /** α₀ per component: a number, or a gradient over the component's layers. */
+    component_alpha: Record<string, number | readonly number[]>
     shard_size: number
   }
   compatibility: {

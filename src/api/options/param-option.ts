@@ -2,7 +2,7 @@ import {CmaamError} from '../../errors'
 import {COMPONENTS, type Component} from '../../models/types'
 import type {ModuleFilter, ParamChoice, ParamValue} from '../../merge/methods/types'
 import type {ParamOption} from '../types'
-import {numberOption} from './values'
+import {numberOption, paramValueOption, splitTopLevel} from './values'
 
 /** Reads a ParamOption (api/types); values are range-checked later, by resolveMethods. */
 export function paramOption(value: ParamOption, flag: string, fallback: number): ParamChoice {
@@ -14,7 +14,7 @@ export function paramOption(value: ParamOption, flag: string, fallback: number):
   const choice: {default: ParamValue; components: Partial<Record<Component, ParamValue>>; filters: ModuleFilter[]} = {default: fallback, components: {}, filters: []}
   let sawDefault = false
   for (const {part, name, text} of parts) {
-    const parsed = typeof text === 'string' ? parseValue(text, name === null ? flag : `${flag} ${name}`) : gradientOf(text, flag)
+    const parsed = typeof text === 'string' ? paramValueOption(text, name === null ? flag : `${flag} ${name}`) : gradientOf(text, flag)
     if (name === null) {
       if (sawDefault) throw badPart(part, flag)
       choice.default = parsed
@@ -33,27 +33,7 @@ export function paramOption(value: ParamOption, flag: string, fallback: number):
 /** `--weights`: one value or gradient per source, `0.7,0.3`, `[0.2,0.8],0.5`, or a list. */
 export function weightsOption(value: ParamValue[] | string, flag: string): ParamValue[] {
   if (typeof value !== 'string') return value.map((w) => gradientOf(w, flag))
-  return splitTopLevel(value, flag).map((part) => parseValue(part, flag))
-}
-
-/** Splits at the commas outside brackets: `0.5,vision=[0.1,0.3]` → `0.5`, `vision=[0.1,0.3]`. */
-export function splitTopLevel(text: string, flag: string): string[] {
-  const parts: string[] = []
-  let depth = 0
-  let start = 0
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]
-    if (c === '[') depth++
-    else if (c === ']') depth--
-    if (depth < 0 || depth > 1) break
-    if (c === ',' && depth === 0) {
-      parts.push(text.slice(start, i).trim())
-      start = i + 1
-    }
-  }
-  if (depth !== 0) throw new CmaamError(`${flag}: unbalanced brackets in "${text}"`, {hint: `A gradient is a list of values in brackets, e.g. ${flag} [0.2,0.5,0.8].`})
-  parts.push(text.slice(start).trim())
-  return parts
+  return splitTopLevel(value, flag).map((part) => paramValueOption(part, flag))
 }
 
 function splitEntry(part: string, flag: string): {part: string; name: string | null; text: string} {
@@ -63,16 +43,6 @@ function splitEntry(part: string, flag: string): {part: string; name: string | n
   const text = part.slice(equals + 1).trim()
   if (name === '' || text === '' || name.includes('[') || text.includes('=')) throw badPart(part, flag)
   return {part, name, text}
-}
-
-/** `0.5` or `[0.2, 0.5, 0.8]`. */
-function parseValue(text: string, flag: string): ParamValue {
-  const trimmed = text.trim()
-  if (!trimmed.startsWith('[')) return numberOption(trimmed, flag)
-  if (!trimmed.endsWith(']')) throw new CmaamError(`${flag}: "${text}" is not a value or a gradient [v0,…,vk]`)
-  const inner = trimmed.slice(1, -1).trim()
-  if (inner === '') throw new CmaamError(`${flag}: a gradient needs at least one value, got []`, {hint: `e.g. ${flag} [0.2,0.8]`})
-  return inner.split(',').map((v) => numberOption(v.trim(), flag))
 }
 
 function gradientOf(value: ParamValue, flag: string): ParamValue {

@@ -1,4 +1,5 @@
 import type {Component} from '../../models/types'
+import type {ParamValue} from '../methods/types'
 
 /**
  * Moments of one tensor's values, accumulated in float64. Chunks combine exactly with
@@ -65,8 +66,8 @@ export interface AlphaOptions {
   minAlpha: number
   /** `--max-alpha`. */
   maxAlpha: number
-  /** Per-component α₀ overrides for the component α (spec §5: α₀[c] defaults to α₀). */
-  componentBaseAlpha: Partial<Record<Component, number>>
+  /** Per-component α₀ overrides for the component α (spec §5: α₀[c] defaults to α₀); a gradient gives each layer its own α₀[c]. */
+  componentBaseAlpha: Partial<Record<Component, ParamValue>>
 }
 
 export const DEFAULT_ALPHA_OPTIONS: Readonly<AlphaOptions> = Object.freeze({

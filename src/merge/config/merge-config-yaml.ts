@@ -46,7 +46,7 @@ export function mergeConfigYaml(options: MergeConfigYamlOptions): string {
   config['base-alpha'] = alpha.baseAlpha
   config['min-alpha'] = alpha.minAlpha
   config['max-alpha'] = alpha.maxAlpha
-  const components = Object.entries(alpha.componentBaseAlpha).filter((entry): entry is [string, number] => entry[1] !== undefined)
+  const components = Object.entries(alpha.componentBaseAlpha).flatMap(([c, v]) => (v === undefined ? [] : [[c, typeof v === 'number' ? v : formatParamValue(v)]]))
   if (components.length > 0) config['component-alpha'] = Object.fromEntries(components)
   config['model-type'] = settings.modelType
   // The merge writes the definition beside this file; a replay reads it relative to this file.

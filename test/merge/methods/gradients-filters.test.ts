@@ -1,5 +1,9 @@
+import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {methodSettings} from '../../../src/api/options/method-settings'
+import {componentAlphaOption} from '../../../src/api/options/values'
+import {generatePair} from '../../../src/example/generate-pair'
+import {resolveAlphaOptions} from '../../../src/merge/analysis/options'
 import {CmaamError} from '../../../src/errors'
 import {resolveMethods} from '../../../src/merge/methods/resolve-methods'
 import {runMerge} from '../../../src/merge/run-merge'
@@ -98,5 +102,34 @@ describe('parameter gradients and module filters', () => {
     expect(fails({method: 'ties', density: '0.5,mlp=0.2,mlp=0.3'})).toMatch(/^--density: "mlp=0.3" is not a value/)
     expect(fails({method: 'ties', weights: '[0.2,x],1'}, 2)).toBe('--weights must be a number, got "x"')
     expect(fails({method: 'ties', rescale: 'l1'})).toMatch(/^--rescale l1: no component is merged with dare_linear or dare_ties/)
+  })
+})
+
+describe('a gradient CMAAM α₀ per component (--component-alpha language=[0.2,0.5])', () => {
+  const tmp = useTempDir()
+
+  it('gives each decoder layer the α₀ of its position, times the component factor', async () => {
+    const {source, target} = await generatePair({family: 'qwen2vl', dir: join(tmp(), 'pair')})
+    const out = join(tmp(), 'out')
+    const record = await runMerge(
+      mergeSettings({source, target, output: out, alpha: {strategy: 'component', minAlpha: 0, maxAlpha: 1, componentBaseAlpha: {language: [0.2, 0.5], vision: 0.3}}, saveAlphas: true}),
+    )
+    const scores = record.analysis!.alignment.component_scores
+    const alphas: Record<string, number> = JSON.parse(readFileSync(join(out, 'cmaam_alphas.json'), 'utf8')).alphas
+    const layers = Object.keys(alphas).filter((name) => /^model\.layers\.\d+\./.test(name))
+    const count = Math.max(...layers.map((name) => Number(name.split('.')[2]))) + 1
+    expect(count).toBeGreaterThan(1)
+    for (const name of layers) {
+      const i = Number(name.split('.')[2])
+      // Layer i of n: i/(n − 1) of the way from 0.2 to 0.5.
+      expect(alphas[name]).toBeCloseTo((0.2 + (0.3 * i) / (count - 1)) * (0.5 + scores.language), 12)
+    }
+    for (const name of Object.keys(alphas).filter((n) => n.startsWith('visual.blocks.'))) expect(alphas[name]).toBeCloseTo(0.3 * (0.5 + scores.vision), 12)
+    expect(record.config.component_alpha).toEqual({language: [0.2, 0.5], vision: 0.3})
+  })
+
+  it('parses the flag form and refuses a value out of [0, 1]', () => {
+    expect(componentAlphaOption('vision=0.3,language=[0.2, 0.5]')).toEqual({vision: 0.3, language: [0.2, 0.5]})
+    expect(() => resolveAlphaOptions({componentBaseAlpha: {language: [0.2, 1.5]}})).toThrow("the base alpha of component 'language' must be a number in [0, 1], got 1.5")
   })
 })
