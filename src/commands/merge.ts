@@ -24,7 +24,7 @@ export default class Merge extends BaseCommand {
     '<%= config.bin %> merge -s ./qwen2-7b-math -t ./Qwen2-VL-7B-Instruct -o ./merged-math --method task_arithmetic --alpha-from cmaam',
     '<%= config.bin %> merge --config ./merged/cmaam_config.yaml --output ./merged-again --dtype bf16',
     '<%= config.bin %> merge --config ./mergekit_config.yml --output ./merged',
-    '<%= config.bin %> merge -s ./ft -t ./base -o ./merged-slerp --method slerp --t [0,0.5,1],self_attn=[0,0.3,0.7]',
+    '<%= config.bin %> merge -s ./ft -t ./base -o ./merged-slerp --method slerp --t \'[0,0.5,1],self_attn=[0,0.3,0.7]\'',
   ]
 
   static override flags = {
