@@ -138,5 +138,11 @@ describe('mergekit configs', () => {
     const run = await cmaam(['merge', '--config', file, '-o', join(tmp(), 'never')])
     expect(run.code).toBe(1)
     expect(run.stderr).toContain(`${file}: tokenizer_source: "union" is not supported`)
+
+    // Read through the checked YAML reader: no aliases.
+    writeFileSync(file, `merge_method: ties\nbase_model: org/base\nmodels:\n  - model: org/a\n    parameters: &p {weight: 1}\n  - model: org/b\n    parameters: *p\n`)
+    const alias = await cmaam(['merge', '--config', file, '-o', join(tmp(), 'never')])
+    expect(alias.code).toBe(1)
+    expect(alias.stderr).toContain(`${file} line 7: the alias *p is not supported`)
   })
 })

@@ -35,11 +35,6 @@ interface Setting {
   filters: ModuleFilter[]
 }
 
-/** Whether a parsed YAML document is a mergekit config (it has `merge_method`) rather than a cmaam_config.yaml. */
-export function isMergekitConfig(root: unknown): boolean {
-  return typeof root === 'object' && root !== null && !Array.isArray(root) && 'merge_method' in root
-}
-
 /**
  * Translates a mergekit config into the `cmaam merge` flags that make the same merge: `base_model`
  * → --target, the other `models` → --source (in order), `merge_method` → --method, per-model
