@@ -1,6 +1,7 @@
 import {Command, Flags} from '@oclif/core'
 import type {RunContext} from '../api/context'
 import {CmaamError} from '../errors'
+import {redactUrl} from '../redact-url'
 import {resolveHubSettings} from '../hub/hub-settings'
 import type {HubSettings} from '../hub/types'
 import {registerPluginAdapters, type AdapterHookResults} from '../models/register-plugin-adapters'
@@ -71,11 +72,12 @@ export abstract class BaseCommand extends Command {
     if (hint) text += `\n${hint}`
     if (!known && !debug) text += '\n(this looks like a bug in cmaam: run again with --debug and report the output)'
     if (debug && error.stack) text += `\n\n${error.stack}`
-    // No message should hold the token; if one ever does (a library's, or oclif's about a
+    // No message should hold the token or a URL's password; if one ever does (a library's, or oclif's about a
     // mistyped flag), the token is not shown.
     const at = this.argv.indexOf('--token')
     const given = at >= 0 ? this.argv[at + 1] : this.argv.find((arg) => arg.startsWith('--token='))?.slice('--token='.length)
     for (const secret of [this.hub?.token, given]) if (secret) text = text.split(secret).join('***')
+    text = redactUrl(text)
     process.stderr.write(text + '\n')
     this.exit(error instanceof CmaamError ? error.exitCode : (error.oclif?.exit ?? 1))
   }
