@@ -9,6 +9,7 @@
 // each is run --runs times (default 2), interleaved, keeping the best.
 // Not a test: it prints figures and the targets they are held to.
 // Usage: npm run bench [-- --size 2gb|7b] [-- --runs N] [-- --keep] [-- --only merge|lora|onnx]
+// `npm run bench -- --eval`: transformers.js eval throughput at Qwen2-VL-2B's size instead (bench/eval.js).
 'use strict'
 const {spawnSync} = require('node:child_process')
 const {existsSync, mkdirSync, readFileSync, rmSync, statfsSync, writeFileSync} = require('node:fs')
@@ -226,7 +227,8 @@ async function main() {
   process.exitCode = checks.every(([, ok]) => ok) ? 0 : 1
 }
 
-main().catch((error) => {
+// `--eval`: transformers.js throughput (bench/eval.js) instead of the merge benchmark.
+;(process.argv.includes('--eval') ? require('./eval').main : main)().catch((error) => {
   console.error(error)
   process.exitCode = 1
 })
