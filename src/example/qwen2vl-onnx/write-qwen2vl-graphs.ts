@@ -33,7 +33,7 @@ export async function writeQwen2VLGraphs(options: WriteQwen2VLGraphsOptions): Pr
   const files: string[] = []
   for (const session of SESSIONS) {
     const file = `${session}${suffix}.onnx`
-    const writer = options.externalData ? new ExternalDataWriter(join(options.output, 'onnx')) : null
+    const writer = options.externalData ? new ExternalDataWriter(join(options.output, 'onnx'), file) : null
     const external: ExternalDataSink | undefined = writer ? {writer, location: `${file}_data`} : undefined
     let graph: OnnxModel
     try {
