@@ -1,3 +1,4 @@
+import type {ProgressEvent} from '../progress'
 import type {DeviceRequest} from '../compute/device/device'
 import type {EvalDtype} from '../eval/eval-model'
 import type {GroupingCompat} from '../merge/analysis/layer-groups'
@@ -6,14 +7,7 @@ import type {MethodName} from '../merge/methods/types'
 import type {AdapterDefinition, Component} from '../models/types'
 import type {OnnxDtype} from '../onnx/onnx-variants'
 
-/** One step of a long pass (a download, pass 1, writing the shards, an evaluation). */
-export interface ProgressEvent {
-  /** What runs, e.g. `statistics`, `merge`, `eval merged`, or a Hub repo being downloaded. */
-  label: string
-  done: number
-  total: number
-  unit: 'bytes' | 'samples'
-}
+export type {ProgressEvent} from '../progress'
 
 /** How a library call reports, instead of printing: nothing reaches stdout or stderr. */
 export interface ReportingOptions {

@@ -6,7 +6,7 @@ import type {HubSettings} from '../hub/types'
 import {registerPluginAdapters, type AdapterHookResults} from '../models/register-plugin-adapters'
 import {strictJson} from '../report/write-json-file'
 import {silentProgress, type ProgressFactory} from '../progress'
-import {terminalProgress} from './progress'
+import {terminalProgress} from '../progress/terminal-progress'
 
 /** A plugin whose cmaam:adapters hook takes longer is reported and skipped, rather than hanging every command. */
 const PLUGIN_HOOK_TIMEOUT_MS = 10_000

@@ -1,5 +1,5 @@
 import {CmaamError} from '../errors'
-import {formatBytes} from '../report/format-bytes'
+import {formatBytes} from '../progress/format-bytes'
 
 export interface DiskFullErrorOptions {
   /** The folder written to. */

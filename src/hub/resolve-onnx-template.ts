@@ -6,7 +6,7 @@ import {listTemplateFiles} from '../onnx/list-template-files'
 import type {OnnxDtype} from '../onnx/onnx-variants'
 import {downloadModel} from './download-model'
 import {parseModelRef} from './parse-model-ref'
-import {transferProgressBar} from './transfer-progress-bar'
+import {transferProgressBar} from '../progress/transfer-progress-bar'
 import type {HubSettings} from './types'
 
 export interface ResolveOnnxTemplateOptions {

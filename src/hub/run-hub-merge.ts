@@ -12,7 +12,7 @@ import {parseModelRef} from './parse-model-ref'
 import {pushFolder} from './push-folder'
 import {resolveModelInput, type ModelInput} from './resolve-model-input'
 import {resolveOnnxTemplate} from './resolve-onnx-template'
-import {transferProgressBar} from './transfer-progress-bar'
+import {transferProgressBar} from '../progress/transfer-progress-bar'
 import type {HubSettings} from './types'
 
 export interface RunHubMergeOptions {

@@ -4,7 +4,7 @@ import {hubFlags} from '../../cli/merge-flags'
 import {CmaamError} from '../../errors'
 import {downloadModel} from '../../hub/download-model'
 import {parseModelRef} from '../../hub/parse-model-ref'
-import {transferProgressBar} from '../../hub/transfer-progress-bar'
+import {transferProgressBar} from '../../progress/transfer-progress-bar'
 
 export default class HubPull extends BaseCommand {
   static override summary = 'Download what a merge needs from a Hub model into the Hugging Face cache, and print its folder.'

@@ -3,7 +3,7 @@ import {BaseCommand} from '../../cli/base-command'
 import {hubFlags} from '../../cli/merge-flags'
 import {checkModelFolder} from '../../hub/check-model-folder'
 import {pushFolder} from '../../hub/push-folder'
-import {transferProgressBar} from '../../hub/transfer-progress-bar'
+import {transferProgressBar} from '../../progress/transfer-progress-bar'
 
 export default class HubPush extends BaseCommand {
   static override summary = 'Upload a merged model folder to a Hub model repo, creating the repo if needed.'
