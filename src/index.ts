@@ -41,7 +41,7 @@ export type {ComponentMethodRecord, MergeRecord} from './report/merge-record'
 export type {LoraMergeRecord} from './report/lora-merge-record'
 
 // Building blocks for evaluation set-ups: ONNX protobuf, the metrics, transformers.js loading, tiny test models.
-export * from './onnx/proto'
+export * from './io/onnx-proto'
 export {containsMatch, exactMatch} from './eval/metrics'
 export {loadTransformersModel} from './eval/load-transformers-model'
 export {generateAnswerPair} from './example/generate-answer-pair'

@@ -1,6 +1,6 @@
 import {closeSync, fsyncSync, openSync, writeSync} from 'node:fs'
 import {join} from 'node:path'
-import type {OnnxExternalData} from './proto/types'
+import type {OnnxExternalData} from '../io/onnx-proto/types'
 
 /** Offsets of tensors larger than this are aligned to 4 KiB, so onnxruntime can map them. */
 const ALIGN_ABOVE = 1 << 20

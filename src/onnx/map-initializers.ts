@@ -1,8 +1,8 @@
 import {CmaamError} from '../errors'
 import type {ModelAdapter} from '../models/types'
 import {modulePath} from './module-path'
-import type {OnnxGraph, OnnxNode, OnnxTensor} from './proto/types'
-import {TensorDataType} from './proto/types'
+import type {OnnxGraph, OnnxNode, OnnxTensor} from '../io/onnx-proto/types'
+import {TensorDataType} from '../io/onnx-proto/types'
 import {floatDtypeOf, product} from './tensor-types'
 
 /** How an initializer holds a parameter: as it is ([out, in] for a Linear), or transposed ([in, out]). */

@@ -1,7 +1,7 @@
 import {closeSync, openSync, readSync, statSync} from 'node:fs'
 import {dirname, join, normalize, isAbsolute} from 'node:path'
 import {CmaamError} from '../errors'
-import type {OnnxTensor} from './proto/types'
+import type {OnnxTensor} from '../io/onnx-proto/types'
 import {elementSize, product} from './tensor-types'
 
 /**

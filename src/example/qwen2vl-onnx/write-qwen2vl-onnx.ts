@@ -1,7 +1,7 @@
 import {mkdir, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {CmaamError} from '../../errors'
-import {encodeModel} from '../../onnx/proto'
+import {encodeModel} from '../../io/onnx-proto'
 import {readModelConfig} from '../../io/read-model-config'
 import {decoderGraph} from './decoder-graph'
 import {embedTokensGraph} from './embed-tokens-graph'
