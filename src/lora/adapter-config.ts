@@ -2,8 +2,7 @@ import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {CmaamError} from '../errors'
 
-export const ADAPTER_CONFIG_FILE = 'adapter_config.json'
-export const ADAPTER_WEIGHTS_FILE = 'adapter_model.safetensors'
+import {ADAPTER_CONFIG_FILE} from '../io/peft-file-names'
 
 /** What cmaam uses of a PEFT LoRA `adapter_config.json`. */
 export interface LoraConfig {

@@ -4,7 +4,8 @@ import {CmaamError} from '../errors'
 import {isPickleWeights} from '../io/is-pickle-weights'
 import {readSafetensorsHeader} from '../io/safetensors/read-safetensors-header'
 import type {SafetensorsHeader} from '../io/safetensors/types'
-import {ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, readAdapterConfig, type LoraConfig} from './adapter-config'
+import {ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE} from '../io/peft-file-names'
+import {readAdapterConfig, type LoraConfig} from './adapter-config'
 import {parseAdapterKeys, type AdapterKeys} from './parse-adapter-keys'
 
 export interface OpenedAdapter {

@@ -1,11 +1,11 @@
 import {readFile} from 'node:fs/promises'
 import {CmaamError} from '../errors'
-import {classifyTensors, type InspectReport} from '../inspect/classify-tensors'
+import {classifyTensors, type InspectReport} from './classify-tensors'
 import type {ModelAdapter} from '../models/types'
-import {hubFetch} from './hub-fetch'
-import {inspectRemote} from './inspect-remote'
-import {repoCachePaths} from './repo-cache-paths'
-import type {HubSettings} from './types'
+import {hubFetch} from '../hub/hub-fetch'
+import {inspectRemote} from '../hub/inspect-remote'
+import {repoCachePaths} from '../hub/repo-cache-paths'
+import type {HubSettings} from '../hub/types'
 
 export interface HubInspectReport extends InspectReport {
   hub: {
