@@ -11,7 +11,7 @@ import {readJsonl} from './read-items'
 import {permutation, sampleSorted} from './sample-sorted'
 import {splitSizes} from './split-sizes'
 
-export interface PrepareDataOptions {
+export interface PrepareSplitsOptions {
   /** Folder with the JSONL files (in `label_v2/`, else at its top) and the images (in `images/`). */
   source: string
   output: string
@@ -85,7 +85,7 @@ const OUTPUT_FILES = ['train.jsonl', 'val.jsonl', 'test.jsonl', 'metadata.json']
  * sorted one at a time into the split files. Memory: 4 bytes per kept item plus one bucket, however
  * large the corpus; same inputs and seed, same bytes.
  */
-export async function prepareData(options: PrepareDataOptions): Promise<PrepareDataRecord> {
+export async function prepareSplits(options: PrepareSplitsOptions): Promise<PrepareDataRecord> {
   const source = resolve(options.source)
   const output = resolve(options.output)
   const categories = options.categories ?? DEFAULT_CATEGORIES

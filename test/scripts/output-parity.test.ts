@@ -68,6 +68,20 @@ function snapshot(dir: string, root: string): Record<string, string> {
   return out
 }
 
+/**
+ * Differences made on purpose since the baseline, by case: text the new output has that the old
+ * one lacked. Keep this list short and say why.
+ */
+const INTENDED: Record<string, RegExp[]> = {
+  // metadata.json always has validate_images (false when not asked), as its type and the reference say.
+  'data prepare text': [/\n *\\?"validate_images\\?": false,/],
+}
+
+function withoutIntended(name: string, outcome: Outcome): Outcome {
+  const drop = (text: string): string => (INTENDED[name] ?? []).reduce((out, pattern) => out.replace(pattern, ''), text)
+  return {...outcome, stdout: drop(outcome.stdout), files: Object.fromEntries(Object.entries(outcome.files).map(([path, text]) => [path, drop(text)]))}
+}
+
 interface Outcome {
   stdout: string
   stderr: string
@@ -154,10 +168,10 @@ maybe('every command writes and prints the same bytes as the baseline', () => {
     ['adapters test', ['adapters', 'test', 'qwen2vl', '<IN>/answer/source', '--json']],
   ]
 
-  test.each(local)('%s', async (_name, argv) => {
+  test.each(local)('%s', async (name, argv) => {
     const before = await run(BASELINE as string, argv)
     const after = await run(CURRENT, argv)
-    expect(after).toEqual(before)
+    expect(withoutIntended(name, after)).toEqual(before)
   }, 600_000)
 
   const hubCases: Array<[string, string[]]> = [
