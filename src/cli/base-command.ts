@@ -1,6 +1,6 @@
 import {Command, Flags} from '@oclif/core'
 import type {RunContext} from '../api/context'
-import {CmaamError} from '../errors'
+import {CmaamError, type CmaamErrorCode} from '../errors'
 import {resolveHubSettings} from '../hub/hub-settings'
 import type {HubSettings} from '../hub/types'
 import {registerPluginAdapters, type AdapterHookResults} from '../models/register-plugin-adapters'
@@ -75,8 +75,16 @@ export abstract class BaseCommand extends Command {
     // mistyped flag), the token is not shown.
     const at = this.argv.indexOf('--token')
     const given = at >= 0 ? this.argv[at + 1] : this.argv.find((arg) => arg.startsWith('--token='))?.slice('--token='.length)
-    for (const secret of [this.hub?.token, given]) if (secret) text = text.split(secret).join('***')
-    process.stderr.write(text + '\n')
+    const hide = (value: string): string => [this.hub?.token, given].reduce<string>((out, secret) => (secret ? out.split(secret).join('***') : out), value)
+    process.stderr.write(hide(text) + '\n')
+    // With --json a script reads the failure on stdout too, as oclif's enableJsonFlag prints it.
+    if (this.argv.includes('--json')) this.printJson({error: {message: hide(error.message), hint: hint === undefined ? null : hide(hint), code: errorCode(error)}})
     this.exit(error instanceof CmaamError ? error.exitCode : (error.oclif?.exit ?? 1))
   }
+}
+
+/** The `code` of an error printed with --json: a CmaamError's own, INVALID_INPUT for oclif's flag errors, INTERNAL for a bug. */
+function errorCode(error: Error & {oclif?: unknown}): CmaamErrorCode | 'INTERNAL' {
+  if (error instanceof CmaamError) return error.code
+  return error.oclif === undefined ? 'INTERNAL' : 'INVALID_INPUT'
 }

@@ -15,7 +15,7 @@ const FORMAT_HINT =
  */
 export async function readEvalData(path: string): Promise<EvalItem[]> {
   const isFile = await stat(path).then((s) => s.isFile(), () => false)
-  if (!isFile) throw new CmaamError(`Data file not found: ${path}`, {hint: 'Pass --data with a JSONL file of questions and answers.'})
+  if (!isFile) throw new CmaamError(`Data file not found: ${path}`, {code: 'NOT_FOUND', hint: 'Pass --data with a JSONL file of questions and answers.'})
   const items: EvalItem[] = []
   const seen = new Map<string, number>()
   const lines = createInterface({input: createReadStream(path, 'utf8'), crlfDelay: Infinity})

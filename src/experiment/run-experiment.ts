@@ -262,6 +262,7 @@ async function testSets(options: ExperimentOptions): Promise<Array<{name: string
     seen.add(set.name)
     if (!(await exists(set.file))) {
       throw new CmaamError(`Test set not found: ${set.file}`, {
+        code: 'NOT_FOUND',
         hint: set.name === 'test' ? 'Point --data at the folder `cmaam data prepare` wrote (it holds test.jsonl).' : 'Check the FILE of --extra-data NAME=FILE.',
       })
     }

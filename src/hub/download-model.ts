@@ -72,6 +72,7 @@ export async function downloadModel(options: DownloadModelOptions): Promise<Down
     })
     if (selection.missing.length > 0) {
       throw new CmaamError(`${INDEX_FILE} of ${source} lists ${selection.missing.join(', ')}, not in the repo`, {
+        code: 'NOT_FOUND',
         hint: 'The repo is incomplete: ask its owner to fix the index or upload the missing shards.',
       })
     }

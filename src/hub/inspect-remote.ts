@@ -65,6 +65,7 @@ export async function inspectRemote(options: InspectRemoteOptions): Promise<Remo
   })
   if (selection.missing.length > 0) {
     throw new CmaamError(`${INDEX_FILE} of ${source} lists ${selection.missing.join(', ')}, not in the repo`, {
+      code: 'NOT_FOUND',
       hint: 'The repo is incomplete: ask its owner to fix the index or upload the missing shards.',
     })
   }

@@ -4,6 +4,7 @@ import {CmaamError} from '../errors'
 export function networkError(url: string, cause: unknown, attempts: number): CmaamError {
   const host = new URL(url).host
   return new CmaamError(`Cannot reach ${host}: ${describe(cause)} (${attempts} ${attempts === 1 ? 'try' : 'tries'})`, {
+    code: 'NETWORK',
     hint: 'Check the network connection and HF_ENDPOINT; to use only models already in the cache, set HF_HUB_OFFLINE=1.',
     cause,
   })

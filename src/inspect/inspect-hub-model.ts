@@ -40,7 +40,7 @@ export interface InspectHubModelOptions {
 export async function inspectHubModel(options: InspectHubModelOptions): Promise<HubInspectReport> {
   const {repo, revision, settings} = options
   const remote = await inspectRemote({repo, revision, settings})
-  if (remote.tensors.length === 0) throw new CmaamError(`No tensors in ${repo}@${revision}`, {hint: 'Check that the repo holds a model.'})
+  if (remote.tensors.length === 0) throw new CmaamError(`No tensors in ${repo}@${revision}`, {code: 'NOT_FOUND', hint: 'Check that the repo holds a model.'})
   const config = options.modelType === 'auto' && options.adapter === undefined && remote.files.includes('config.json') ? await readConfig(options, remote.sha) : null
   const report = classifyTensors({
     entries: remote.tensors.map(({name, dtype, shape}) => ({name, dtype, shape})),

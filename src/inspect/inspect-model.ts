@@ -21,7 +21,7 @@ export async function inspectModel(options: {dir: string; modelType: string; ada
   const entries: Array<{name: string; dtype: DType | null; shape: number[] | null}> = indexOnly
     ? [...(await readWeightIndex(dir)).weightMap.keys()].map((name) => ({name, dtype: null, shape: null}))
     : [...(await openCheckpoint(dir)).tensors.values()].map(({name, dtype, shape}) => ({name, dtype, shape}))
-  if (entries.length === 0) throw new CmaamError(`No tensors in ${dir}`, {hint: 'Check that the folder holds a model.'})
+  if (entries.length === 0) throw new CmaamError(`No tensors in ${dir}`, {code: 'NOT_FOUND', hint: 'Check that the folder holds a model.'})
   const config = options.modelType === 'auto' && options.adapter === undefined ? await readModelConfig(dir) : null
   return classifyTensors({entries, config, modelType: options.modelType, adapter: options.adapter, from: indexOnly ? 'index' : 'headers'})
 }

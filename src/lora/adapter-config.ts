@@ -32,6 +32,7 @@ export async function readAdapterConfig(dir: string): Promise<LoraConfig> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     throw new CmaamError(code === 'ENOENT' ? `No ${ADAPTER_CONFIG_FILE} in ${dir}` : `Cannot read ${path}: ${(error as Error).message}`, {
+      code: 'NOT_FOUND',
       hint: 'A LoRA adapter folder holds adapter_config.json and adapter_model.safetensors, as PEFT saves them.',
       cause: error,
     })

@@ -30,6 +30,7 @@ export function readTensorBytes(tensor: OnnxTensor, modelPath: string): Uint8Arr
     fd = openSync(path, 'r')
   } catch (error) {
     throw new CmaamError(`Missing external data file ${path} of ${modelPath}`, {
+      code: 'NOT_FOUND',
       hint: 'Download the .onnx_data file(s) together with the .onnx file.',
       cause: error,
     })

@@ -64,7 +64,7 @@ async function readExactly(handle: FileHandle, length: number, position: number)
 function cannotRead(path: string, error: unknown): CmaamError {
   const code = (error as NodeJS.ErrnoException).code
   if (code === 'ENOENT') {
-    return new CmaamError(`Safetensors file not found: ${path}`, {hint: 'Check the path, or download the model again.', cause: error})
+    return new CmaamError(`Safetensors file not found: ${path}`, {code: 'NOT_FOUND', hint: 'Check the path, or download the model again.', cause: error})
   }
   return new CmaamError(`Cannot read safetensors file ${path}: ${(error as Error).message}`, {
     hint: 'Check that the file exists and is readable.',
