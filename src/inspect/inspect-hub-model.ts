@@ -1,7 +1,7 @@
 import {readFile} from 'node:fs/promises'
 import {CmaamError} from '../errors'
 import {classifyTensors, type InspectReport} from './classify-tensors'
-import type {ModelAdapter} from '../models/types'
+import type {ModelTypeAdapter} from '../models/types'
 import {hubFetch} from '../hub/hub-fetch'
 import {inspectRemote} from '../hub/inspect-remote'
 import {repoCachePaths} from '../hub/repo-cache-paths'
@@ -29,7 +29,7 @@ export interface InspectHubModelOptions {
   /** An adapter name, or `auto`. */
   modelType: string
   /** An adapter from `--adapter FILE`, used instead of detection. */
-  adapter?: ModelAdapter
+  adapter?: ModelTypeAdapter
 }
 
 /**

@@ -6,7 +6,7 @@ import {readWeightIndex} from '../io/checkpoint/read-weight-index'
 import {INDEX_FILE} from '../io/safetensors/names'
 import type {DType} from '../io/dtype'
 import {readModelConfig} from '../io/read-model-config'
-import type {ModelAdapter} from '../models/types'
+import type {ModelTypeAdapter} from '../models/types'
 import {classifyTensors, type InspectReport} from './classify-tensors'
 
 export type {InspectedTensor, InspectReport} from './classify-tensors'
@@ -15,7 +15,7 @@ export type {InspectedTensor, InspectReport} from './classify-tensors'
  * Every tensor's component, layer, dtype and shape. Reads only headers; when the shards are
  * absent but `model.safetensors.index.json` is there, names come from the index alone.
  */
-export async function inspectModel(options: {dir: string; modelType: string; adapter?: ModelAdapter}): Promise<InspectReport> {
+export async function inspectModel(options: {dir: string; modelType: string; adapter?: ModelTypeAdapter}): Promise<InspectReport> {
   const dir = resolve(options.dir)
   const indexOnly = existsSync(join(dir, INDEX_FILE)) && (await readWeightIndex(dir)).files.some((f) => !existsSync(join(dir, f)))
   const entries: Array<{name: string; dtype: DType | null; shape: number[] | null}> = indexOnly

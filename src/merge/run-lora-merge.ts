@@ -9,7 +9,7 @@ import {createStaging} from '../io/output/create-staging'
 import {writeFileSynced} from '../io/output/write-file-synced'
 import {readModelConfig} from '../io/read-model-config'
 import {INDEX_FILE} from '../io/safetensors/names'
-import {openAdapter} from '../lora/open-adapter'
+import {openLoraAdapter} from '../lora/open-lora-adapter'
 import {openLoraCheckpoint} from '../lora/open-lora-checkpoint'
 import {getAdapter} from '../models/registry'
 import {buildLoraModelCard} from '../report/lora-model-card'
@@ -48,7 +48,7 @@ export interface LoraMergeSettings {
 export async function runLoraMerge(settings: LoraMergeSettings): Promise<LoraMergeRecord> {
   const started = Date.now()
   const base = await openCheckpoint(settings.base)
-  const adapter = await openAdapter(settings.adapter)
+  const adapter = await openLoraAdapter(settings.adapter)
   const lora = openLoraCheckpoint({adapter, base, dtype: settings.dtype === 'keep' ? undefined : settings.dtype, device: settings.device})
   const none = {dir: base.dir, files: [], tensors: new Map(), indexMetadata: null}
   // Every tensor is "source-only": copied from the fine-tune, converted when --dtype asks.

@@ -31,7 +31,7 @@ import {torchDtypeName} from '../report/torch-dtype-name'
 import {writeJsonFile} from '../report/write-json-file'
 import {writeFileSynced} from '../io/output/write-file-synced'
 import {CMAAM_VERSION} from '../version'
-import type {ModelAdapter} from '../models/types'
+import type {ModelTypeAdapter} from '../models/types'
 import {unmatchedNames} from '../models/unmatched-names'
 import type {Job} from '../compute/jobs'
 import {applyOnnx} from '../onnx/apply-onnx'
@@ -51,7 +51,7 @@ export interface MergeSettings extends MethodSettings {
   alpha: Partial<AlphaOptions>
   modelType: string
   /** An adapter from `--adapter FILE`: it wins over detection; its definition is written beside the model as cmaam_adapter.json. */
-  adapter?: ModelAdapter
+  adapter?: ModelTypeAdapter
   compat: GroupingCompat
   seed: number
   dtype: OutputDtype

@@ -6,7 +6,7 @@ import {FileAccess} from '../compute/file-access'
 import {CmaamError} from '../errors'
 import {isFloatDType, type FloatDType} from '../io/dtype'
 import type {Checkpoint} from '../io/safetensors/types'
-import type {ModelAdapter} from '../models/types'
+import type {ModelTypeAdapter} from '../models/types'
 import {encodeFloatWeight} from './encode-float-weight'
 import {ExternalDataWriter, writeAll} from './external-data-writer'
 import {parameterSource, type ParameterSource} from './parameter-source'
@@ -29,7 +29,7 @@ export interface ApplyOnnxFileOptions {
   /** Folder to write `<session><suffix>.onnx` (and its external data) into. */
   outputDir: string
   checkpoint: Checkpoint
-  adapter: ModelAdapter
+  adapter: ModelTypeAdapter
   allowUnmapped: boolean
   /** Advanced by template bytes as initializers are written. */
   progress: Progress

@@ -1,5 +1,5 @@
 import {CmaamError} from '../errors'
-import type {ModelAdapter} from '../models/types'
+import type {ModelTypeAdapter} from '../models/types'
 import {modulePath} from './module-path'
 import type {OnnxGraph, OnnxNode, OnnxTensor} from '../io/onnx-proto/types'
 import {TensorDataType} from '../io/onnx-proto/types'
@@ -44,7 +44,7 @@ export interface MapInitializersOptions {
   /** Parameter name → shape of every float tensor of the checkpoint. */
   parameters: Map<string, number[]>
   role: SessionRole
-  adapter: ModelAdapter
+  adapter: ModelTypeAdapter
   /** The file, for messages. */
   file: string
 }
@@ -231,7 +231,7 @@ export function mapInitializers(graph: OnnxGraph, options: MapInitializersOption
   return result
 }
 
-function fitsRole(name: string, role: SessionRole, adapter: ModelAdapter): boolean {
+function fitsRole(name: string, role: SessionRole, adapter: ModelTypeAdapter): boolean {
   switch (role) {
     case 'embed':
       return /(^|\.)(embed_tokens|wte|word_embeddings)\./.test(name)
