@@ -3,10 +3,10 @@ import {createReadStream} from 'node:fs'
 import {open, rename, rm, stat} from 'node:fs/promises'
 import {Readable} from 'node:stream'
 import type {ReadableStream as WebReadableStream} from 'node:stream/web'
+import {setTimeout as delay} from 'node:timers/promises'
 import {CmaamError} from '../errors'
 import {DEFAULT_RETRY, hubFetch} from './hub-fetch'
 import {networkError} from './network-error'
-import {sleep} from './sleep'
 import type {HubRequestContext, RepoFile} from './types'
 
 export interface DownloadBlobOptions {
@@ -100,7 +100,7 @@ export async function downloadBlob(options: DownloadBlobOptions): Promise<void> 
     if (failures >= retry.attempts) {
       throw networkError(url, dropped ?? new Error(`the connection closed after ${have} of ${file.size} bytes`), failures)
     }
-    await sleep(Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (failures - 1)), context.signal)
+    await delay(Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (failures - 1)), undefined, {signal: context.signal}).catch(() => context.signal?.throwIfAborted())
   }
 
   const digest = hash.digest('hex')

@@ -1,7 +1,7 @@
+import {setTimeout as delay} from 'node:timers/promises'
 import {CmaamError} from '../errors'
 import {hubResponseError} from './hub-error'
 import {networkError} from './network-error'
-import {sleep} from './sleep'
 import type {HubRequestContext, HubSettings, RetryOptions} from './types'
 
 export const DEFAULT_RETRY: RetryOptions = {attempts: 5, baseDelayMs: 1000, maxDelayMs: 30_000}
@@ -36,13 +36,14 @@ export async function hubFetch(options: HubFetchOptions): Promise<Response> {
       if (signal?.aborted) throw signal.reason
       if (error instanceof CmaamError) throw error
       if (attempt >= retry.attempts) throw networkError(url, error, attempt)
-      await sleep(backoffMs(retry, attempt), signal)
+      // An abort during the wait rejects with its reason, as every abort of the Hub code does.
+      await delay(backoffMs(retry, attempt), undefined, {signal}).catch(() => signal?.throwIfAborted())
       continue
     }
     if (response.ok || acceptStatus.includes(response.status)) return response
     if ((response.status === 429 || response.status >= 500) && attempt < retry.attempts) {
       await response.body?.cancel().catch(() => undefined)
-      await sleep(Math.max(backoffMs(retry, attempt), retryAfterMs(response)), signal)
+      await delay(Math.max(backoffMs(retry, attempt), retryAfterMs(response)), undefined, {signal}).catch(() => signal?.throwIfAborted())
       continue
     }
     throw await hubResponseError(response, context)
