@@ -1,6 +1,6 @@
 import {createHash, type Hash} from 'node:crypto'
 import {createReadStream} from 'node:fs'
-import {open, rename, rm, stat} from 'node:fs/promises'
+import {open, rename, rm} from 'node:fs/promises'
 import {Readable} from 'node:stream'
 import type {ReadableStream as WebReadableStream} from 'node:stream/web'
 import {setTimeout as delay} from 'node:timers/promises'
@@ -8,6 +8,7 @@ import {CmaamError} from '../errors'
 import {DEFAULT_RETRY, hubFetch} from './hub-fetch'
 import {networkError} from './network-error'
 import type {HubRequestContext, RepoFile} from './types'
+import {fileSize} from '../io/file-size'
 
 export interface DownloadBlobOptions {
   /** The file's `resolve` URL on the Hub. */
@@ -32,7 +33,7 @@ export async function downloadBlob(options: DownloadBlobOptions): Promise<void> 
   const retry = context.retry ?? DEFAULT_RETRY
   const incomplete = `${blobPath}.incomplete`
 
-  let have = await sizeOf(incomplete)
+  let have = (await fileSize(incomplete)) ?? 0
   if (have > file.size) {
     await rm(incomplete, {force: true})
     have = 0
@@ -126,10 +127,3 @@ function resumesAt(response: Response, offset: number): boolean {
   return response.status === 206 && range !== null && Number(range[1]) === offset
 }
 
-async function sizeOf(path: string): Promise<number> {
-  try {
-    return (await stat(path)).size
-  } catch {
-    return 0
-  }
-}
