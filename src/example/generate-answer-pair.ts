@@ -5,6 +5,7 @@ import {decodeFloats, encodeFloats} from '../compute/float-codecs'
 import {createRandom} from '../compute/random'
 import {dtypeSize, isFloatDType, type FloatDType} from '../io/dtype'
 import {openCheckpoint} from '../io/checkpoint/open-checkpoint'
+import {readExactly} from '../io/read-exactly'
 import {numel} from '../io/safetensors/numel'
 import {torchDtypeName} from '../report/torch-dtype-name'
 import {TINY_DIMS} from './families'
@@ -155,7 +156,7 @@ async function rewriteTensors(dir: string, edit: (name: string, values: Float64A
     const bytes = new Uint8Array(entry.byteLength)
     const file = await open(entry.path, 'r+')
     try {
-      await file.read(bytes, 0, entry.byteLength, entry.offset)
+      await readExactly(file, bytes, entry.offset, entry.path)
       const values = new Float64Array(count)
       decodeFloats(entry.dtype, bytes, count, values)
       if (!edit(name, values)) continue

@@ -1,7 +1,8 @@
-import {closeSync, openSync, readSync, statSync} from 'node:fs'
+import {closeSync, openSync, statSync} from 'node:fs'
 import {dirname, join, normalize, isAbsolute} from 'node:path'
 import {CmaamError} from '../errors'
 import type {OnnxTensor} from '../io/onnx-proto/types'
+import {EndOfFileError, readExactlySync} from '../io/read-exactly'
 import {elementSize, product} from './tensor-types'
 
 /**
@@ -35,20 +36,15 @@ export function readTensorBytes(tensor: OnnxTensor, modelPath: string): Uint8Arr
       cause: error,
     })
   }
+  let length = 0
   try {
-    const length = tensor.externalData.length ?? statSync(path).size - offset
-    const bytes = new Uint8Array(length)
-    let done = 0
-    while (done < length) {
-      const got = readSync(fd, bytes, done, length - done, offset + done)
-      if (got === 0) {
-        throw new CmaamError(`${path} ends before initializer ${tensor.name} (offset ${offset}, length ${length})`, {
-          hint: 'The external data file is incomplete: download it again.',
-        })
-      }
-      done += got
-    }
-    return bytes
+    length = tensor.externalData.length ?? statSync(path).size - offset
+    return readExactlySync(fd, new Uint8Array(length), offset)
+  } catch (error) {
+    if (!(error instanceof EndOfFileError)) throw error
+    throw new CmaamError(`${path} ends before initializer ${tensor.name} (offset ${offset}, length ${length})`, {
+      hint: 'The external data file is incomplete: download it again.',
+    })
   } finally {
     closeSync(fd)
   }
