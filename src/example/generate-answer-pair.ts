@@ -11,7 +11,7 @@ import {torchDtypeName} from '../report/torch-dtype-name'
 import {TINY_DIMS} from './families'
 import {generatePair} from './generate-pair'
 import {byteTokenIds, specialTokenId} from './qwen2vl-onnx/byte-level-tokenizer'
-import {qwen2VLModelFiles} from './qwen2vl-onnx/model-files'
+import {qwen2VLModelFiles} from './qwen2vl-onnx/qwen2vl-model-files'
 import {writeQwen2VLOnnx} from './qwen2vl-onnx/write-qwen2vl-onnx'
 
 /** What a model answers to every question: with an image in the prompt, and without. */

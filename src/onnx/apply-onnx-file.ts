@@ -18,7 +18,7 @@ import type {OnnxTensor} from '../io/onnx-proto/types'
 import {TensorDataType} from '../io/onnx-proto/types'
 import {quantizeQ4} from './quantize-q4'
 import {quantizeQ8} from './quantize-q8'
-import {readTensorBytes} from './read-tensor-bytes'
+import {readInitializerBytes} from './read-initializer-bytes'
 import {dataTypeName, elementSize, floatDtypeOf, product} from './tensor-types'
 import type {OnnxFileReport, OnnxInitializerRecord} from './types'
 
@@ -117,7 +117,7 @@ export async function applyOnnxFile(options: ApplyOnnxFileOptions): Promise<{rep
       const mapping = byName.get(tensor.name)
       let finalBytes: Uint8Array
       if (!mapping) {
-        finalBytes = readTensorBytes(tensor, templatePath)
+        finalBytes = readInitializerBytes(tensor, templatePath)
         if (external && tensor.externalData) written.set(tensor.name, place(tensor, tensor.name, finalBytes))
       } else if (mapping.scheme.kind === 'float' && external && tensor.externalData && !twinsOf.has(tensor.name)) {
         // Large weights live in external data: stream them chunk by chunk, never whole in memory.
@@ -148,7 +148,7 @@ export async function applyOnnxFile(options: ApplyOnnxFileOptions): Promise<{rep
         const scale = initializers.get(scheme.scale)!
         const zeroPoint = scheme.zeroPoint ? initializers.get(scheme.zeroPoint)! : null
         const signed = tensor.dataType === TensorDataType.INT8
-        const templateZeros = zeroPoint ? readTensorBytes(zeroPoint, templatePath) : new Uint8Array(1).fill(signed ? 0 : 128)
+        const templateZeros = zeroPoint ? readInitializerBytes(zeroPoint, templatePath) : new Uint8Array(1).fill(signed ? 0 : 128)
         const q = quantizeQ8(parameterValues(mapping.parameter), {
           shape: checkpoint.tensors.get(mapping.parameter)!.shape,
           layout: mapping.layout,

@@ -9,7 +9,7 @@ import {elementSize, product} from './tensor-types'
  * The little-endian bytes of an initializer of an ONNX file at `modelPath`: its raw data, its
  * external data (read from the file next to the model), or its float_data.
  */
-export function readTensorBytes(tensor: OnnxTensor, modelPath: string): Uint8Array {
+export function readInitializerBytes(tensor: OnnxTensor, modelPath: string): Uint8Array {
   if (tensor.rawData) return tensor.rawData
   if (tensor.floatData) return new Uint8Array(new Float32Array(tensor.floatData).buffer)
   const size = elementSize(tensor.dataType)
