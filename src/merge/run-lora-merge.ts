@@ -1,7 +1,5 @@
 import {readFile} from 'node:fs/promises'
 import {join, resolve} from 'node:path'
-import type {ProgressFactory} from '../progress'
-import type {Device} from '../compute/device/device'
 import {createWorkerPool} from '../compute/worker-pool'
 import {openCheckpoint} from '../io/checkpoint/open-checkpoint'
 import {copyModelFiles} from '../io/output/copy-model-files'
@@ -17,26 +15,16 @@ import type {LoraMergeRecord} from '../report/lora-merge-record'
 import {torchDtypeName} from '../report/torch-dtype-name'
 import {writeJsonFile} from '../report/write-json-file'
 import {CMAAM_VERSION} from '../version'
-import {planMerge, type OutputDtype} from './plan-merge'
+import {planMerge} from './plan-merge'
 import {writeMerged} from './write-merged'
+import type {WriteSettings} from './write-settings'
 
-export interface LoraMergeSettings {
+export interface LoraMergeSettings extends WriteSettings {
   /** Local folders of the base model and the PEFT adapter. */
   base: string
   adapter: string
-  output: string
   /** How reports name the inputs (as given, or Hub repo ids); defaults to the folders. */
   labels?: {base: string; adapter: string; hubBase: boolean; revisions?: {base?: string; adapter?: string}}
-  dtype: OutputDtype
-  maxShardBytes: number
-  force: boolean
-  allowNonfinite: boolean
-  threads: number
-  /** Where onnxruntime runs the LoRA products (already resolved from `auto`). */
-  device: Device
-  progress: ProgressFactory
-  /** `lora merge …` arguments that make this model again, for the model card. */
-  reproduce: string
 }
 
 /**

@@ -1,7 +1,5 @@
 import {readFile} from 'node:fs/promises'
 import {join, resolve} from 'node:path'
-import type {ProgressFactory} from '../progress'
-import type {Device} from '../compute/device/device'
 import {createWorkerPool} from '../compute/worker-pool'
 import {copyModelFiles} from '../io/output/copy-model-files'
 import {createStaging} from '../io/output/create-staging'
@@ -23,7 +21,7 @@ import {methodRecords} from './methods/method-records'
 import {describeMethods, PARAM_DEFAULTS, resolveMethods, type MethodSettings} from './methods/resolve-methods'
 import type {MethodInputs, TensorParams} from './methods/types'
 import {openModels} from './open-models'
-import {planMerge, type OutputDtype, type PlannedTensor} from './plan-merge'
+import {planMerge, type PlannedTensor} from './plan-merge'
 import {writeMerged} from './write-merged'
 import {buildModelCard} from '../report/model-card'
 import type {MergeRecord} from '../report/merge-record'
@@ -36,15 +34,15 @@ import {unmatchedNames} from '../models/unmatched-names'
 import type {Job} from '../compute/jobs'
 import {applyOnnx} from '../onnx/apply-onnx'
 import type {OnnxDtype} from '../onnx/onnx-variants'
+import type {WriteSettings} from './write-settings'
 
 /** The `--adapter` definition a merge used, written beside it so that `cmaam_config.yaml` replays with it. */
 export const ADAPTER_FILE = 'cmaam_adapter.json'
 
-export interface MergeSettings extends MethodSettings {
+export interface MergeSettings extends MethodSettings, WriteSettings {
   /** Local folders of the models: the fine-tunes (one or more; a text-only LLM is mapped onto the target's language model) and their base. */
   sources: string[]
   target: string
-  output: string
   /** How reports name the inputs (the folder or Hub repo id the user gave); defaults to the folders. Revisions: of the first source and the target. */
   labels?: {sources: string[]; target: string; hubIds: boolean; revisions?: {source?: string; target?: string}}
   /** Options of the CMAAM analysis. */
@@ -54,21 +52,11 @@ export interface MergeSettings extends MethodSettings {
   adapter?: ModelTypeAdapter
   compat: GroupingCompat
   seed: number
-  dtype: OutputDtype
-  maxShardBytes: number
-  force: boolean
-  allowNonfinite: boolean
-  threads: number
-  /** Where onnxruntime runs the spectra and LoRA products (already resolved from `auto`). */
-  device: Device
   /** Run the CMAAM analysis (always done when a method needs it) and write cmaam_analysis_report.json. */
   analyze: boolean
   saveAlphas: boolean
-  progress: ProgressFactory
   /** Messages worth telling the user that are not errors (e.g. leftovers of a killed run removed). */
   notice?: (message: string) => void
-  /** Arguments after `cmaam` that reproduce this merge, for the model card. */
-  reproduce: string
   /** Text of a `cmaam_config.yaml` to write beside the card (`cmaam merge --config` replays it). */
   config?: string
   /** After the merge, write the merged weights into this ONNX template as `onnx/` (see `cmaam onnx apply`). */
