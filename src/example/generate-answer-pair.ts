@@ -31,7 +31,7 @@ export interface GenerateAnswerPairOptions {
   onnx?: boolean
 }
 
-export const DEFAULT_PLANTED_ANSWERS = {target: {text: 'no', image: 'yes'}, source: {text: 'no', image: '네'}}
+const DEFAULT_PLANTED_ANSWERS = {target: {text: 'no', image: 'yes'}, source: {text: 'no', image: '네'}}
 
 /** How much the layers may add to the residual stream: small, so that the answer table decides. */
 const LAYER_OUTPUT_SCALE = 1 / 64

@@ -4,7 +4,7 @@ import type {LoraConfig} from './adapter-config'
  * The value of the first pattern that matches `module` (PEFT's rule: the pattern, as a regular
  * expression, matches the whole name or a dotted suffix of it), or undefined.
  */
-export function patternValue(patterns: Record<string, number>, module: string): number | undefined {
+function patternValue(patterns: Record<string, number>, module: string): number | undefined {
   for (const [pattern, value] of Object.entries(patterns)) {
     if (new RegExp(`^(?:.*\\.)?(?:${pattern})$`).test(module)) return value
   }

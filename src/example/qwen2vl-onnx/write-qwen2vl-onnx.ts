@@ -20,7 +20,7 @@ export interface WriteQwen2VLOnnxOptions {
 }
 
 /** The three graphs, relative to the output folder. */
-export const QWEN2VL_ONNX_FILES = ['onnx/embed_tokens.onnx', 'onnx/vision_encoder.onnx', 'onnx/decoder_model_merged.onnx'] as const
+const QWEN2VL_ONNX_FILES = ['onnx/embed_tokens.onnx', 'onnx/vision_encoder.onnx', 'onnx/decoder_model_merged.onnx'] as const
 
 /**
  * Writes a transformers.js-loadable fp32 ONNX export of a small Qwen2-VL checkpoint, its graphs

@@ -1,5 +1,5 @@
 /** The reference implementation's limit; a larger value usually means the file is not safetensors at all. */
-export const MAX_HEADER_LENGTH = 100_000_000
+const MAX_HEADER_LENGTH = 100_000_000
 
 /**
  * What is wrong with a safetensors file of `fileSize` bytes whose first 8 bytes give `headerLength`
