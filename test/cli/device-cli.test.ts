@@ -1,5 +1,5 @@
 import {join} from 'node:path'
-import {generateLoraAdapter} from '../helpers/generate-lora-adapter'
+import {generateLoraAdapter} from '../../src/example/generate-lora-adapter'
 import {generatePair} from '../../src/example/generate-pair'
 import {cmaam} from '../helpers/cli'
 import {useTempDir} from '../helpers/temp-dir'

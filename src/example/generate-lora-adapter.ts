@@ -1,9 +1,9 @@
 import {mkdir, writeFile} from 'node:fs/promises'
 import {join, resolve} from 'node:path'
-import {createRandom} from '../../src/compute/random'
-import {openCheckpoint} from '../../src/io/checkpoint/open-checkpoint'
-import {writeSafetensors, type TensorData} from '../../src/io/safetensors/write-safetensors'
-import {ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE} from '../../src/io/peft-file-names'
+import {createRandom} from '../compute/random'
+import {openCheckpoint} from '../io/checkpoint/open-checkpoint'
+import {writeSafetensors, type TensorData} from '../io/safetensors/write-safetensors'
+import {ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE} from '../io/peft-file-names'
 
 export interface GenerateLoraAdapterOptions {
   /** The model folder the adapter is for. */
