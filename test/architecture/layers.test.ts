@@ -14,7 +14,7 @@ const LAYERS: string[][] = [
   ['hub'],
   ['compute', 'models'],
   ['io'],
-  ['errors.ts', 'progress', 'version.ts'],
+  ['errors.ts', 'interrupt.ts', 'progress', 'version.ts'],
 ]
 
 const SRC = resolve(__dirname, '..', '..', 'src')
