@@ -55,27 +55,10 @@ export async function applyOnnxFile(options: ApplyOnnxFileOptions): Promise<{rep
   const {byName, twinsOf, quantizationParts, parameterUses} = indexMappings(map.mappings)
 
   const files = new FileAccess()
-  // The last parameter read: a tied embedding feeds several initializers in a row.
-  let cached: {name: string; source: ParameterSource} | null = null
-  const parameterValues = (name: string): ParameterSource => {
-    if (cached?.name === name) return cached.source
-    const entry = checkpoint.tensors.get(name)!
-    const bytes = new Uint8Array(entry.byteLength)
-    files.readAt(entry.path, entry.offset, bytes)
-    cached = {name, source: parameterSource(entry.dtype as FloatDType, bytes, product(entry.shape))}
-    return cached.source
-  }
-
+  const parameterValues = parameterReader(checkpoint, files)
   const external = graph.initializer.some((tensor) => tensor.externalData) ? new ExternalDataWriter(options.outputDir) : null
   const defaultLocation = `${fileName}_data`
-  /** The tensor as written: its bytes inline, or appended to the external data file it came from. */
-  const place = (template: OnnxTensor, name: string, bytes: Uint8Array, dataType = template.dataType, dims = template.dims): OnnxTensor => {
-    const tensor: OnnxTensor = {name, dims, dataType}
-    if (template.docString !== undefined) tensor.docString = template.docString
-    if (external && template.externalData) tensor.externalData = external.append(template.externalData.location || defaultLocation, bytes)
-    else tensor.rawData = bytes
-    return tensor
-  }
+  const place = placer(external, defaultLocation)
 
   const records: OnnxInitializerRecord[] = []
   const written = new Map<string, OnnxTensor>()
@@ -275,4 +258,28 @@ function splitTwin(tensor: OnnxTensor, twin: InitializerMapping, bytes: Uint8Arr
   record(twin, dataTypeName(tensor.dataType), encoded.maxAbsDiff)
   if (Buffer.compare(Buffer.from(encoded.bytes.buffer, encoded.bytes.byteOffset, encoded.bytes.length), Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)) === 0) return []
   return [place(tensor, twin.name, encoded.bytes)]
+}
+
+/** A parameter's values from the checkpoint; the last one read is kept, as a tied embedding feeds several initializers in a row. */
+function parameterReader(checkpoint: ApplyOnnxFileOptions['checkpoint'], files: FileAccess): (name: string) => ParameterSource {
+  let cached: {name: string; source: ParameterSource} | null = null
+  return (name) => {
+    if (cached?.name === name) return cached.source
+    const entry = checkpoint.tensors.get(name)!
+    const bytes = new Uint8Array(entry.byteLength)
+    files.readAt(entry.path, entry.offset, bytes)
+    cached = {name, source: parameterSource(entry.dtype as FloatDType, bytes, product(entry.shape))}
+    return cached.source
+  }
+}
+
+/** The tensor as written: its bytes inline, or appended to the external data file it came from. */
+function placer(external: ExternalDataWriter | null, defaultLocation: string): Writes['place'] {
+  return (template, name, bytes, dataType = template.dataType, dims = template.dims) => {
+    const tensor: OnnxTensor = {name, dims, dataType}
+    if (template.docString !== undefined) tensor.docString = template.docString
+    if (external && template.externalData) tensor.externalData = external.append(template.externalData.location || defaultLocation, bytes)
+    else tensor.rawData = bytes
+    return tensor
+  }
 }
