@@ -1,6 +1,7 @@
 import {Command, Flags} from '@oclif/core'
 import type {RunContext} from '../api/context'
 import {CmaamError, type CmaamErrorCode} from '../errors'
+import {redactUrl} from '../redact-url'
 import {resolveHubSettings} from '../hub/hub-settings'
 import type {HubSettings} from '../hub/types'
 import {registerPluginAdapters, type AdapterHookResults} from '../models/register-plugin-adapters'
@@ -71,11 +72,12 @@ export abstract class BaseCommand extends Command {
     if (hint) text += `\n${hint}`
     if (!known && !debug) text += '\n(this looks like a bug in cmaam: run again with --debug and report the output)'
     if (debug && error.stack) text += `\n\n${error.stack}`
-    // No message should hold the token; if one ever does (a library's, or oclif's about a
+    // No message should hold the token or a URL's password; if one ever does (a library's, or oclif's about a
     // mistyped flag), the token is not shown.
     const at = this.argv.indexOf('--token')
     const given = at >= 0 ? this.argv[at + 1] : this.argv.find((arg) => arg.startsWith('--token='))?.slice('--token='.length)
-    const hide = (value: string): string => [this.hub?.token, given].reduce<string>((out, secret) => (secret ? out.split(secret).join('***') : out), value)
+    // …nor a URL's credentials or signed query.
+    const hide = (value: string): string => redactUrl([this.hub?.token, given].reduce<string>((out, secret) => (secret ? out.split(secret).join('***') : out), value))
     process.stderr.write(hide(text) + '\n')
     // With --json a script reads the failure on stdout too, as oclif's enableJsonFlag prints it.
     if (this.argv.includes('--json')) this.printJson({error: {message: hide(error.message), hint: hint === undefined ? null : hide(hint), code: errorCode(error)}})

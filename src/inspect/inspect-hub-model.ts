@@ -2,7 +2,7 @@ import {readFile} from 'node:fs/promises'
 import {CmaamError} from '../errors'
 import {classifyTensors, type InspectReport} from './classify-tensors'
 import type {ModelTypeAdapter} from '../models/types'
-import {hubFetch} from '../hub/hub-fetch'
+import {hubFetch, MAX_JSON_BYTES} from '../hub/hub-fetch'
 import {inspectRemote} from '../hub/inspect-remote'
 import {repoCachePaths} from '../hub/repo-cache-paths'
 import type {HubSettings} from '../hub/types'
@@ -72,7 +72,7 @@ async function readConfig(options: InspectHubModelOptions, sha: string): Promise
   let text = cached
   if (text === null) {
     const context = {settings, operation: 'inspect' as const, repo, revision: sha, path: 'config.json'}
-    const response = await hubFetch({url: `${settings.endpoint}/${repo}/resolve/${sha}/config.json`, context})
+    const response = await hubFetch({url: `${settings.endpoint}/${repo}/resolve/${sha}/config.json`, context, maxBodyBytes: MAX_JSON_BYTES})
     text = await response.text()
   }
   let value: unknown

@@ -1,6 +1,7 @@
 import {closeSync, openSync, statSync} from 'node:fs'
-import {dirname, join, normalize, isAbsolute} from 'node:path'
+import {dirname} from 'node:path'
 import {CmaamError} from '../errors'
+import {resolveInside} from '../io/paths/resolve-inside'
 import type {OnnxTensor} from '../io/onnx-proto/types'
 import {EndOfFileError, readExactlySync} from '../io/read-exactly'
 import {elementSize, product} from './tensor-types'
@@ -20,12 +21,7 @@ export function readInitializerBytes(tensor: OnnxTensor, modelPath: string): Uin
     })
   }
   const {location, offset = 0} = tensor.externalData
-  if (isAbsolute(location) || normalize(location).startsWith('..')) {
-    throw new CmaamError(`${modelPath}: initializer ${tensor.name} points outside the model folder (${location})`, {
-      hint: 'External data must be a file next to the .onnx file.',
-    })
-  }
-  const path = join(dirname(modelPath), location)
+  const path = resolveInside({folder: dirname(modelPath), entry: location, kind: 'file', file: modelPath, what: `external data location of initializer ${tensor.name}`})
   let fd: number
   try {
     fd = openSync(path, 'r')

@@ -15,7 +15,7 @@ const LAYERS: string[][] = [
   ['hub'],
   ['compute', 'models'],
   ['io'],
-  ['errors.ts', 'interrupt.ts', 'progress', 'version.ts'],
+  ['errors.ts', 'interrupt.ts', 'progress', 'redact-url.ts', 'version.ts'],
 ]
 
 const SRC = resolve(__dirname, '..', '..', 'src')
