@@ -17,6 +17,7 @@ import {INDEX_FILE} from '../io/safetensors/names'
 import {selectMergeFiles} from './select-merge-files'
 import type {HubRequestContext, HubSettings, RemoteInspection, RemoteTensor, RepoFile, RetryOptions} from './types'
 import {headerLengthProblem} from '../io/safetensors/header-length-problem'
+import {fileSize} from '../io/file-size'
 
 const PARALLEL_HEADERS = 8
 
@@ -90,7 +91,7 @@ export async function inspectRemote(options: InspectRemoteOptions): Promise<Remo
   let cachedBytes = 0
   for (const file of wanted) {
     const sizes = await Promise.all(
-      [cache.pointer(sha, file.path), cache.blob(file.etag)].map((path) => stat(path).then((stats) => stats.size, () => -1)),
+      [cache.pointer(sha, file.path), cache.blob(file.etag)].map(fileSize),
     )
     if (sizes.includes(file.size)) cachedBytes += file.size
   }
