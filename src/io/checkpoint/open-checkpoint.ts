@@ -17,6 +17,7 @@ export async function openCheckpoint(dir: string): Promise<Checkpoint> {
   const absolute = resolve(dir)
   const notFound = (detail: string, cause?: unknown): CmaamError =>
     new CmaamError(`Model folder not found: ${absolute}${detail}`, {
+      code: 'NOT_FOUND',
       hint: 'Check the path, or download the model first.',
       cause,
     })
@@ -53,6 +54,7 @@ async function openIndexed(dir: string): Promise<Checkpoint> {
     )
     if (!exists) {
       throw new CmaamError(`Missing shard ${path}, listed in ${indexPath}`, {
+        code: 'NOT_FOUND',
         hint: 'The download is incomplete: download the missing shard (or the whole model) again.',
       })
     }
