@@ -1,13 +1,13 @@
 import {Command, Flags} from '@oclif/core'
 import type {RunContext} from '../api/context'
-import {CmaamError} from '../errors'
+import {CmaamError, type CmaamErrorCode} from '../errors'
 import {redactUrl} from '../redact-url'
 import {resolveHubSettings} from '../hub/hub-settings'
 import type {HubSettings} from '../hub/types'
 import {registerPluginAdapters, type AdapterHookResults} from '../models/register-plugin-adapters'
 import {strictJson} from '../report/write-json-file'
 import {silentProgress, type ProgressFactory} from '../progress'
-import {terminalProgress} from './progress'
+import {terminalProgress} from '../progress/terminal-progress'
 
 /** A plugin whose cmaam:adapters hook takes longer is reported and skipped, rather than hanging every command. */
 const PLUGIN_HOOK_TIMEOUT_MS = 10_000
@@ -76,9 +76,17 @@ export abstract class BaseCommand extends Command {
     // mistyped flag), the token is not shown.
     const at = this.argv.indexOf('--token')
     const given = at >= 0 ? this.argv[at + 1] : this.argv.find((arg) => arg.startsWith('--token='))?.slice('--token='.length)
-    for (const secret of [this.hub?.token, given]) if (secret) text = text.split(secret).join('***')
-    text = redactUrl(text)
-    process.stderr.write(text + '\n')
+    // …nor a URL's credentials or signed query.
+    const hide = (value: string): string => redactUrl([this.hub?.token, given].reduce<string>((out, secret) => (secret ? out.split(secret).join('***') : out), value))
+    process.stderr.write(hide(text) + '\n')
+    // With --json a script reads the failure on stdout too, as oclif's enableJsonFlag prints it.
+    if (this.argv.includes('--json')) this.printJson({error: {message: hide(error.message), hint: hint === undefined ? null : hide(hint), code: errorCode(error)}})
     this.exit(error instanceof CmaamError ? error.exitCode : (error.oclif?.exit ?? 1))
   }
+}
+
+/** The `code` of an error printed with --json: a CmaamError's own, INVALID_INPUT for oclif's flag errors, INTERNAL for a bug. */
+function errorCode(error: Error & {oclif?: unknown}): CmaamErrorCode | 'INTERNAL' {
+  if (error instanceof CmaamError) return error.code
+  return error.oclif === undefined ? 'INTERNAL' : 'INVALID_INPUT'
 }

@@ -164,7 +164,7 @@ async function askItem(model: EvalModel, item: EvalItem, imageDir: string): Prom
 /** A local model must hold a transformers.js export for the dtype: checked before the long load. */
 async function checkLocalModel(dir: string, dtype: EvalDtype): Promise<void> {
   const isDir = await stat(dir).then((s) => s.isDirectory(), () => false)
-  if (!isDir) throw new CmaamError(`Model folder not found: ${dir}`, {hint: 'Pass a folder with config.json and onnx/, or a Hub repo id.'})
+  if (!isDir) throw new CmaamError(`Model folder not found: ${dir}`, {code: 'NOT_FOUND', hint: 'Pass a folder with config.json and onnx/, or a Hub repo id.'})
   const top = await readdir(dir)
   const onnx = await readdir(join(dir, 'onnx')).catch(() => [] as string[])
   onnxModelFiles([...top, ...onnx.map((file) => `onnx/${file}`)], dir, dtype)

@@ -6,9 +6,9 @@ import {runEval} from '../eval/run-eval'
 import type {EvalMetrics} from '../eval/types'
 import {mergeConfigYaml} from '../merge/config/merge-config-yaml'
 import {resolveModelInput} from '../hub/resolve-model-input'
-import {resolveOnnxTemplate} from '../hub/resolve-onnx-template'
+import {resolveOnnxTemplate} from '../onnx/resolve-onnx-template'
 import {MODEL_FILES} from '../io/output/copy-model-files'
-import {isAdapterFolder} from '../lora/open-adapter'
+import {isAdapterFolder} from '../lora/open-lora-adapter'
 import type {AlphaBreakdown} from '../merge/alpha-breakdown'
 import {runLoraMerge} from '../merge/run-lora-merge'
 import {describeMethods} from '../merge/methods/resolve-methods'
@@ -262,6 +262,7 @@ async function testSets(options: ExperimentOptions): Promise<Array<{name: string
     seen.add(set.name)
     if (!(await exists(set.file))) {
       throw new CmaamError(`Test set not found: ${set.file}`, {
+        code: 'NOT_FOUND',
         hint: set.name === 'test' ? 'Point --data at the folder `cmaam data prepare` wrote (it holds test.jsonl).' : 'Check the FILE of --extra-data NAME=FILE.',
       })
     }
