@@ -22,6 +22,7 @@ export type {
   PerComponentOption,
   ProgressEvent,
   ReportingOptions,
+  ServerOptions,
 } from './api/types'
 export {CmaamError, type CmaamErrorCode} from './errors'
 // Which device `device: 'auto'` would pick here, and why (without running anything else).

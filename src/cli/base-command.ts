@@ -57,6 +57,12 @@ export abstract class BaseCommand extends Command {
     for (const {plugin, reason} of problems) process.stderr.write(`Warning: plugin ${plugin} skipped: ${reason}\n`)
   }
 
+  /** A flag's value as typed (`--flag value` or `--flag=value`), read from argv. */
+  private flagValue(flag: string): string | undefined {
+    const at = this.argv.indexOf(flag)
+    return at >= 0 ? this.argv[at + 1] : this.argv.find((arg) => arg.startsWith(`${flag}=`))?.slice(flag.length + 1)
+  }
+
   protected printJson(value: unknown): void {
     process.stdout.write(strictJson(value) + '\n')
   }
@@ -71,11 +77,9 @@ export abstract class BaseCommand extends Command {
     if (hint) text += `\n${hint}`
     if (!known && !debug) text += '\n(this looks like a bug in cmaam: run again with --debug and report the output)'
     if (debug && error.stack) text += `\n\n${error.stack}`
-    // No message should hold the token; if one ever does (a library's, or oclif's about a
+    // No message should hold the token or API key; if one ever does (a library’s, a server’s, or oclif’s about a
     // mistyped flag), the token is not shown.
-    const at = this.argv.indexOf('--token')
-    const given = at >= 0 ? this.argv[at + 1] : this.argv.find((arg) => arg.startsWith('--token='))?.slice('--token='.length)
-    for (const secret of [this.hub?.token, given]) if (secret) text = text.split(secret).join('***')
+    for (const secret of [this.hub?.token, this.flagValue('--token'), this.flagValue('--api-key'), process.env.OPENAI_API_KEY]) if (secret) text = text.split(secret).join('***')
     process.stderr.write(text + '\n')
     this.exit(error instanceof CmaamError ? error.exitCode : (error.oclif?.exit ?? 1))
   }

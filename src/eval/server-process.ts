@@ -1,0 +1,156 @@
+import {spawn, type ChildProcess} from 'node:child_process'
+import {createWriteStream, type WriteStream} from 'node:fs'
+import {createInterface} from 'node:readline'
+import {setTimeout as sleep} from 'node:timers/promises'
+import {CmaamError} from '../errors'
+
+export interface StartServerOptions {
+  /** A shell command line (its placeholders already filled). */
+  command: string
+  /** Where its stdout and stderr go, line by line. */
+  logFile: string
+  /** Resolves true once the server answers (`GET /v1/models`); asked until `readyTimeoutSeconds`. */
+  ready: () => Promise<boolean>
+  readyTimeoutSeconds: number
+  /** Between SIGTERM and SIGKILL when stopping. */
+  graceSeconds?: number
+  /** Removes secrets from what is written to the log and quoted in errors. */
+  redact: (text: string) => string
+}
+
+export interface ServerProcess {
+  pid: number
+  /** SIGTERM to the process group, SIGKILL after the grace period; resolves once the group is gone. */
+  stop(): Promise<void>
+}
+
+const LOG_LINES_QUOTED = 5
+const PROBE_INTERVAL_MS = 500
+
+/** Servers of this process not yet stopped: stopped on SIGINT/SIGTERM, killed on exit. */
+const running = new Set<Supervised>()
+
+interface Supervised {
+  child: ChildProcess
+  stop(): Promise<void>
+}
+
+/**
+ * Starts a serving command in its own process group with its output in a log file, and waits
+ * until it answers. A command that exits first, or is not ready in time, is stopped and reported
+ * in one line quoting its last log lines. Until `stop()`, Ctrl-C, SIGTERM and any exit of this
+ * process stop it too, so no server outlives the run.
+ */
+export async function startServer(options: StartServerOptions): Promise<ServerProcess> {
+  if (process.platform === 'win32') {
+    throw new CmaamError('--serve needs a POSIX shell and process groups (Linux, macOS)', {hint: 'On Windows, start the server yourself and pass --endpoint http://127.0.0.1:PORT/v1.', code: 'UNSUPPORTED'})
+  }
+  const log = createWriteStream(options.logFile, {flags: 'a'})
+  log.write(`# cmaam ${new Date().toISOString()}: ${options.redact(options.command)}\n`)
+  const child = spawn('/bin/sh', ['-c', options.command], {detached: true, stdio: ['ignore', 'pipe', 'pipe']})
+  const exited = new Promise<number | string>((resolve) => {
+    child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown'))
+    child.once('error', (error) => resolve(error.message))
+  })
+  const lastLines = pipeLines(child, log, options.redact)
+  let stopping: Promise<void> | null = null
+  const supervised: Supervised = {child, stop: () => (stopping ??= stopGroup(child, exited, log, options.graceSeconds ?? 10))}
+  watch(supervised)
+  const stop = async () => {
+    try {
+      await supervised.stop()
+    } finally {
+      unwatch(supervised)
+    }
+  }
+
+  const deadline = Date.now() + options.readyTimeoutSeconds * 1000
+  let status: number | string | null = null
+  void exited.then((value) => (status = value))
+  while (true) {
+    if (status !== null) {
+      await stop()
+      throw startFailure(`The server command exited (${status}) before it answered`, options, lastLines)
+    }
+    if (await options.ready().catch(() => false)) break
+    if (Date.now() >= deadline) {
+      await stop()
+      throw startFailure(`The server command did not answer GET /v1/models within ${options.readyTimeoutSeconds} s`, options, lastLines)
+    }
+    await Promise.race([sleep(Math.min(PROBE_INTERVAL_MS, Math.max(0, deadline - Date.now()))), exited])
+  }
+  return {pid: child.pid!, stop}
+}
+
+function startFailure(what: string, options: StartServerOptions, lastLines: string[]): CmaamError {
+  const quoted = lastLines.length > 0 ? `; its last lines: ${lastLines.join(' | ')}` : '; it printed nothing'
+  return new CmaamError(`${what}: ${options.redact(options.command)}${quoted}`, {
+    hint: `Its whole output is in ${options.logFile}. Check the command (run it by hand), or give a slow start more time with --serve-timeout.`,
+    code: 'SERVER',
+  })
+}
+
+/** Copies the child's output into the log a line at a time (redacted), keeping the last lines for errors. */
+function pipeLines(child: ChildProcess, log: WriteStream, redact: (text: string) => string): string[] {
+  const last: string[] = []
+  for (const stream of [child.stdout!, child.stderr!]) {
+    createInterface({input: stream, crlfDelay: Infinity}).on('line', (line) => {
+      const clean = redact(line)
+      log.write(clean + '\n')
+      if (clean.trim() === '') return
+      last.push(clean.length > 200 ? `${clean.slice(0, 200)}…` : clean)
+      if (last.length > LOG_LINES_QUOTED) last.shift()
+    })
+  }
+  return last
+}
+
+async function stopGroup(child: ChildProcess, exited: Promise<unknown>, log: WriteStream, graceSeconds: number): Promise<void> {
+  signalGroup(child, 'SIGTERM')
+  await Promise.race([exited, sleep(graceSeconds * 1000)])
+  // Workers the leader started may outlive it: the group gets SIGKILL either way.
+  signalGroup(child, 'SIGKILL')
+  await Promise.race([exited, sleep(5000)])
+  await new Promise<void>((resolve) => log.end(resolve))
+}
+
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return
+  try {
+    process.kill(-child.pid, signal)
+  } catch {
+    // The group is gone already.
+  }
+}
+
+function watch(server: Supervised): void {
+  if (running.size === 0) {
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
+    process.on('exit', killAll)
+  }
+  running.add(server)
+}
+
+function unwatch(server: Supervised): void {
+  running.delete(server)
+  if (running.size === 0) {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+    process.off('exit', killAll)
+  }
+}
+
+/** Ctrl-C or SIGTERM: stop every server, then end as the signal would have. */
+function onSignal(signal: NodeJS.Signals): void {
+  const servers = [...running]
+  void Promise.all(servers.map((server) => server.stop())).finally(() => {
+    for (const server of servers) unwatch(server)
+    process.kill(process.pid, signal)
+  })
+}
+
+/** Last resort when the process exits with servers still running: nothing asynchronous runs here. */
+function killAll(): void {
+  for (const server of running) signalGroup(server.child, 'SIGKILL')
+}
