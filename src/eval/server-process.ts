@@ -77,7 +77,7 @@ export async function startServer(options: StartServerOptions): Promise<ServerPr
       await stop()
       throw startFailure(`The server command did not answer GET /v1/models within ${options.readyTimeoutSeconds} s`, options, lastLines)
     }
-    await Promise.race([sleep(Math.min(PROBE_INTERVAL_MS, Math.max(0, deadline - Date.now()))), exited])
+    await Promise.race([wait(Math.min(PROBE_INTERVAL_MS, Math.max(0, deadline - Date.now()))), exited])
   }
   return {pid: child.pid!, stop}
 }
@@ -107,11 +107,16 @@ function pipeLines(child: ChildProcess, log: WriteStream, redact: (text: string)
 
 async function stopGroup(child: ChildProcess, exited: Promise<unknown>, log: WriteStream, graceSeconds: number): Promise<void> {
   signalGroup(child, 'SIGTERM')
-  await Promise.race([exited, sleep(graceSeconds * 1000)])
+  await Promise.race([exited, wait(graceSeconds * 1000)])
   // Workers the leader started may outlive it: the group gets SIGKILL either way.
   signalGroup(child, 'SIGKILL')
-  await Promise.race([exited, sleep(5000)])
+  await Promise.race([exited, wait(5000)])
   await new Promise<void>((resolve) => log.end(resolve))
+}
+
+/** A wait that does not keep the process alive: the race it is in may be won by the server's exit. */
+function wait(ms: number): Promise<void> {
+  return sleep(ms, undefined, {ref: false})
 }
 
 function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {

@@ -139,7 +139,7 @@ function experimentReport(
       base_alpha: options.merge.alpha.baseAlpha ?? 0.5,
       linear_alphas: options.linearAlphas,
       backend: options.serve ? 'serve' : 'transformers.js',
-      serve: options.serve?.serve ?? null,
+      serve: options.serve ? options.serve.redact(options.serve.serve) : null,
       onnx_template: run.template?.label ?? null,
       dtype: options.serve ? null : options.dtype,
       device: options.device,

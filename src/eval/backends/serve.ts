@@ -34,7 +34,7 @@ export function serveBackend(options: ServeBackendOptions): EvalBackend {
       const input = await resolveModelInput({ref, settings: options.settings, progress: options.progress})
       return {
         label: ref,
-        settings: {model: input.repo ? input.replay : input.label, backend: 'serve', serve: options.serve, max_new_tokens: options.maxNewTokens},
+        settings: {model: input.repo ? input.replay : input.label, backend: 'serve', serve: options.redact(options.serve), max_new_tokens: options.maxNewTokens},
         async open({serverLog}) {
           const port = await freePort()
           const url = `http://127.0.0.1:${port}/v1`
