@@ -52,7 +52,7 @@ export async function startServer(options: StartServerOptions): Promise<ServerPr
     child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown'))
     child.once('error', (error) => resolve(error.message))
   })
-  const lastLines = pipeLines(child, log, options.redact)
+  const {last: lastLines, closed} = pipeLines(child, log, options.redact)
   let stopping: Promise<void> | null = null
   const supervised: Supervised = {child, stop: () => (stopping ??= stopGroup(child, exited, log, options.graceSeconds ?? 10))}
   watch(supervised)
@@ -69,6 +69,8 @@ export async function startServer(options: StartServerOptions): Promise<ServerPr
   void exited.then((value) => (status = value))
   while (true) {
     if (status !== null) {
+      // Its last words may still be in the pipes.
+      await Promise.race([closed, wait(1000)])
       await stop()
       throw startFailure(`The server command exited (${status}) before it answered`, options, lastLines)
     }
@@ -91,18 +93,22 @@ function startFailure(what: string, options: StartServerOptions, lastLines: stri
 }
 
 /** Copies the child's output into the log a line at a time (redacted), keeping the last lines for errors. */
-function pipeLines(child: ChildProcess, log: WriteStream, redact: (text: string) => string): string[] {
+function pipeLines(child: ChildProcess, log: WriteStream, redact: (text: string) => string): {last: string[]; closed: Promise<unknown>} {
   const last: string[] = []
+  const closed: Promise<void>[] = []
   for (const stream of [child.stdout!, child.stderr!]) {
-    createInterface({input: stream, crlfDelay: Infinity}).on('line', (line) => {
+    const lines = createInterface({input: stream, crlfDelay: Infinity})
+    closed.push(new Promise((resolve) => lines.once('close', resolve)))
+    lines.on('line', (line) => {
       const clean = redact(line)
-      log.write(clean + '\n')
+      // A process of the group may still print while the server is being stopped.
+      if (!log.writableEnded) log.write(clean + '\n')
       if (clean.trim() === '') return
       last.push(clean.length > 200 ? `${clean.slice(0, 200)}…` : clean)
       if (last.length > LOG_LINES_QUOTED) last.shift()
     })
   }
-  return last
+  return {last, closed: Promise.all(closed)}
 }
 
 async function stopGroup(child: ChildProcess, exited: Promise<unknown>, log: WriteStream, graceSeconds: number): Promise<void> {

@@ -33,7 +33,7 @@ export function openAIClient(options: OpenAIClientOptions): OpenAI {
 }
 
 /** `fetch`, with a `Retry-After` (seconds or a date) or `Retry-After-Ms` above the bound cut to it. */
-async function boundedRetryAfter(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+export async function boundedRetryAfter(input: string | URL | Request, init?: RequestInit): Promise<Response> {
   const response = await fetch(input, init)
   const seconds = retryAfterSeconds(response.headers)
   if (seconds === null || seconds <= MAX_RETRY_AFTER_SECONDS) return response
