@@ -1,5 +1,5 @@
 import {spawn, type ChildProcess} from 'node:child_process'
-import {createWriteStream, type WriteStream} from 'node:fs'
+import {createWriteStream, readdirSync, readFileSync, type WriteStream} from 'node:fs'
 import {createInterface} from 'node:readline'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {CmaamError} from '../errors'
@@ -111,13 +111,50 @@ function pipeLines(child: ChildProcess, log: WriteStream, redact: (text: string)
   return {last, closed: Promise.all(closed)}
 }
 
+/**
+ * SIGTERM to the whole group (the shell, the server and the workers it started), SIGKILL to what is
+ * left after the grace period; resolves once no process of the group runs (5 s after SIGKILL at most).
+ */
 async function stopGroup(child: ChildProcess, exited: Promise<unknown>, log: WriteStream, graceSeconds: number): Promise<void> {
+  const pgid = child.pid!
   signalGroup(child, 'SIGTERM')
-  await Promise.race([exited, wait(graceSeconds * 1000)])
-  // Workers the leader started may outlive it: the group gets SIGKILL either way.
+  await until(() => !groupRunning(pgid), graceSeconds * 1000)
   signalGroup(child, 'SIGKILL')
-  await Promise.race([exited, wait(5000)])
+  await until(() => !groupRunning(pgid), 5000)
+  await Promise.race([exited, wait(1000)])
   await new Promise<void>((resolve) => log.end(resolve))
+}
+
+/** Polls `done` until it holds or `ms` have passed. */
+async function until(done: () => boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!done() && Date.now() < deadline) await wait(50)
+}
+
+/**
+ * Whether a process of the group still runs. Zombies (exited, not yet reaped by their parent; the
+ * server is one when the shell that started it died first) hold nothing and do not count.
+ */
+function groupRunning(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0)
+  } catch {
+    return false
+  }
+  if (process.platform !== 'linux') return true
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    let stat: string
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+    } catch {
+      continue
+    }
+    // After the command name: state, ppid, pgrp, …
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    if (Number(pgrp) === pgid && state !== 'Z') return true
+  }
+  return false
 }
 
 /** A wait that does not keep the process alive: the race it is in may be won by the server's exit. */

@@ -3,6 +3,7 @@ import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {generateAnswerPair} from '../../src/example/generate-answer-pair'
+import {evaluate} from '../../src'
 import {cmaam} from '../helpers/cli'
 import {ANSWERS, SOURCE, TARGET, writeKnownData} from './known-answers'
 import {alive, readStats, serverPids, serveTemplate, writeConfig, type ServerConfig} from './test-server'
@@ -61,9 +62,23 @@ describe('cmaam eval --serve', () => {
     for (const pid of pids) expect(alive(pid)).toBe(false)
     const log = readFileSync(join(out, 'source_server.log'), 'utf8')
     expect(log).toContain(`test server: serving ${pair.source} on 127.0.0.1:`)
+    // Stopped with SIGTERM and given time to shut down, not killed outright.
+    expect(log.trim().split('\n').pop()).toBe('test server: SIGTERM, shutting down')
     expect(log.split('\n')[0]).toMatch(/^# cmaam .*openai-server\.js --port \d+ --model /)
     // The server was asked under the id it listed: the folder as given.
     expect(readStats(statsFile).requests).toBe(7)
+
+    // The library returns what --json prints.
+    const library = await evaluate({serve: serveTemplate(join(out, 'server.json')), model: [pair.target, pair.source], data, output: join(out, 'library'), maxNewTokens: 8})
+    const untimed = (metrics: object) => ({...metrics, seconds: 0, tokens_per_second: 0})
+    const times = (run: {models: Array<{metrics: object; files: object}>; comparison: object[]}) => ({
+      ...run,
+      models: run.models.map((m) => ({...m, files: undefined, metrics: untimed(m.metrics)})),
+      comparison: run.comparison.map(untimed),
+    })
+    expect(times(JSON.parse(JSON.stringify(library)))).toEqual(times(printed))
+    expect(serverPids(pidFile)).toHaveLength(4)
+    for (const pid of serverPids(pidFile)) expect(alive(pid)).toBe(false)
   })
 
   test('a server that exits at start, one that never answers, and a template without {port}: one line each, no process left', async () => {
@@ -80,6 +95,10 @@ describe('cmaam eval --serve', () => {
     expect(stuck.stderr).toMatch(/^Error: The server command did not answer GET \/v1\/models within 2 s: .*; its last lines: test server: serving /)
     expect(Date.now() - started).toBeLessThan(20_000)
     for (const pid of serverPids(pidFile)) expect(alive(pid)).toBe(false)
+
+    const missing = await cmaam(['eval', '--serve', spaced(serveTemplate(config())), '-m', join(root, 'nowhere'), '--data', data, '-o', out])
+    expect(missing.code).toBe(1)
+    expect(missing.stderr.split('\n')[0]).toBe(`Error: Model folder not found: ${join(root, 'nowhere')}`)
 
     const noPort = await cmaam(['eval', '--serve', spaced('vllm-serve {model}'), '-m', pair.target, '--data', data, '-o', out])
     expect(noPort.code).toBe(1)

@@ -1,3 +1,4 @@
+import {stat} from 'node:fs/promises'
 import {resolveModelInput} from '../../hub/resolve-model-input'
 import type {HubSettings} from '../../hub/types'
 import type {ProgressFactory} from '../../progress'
@@ -32,6 +33,8 @@ export function serveBackend(options: ServeBackendOptions): EvalBackend {
     device: null,
     async prepare(ref) {
       const input = await resolveModelInput({ref, settings: options.settings, progress: options.progress})
+      const isDir = await stat(input.dir).then((s) => s.isDirectory(), () => false)
+      if (!isDir) throw new CmaamError(`Model folder not found: ${input.dir}`, {hint: 'With --serve, pass a model folder (safetensors, config and tokenizer) or a Hub repo id.', code: 'NOT_FOUND'})
       return {
         label: ref,
         settings: {model: input.repo ? input.replay : input.label, backend: 'serve', serve: options.redact(options.serve), max_new_tokens: options.maxNewTokens},
