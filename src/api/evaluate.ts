@@ -1,5 +1,5 @@
 import {CmaamError} from '../errors'
-import {endpointBackend, endpointClient, servedModels} from '../eval/backends/endpoint'
+import {endpointBackend, endpointClient, servedModels, type EndpointOptions} from '../eval/backends/endpoint'
 import {serveBackend} from '../eval/backends/serve'
 import {transformersJsBackend} from '../eval/backends/transformers-js'
 import type {EvalBackend} from '../eval/backends/types'
@@ -12,8 +12,9 @@ import type {EvalMetrics} from '../eval/types'
 import {libraryContext, type RunContext} from './context'
 import {OPTION_DEFAULTS} from './options/defaults'
 import {deviceOption} from './options/device-option'
-import {choiceOption, integerOption, listOption, numberOption} from './options/values'
-import type {CombineEvaluationsOptions, EvaluateOptions, ServerOptions} from './types'
+import {serverSettings, serveSettings} from './options/server-settings'
+import {choiceOption, integerOption, listOption} from './options/values'
+import type {CombineEvaluationsOptions, EvaluateOptions} from './types'
 
 /** What `cmaam eval --combine … --json` prints. */
 export interface CombinedEvaluation {
@@ -66,34 +67,6 @@ async function evalBackend(options: EvaluateOptions, context: RunContext, maxNew
   })
 }
 
-/** How cmaam talks to a server, as flags give it (shared with `experiment --serve`). */
-export function serverSettings(options: ServerOptions, maxNewTokens: number) {
-  return {
-    apiKey: options.apiKey ?? (process.env.OPENAI_API_KEY || undefined),
-    concurrency: integerOption(options.concurrency ?? OPTION_DEFAULTS.concurrency, '--concurrency', 1),
-    requestTimeoutSeconds: positiveSeconds(options.requestTimeout ?? OPTION_DEFAULTS.requestTimeout, '--request-timeout'),
-    maxRetries: integerOption(options.maxRetries ?? OPTION_DEFAULTS.maxRetries, '--max-retries', 0),
-    maxNewTokens,
-  }
-}
-
-/** `serverSettings` and what starting servers needs: the readiness wait, and the key kept out of logs. */
-export function serveSettings(options: ServerOptions, maxNewTokens: number) {
-  const settings = serverSettings(options, maxNewTokens)
-  const key = settings.apiKey
-  return {
-    ...settings,
-    readyTimeoutSeconds: positiveSeconds(options.serveTimeout ?? OPTION_DEFAULTS.serveTimeout, '--serve-timeout'),
-    redact: (text: string) => (key ? text.split(key).join('***') : text),
-  }
-}
-
-function positiveSeconds(value: number | string, flag: string): number {
-  const seconds = numberOption(value, flag)
-  if (!(seconds > 0)) throw new CmaamError(`${flag} must be a number of seconds above 0, got ${value}`)
-  return seconds
-}
-
 /** `--endpoint`: an http(s) API base, without a trailing slash. */
 function endpointUrl(text: string): string {
   let url: URL
@@ -109,7 +82,7 @@ function endpointUrl(text: string): string {
 }
 
 /** `--endpoint` without `--model`: the one model the server lists. */
-async function theServedModel(options: EvaluateOptions, settings: ReturnType<typeof serverSettings>): Promise<string> {
+async function theServedModel(options: EvaluateOptions, settings: Omit<EndpointOptions, 'url'>): Promise<string> {
   const url = endpointUrl(options.endpoint!)
   const served = await servedModels(endpointClient({...settings, url}), {...settings, url})
   if (served.length !== 1) {

@@ -6,7 +6,8 @@ import {readPredictions, rewritePredictions} from './predictions-file'
 import {resultsFile} from './results-file'
 import {parseShard, shardOfItem} from './shard'
 import {summarizePredictions} from './summarize-predictions'
-import {settingsChanges, type EvalMetrics, type EvalResultsFile, type EvalSelection, type PredictionRecord} from './types'
+import {settingsChanges} from './settings-changes'
+import type {EvalMetrics, EvalResultsFile, EvalSelection, PredictionRecord} from './types'
 import {writeComparison} from './write-comparison'
 
 export interface CombineShardsOptions {
