@@ -1,6 +1,6 @@
 import {execFileSync} from 'node:child_process'
 import {createServer, type Server} from 'node:http'
-import {boundedRetryAfter, MAX_RETRY_AFTER_SECONDS} from '../../src/eval/backends/openai-client'
+import {guardedFetch, MAX_RESPONSE_BYTES, MAX_RETRY_AFTER_SECONDS} from '../../src/eval/backends/openai-client'
 import {fillServeTemplate, SERVE_PRESETS, serveTemplate} from '../../src/eval/serve-command'
 
 describe('--serve command templates', () => {
@@ -20,12 +20,25 @@ describe('--serve command templates', () => {
   })
 })
 
-describe('Retry-After from a server', () => {
+describe('what a server answers is bounded', () => {
   let server: Server
   let url: string
   let header: Record<string, string>
   beforeAll(async () => {
-    server = createServer((_, res) => {
+    server = createServer((req, res) => {
+      if (req.url === '/slow') {
+        // Headers at once, then the body a byte a second.
+        res.writeHead(200, {'content-type': 'application/json'})
+        const timer = setInterval(() => res.write(' '), 1000)
+        res.on('close', () => clearInterval(timer))
+        return
+      }
+      if (req.url === '/huge') {
+        res.writeHead(200, {'content-type': 'application/json'})
+        const chunk = Buffer.alloc(1024 * 1024, 32)
+        for (let i = 0; i <= MAX_RESPONSE_BYTES / chunk.length; i++) res.write(chunk)
+        return res.end()
+      }
       res.writeHead(429, header)
       res.end('{}')
     })
@@ -41,10 +54,17 @@ describe('Retry-After from a server', () => {
     [{'retry-after': '2'}, '2'],
   ])('%j is waited for at most a minute', async (sent, waited) => {
     header = sent
-    const response = await boundedRetryAfter(url)
+    const response = await guardedFetch(5000)(url)
     expect(response.status).toBe(429)
     expect(response.headers.get('retry-after')).toBe(waited)
     expect(response.headers.get('retry-after-ms')).toBeNull()
     await response.text()
+  })
+
+  test('a body that trickles past the timeout, or grows past the limit, fails', async () => {
+    const slow = await guardedFetch(1500)(`${url}slow`)
+    await expect(slow.text()).rejects.toThrow('the answer did not arrive within 1.5 s')
+    const huge = await guardedFetch(30_000)(`${url}huge`)
+    await expect(huge.text()).rejects.toThrow('the answer is larger than 16 MiB')
   })
 })

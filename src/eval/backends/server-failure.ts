@@ -38,5 +38,5 @@ export function serverFailure(error: unknown, options: {url: string; what: strin
     }
     return new CmaamError(`${options.url} failed ${options.what}${after}: ${said}`, {hint: 'See the server’s log; the predictions so far are kept and the next run resumes.', code: 'SERVER', cause: error})
   }
-  return error instanceof CmaamError ? error : new CmaamError(`${options.url} failed ${options.what}: ${serverMessage(String(error))}`, {code: 'SERVER', cause: error})
+  return error instanceof CmaamError ? error : new CmaamError(`${options.url} failed ${options.what}: ${serverMessage(error instanceof Error ? error.message : String(error))}`, {code: 'SERVER', cause: error})
 }
