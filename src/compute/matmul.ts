@@ -1,6 +1,7 @@
 import type {InferenceSession} from 'onnxruntime-node'
 import type {Device} from './device/device'
 import {matmulModel} from './matmul-model'
+import {createOnnxSession, runOnnxSession} from './onnx-sessions'
 
 /**
  * C = A·B for float32 row-major matrices A [m, k] and B [k, n], on onnxruntime's MatMul on `device`
@@ -13,14 +14,14 @@ export async function matmul(a: Float32Array, b: Float32Array, m: number, k: num
   const ort = await import('onnxruntime-node')
   let session = sessions.get(device)
   if (!session) {
-    session = ort.InferenceSession.create(matmulModel(), {executionProviders: [device], graphOptimizationLevel: 'all', enableCpuMemArena: false})
+    session = createOnnxSession(matmulModel(), {executionProviders: [device], graphOptimizationLevel: 'all', enableCpuMemArena: false})
     sessions.set(device, session)
   }
   const feeds = {A: new ort.Tensor('float32', a, [m, k]), B: new ort.Tensor('float32', b, [k, n])}
-  if (!out) return (await (await session).run(feeds)).C.data as Float32Array
+  if (!out) return (await runOnnxSession(await session, feeds)).C.data as Float32Array
   if (out.length !== m * n) throw new RangeError(`matmul: C has ${out.length} values for [${m}, ${n}]`)
   // onnxruntime writes into `out`: reusing one buffer saves touching fresh memory on every call.
-  await (await session).run(feeds, {C: new ort.Tensor('float32', out, [m, n])})
+  await runOnnxSession(await session, feeds, {C: new ort.Tensor('float32', out, [m, n])})
   return out
 }
 

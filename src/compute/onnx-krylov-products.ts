@@ -2,6 +2,7 @@ import type {InferenceSession, Tensor} from 'onnxruntime-node'
 import type {Device} from './device/device'
 import type {KrylovProducts} from './linalg/block-lanczos-singular-values'
 import {matmulModel, projectOutModel, timesTransposedModel} from './matmul-model'
+import {createOnnxSession, runOnnxSession} from './onnx-sessions'
 
 interface Sessions {
   /** C = A·Bᵀ: A·X for row vectors X. */
@@ -30,7 +31,7 @@ export async function onnxKrylovProducts(matrix: Float32Array, rows: number, col
     if (output.length < size) output = new Float32Array(size)
     return [input, output]
   }
-  const run = (session: InferenceSession, feeds: Record<string, Tensor>, out: Tensor): Promise<unknown> => session.run(feeds, {[session.outputNames[0]]: out})
+  const run = (session: InferenceSession, feeds: Record<string, Tensor>, out: Tensor): Promise<unknown> => runOnnxSession(session, feeds, {[session.outputNames[0]]: out})
   return {
     async times(block, count, out) {
       const [x, product] = float32(count * Math.max(rows, cols))
@@ -71,10 +72,9 @@ function sessionsFor(device: Device): Promise<Sessions> {
 }
 
 async function createSessions(device: Device): Promise<Sessions> {
-  const ort = await import('onnxruntime-node')
   const options: InferenceSession.SessionOptions = {executionProviders: [device], graphOptimizationLevel: 'all', enableCpuMemArena: false, intraOpNumThreads: 1}
   try {
-    const [timesTransposed, matmul, projectOut] = await Promise.all([timesTransposedModel(), matmulModel(), projectOutModel()].map((model) => ort.InferenceSession.create(model, options)))
+    const [timesTransposed, matmul, projectOut] = await Promise.all([timesTransposedModel(), matmulModel(), projectOutModel()].map((model) => createOnnxSession(model, options)))
     return {timesTransposed, matmul, projectOut}
   } catch (error) {
     throw new Error(`onnxruntime could not create a session on device '${device}' for the singular values: ${error instanceof Error ? error.message : String(error)}`)

@@ -1,9 +1,11 @@
 import {existsSync} from 'node:fs'
 import {join} from 'node:path'
 import {Worker} from 'node:worker_threads'
+import {onInterrupt} from '../interrupt'
 import type {Job, JobResult} from './jobs'
 import {createJobContext, type JobContext} from './job-context'
 import {materializingRunner} from './materialize-virtual'
+import {stopOnnxSessions} from './onnx-sessions'
 import {runJob} from './run-job'
 
 export interface WorkerPool {
@@ -33,14 +35,26 @@ export function createWorkerPool(options: {threads: number}): WorkerPool {
     return result
   }
   const run = materializingRunner(route, {held: pool.threads + 1})
+  // On SIGINT/SIGTERM: the threads stop once their onnxruntime calls return, then this thread's
+  // sessions (the device lane, LoRA products) are released, and only then may the process exit.
+  const removeInterrupt = onInterrupt(async () => {
+    await pool.stop()
+    await stopOnnxSessions()
+  })
   return {
     threads: pool.threads,
     run: <J extends Job>(job: J, progress?: (bytes: number) => void) => run(job, progress) as Promise<JobResult<J>>,
     async close() {
+      removeInterrupt()
       await pool.close()
       if (onDevice && onDevice !== pool) await onDevice.close()
     },
   }
+}
+
+interface Pool extends WorkerPool {
+  /** For an interrupt: stops the threads safely; running and queued jobs never settle. */
+  stop(): Promise<void>
 }
 
 /** A job whose kernels run on a GPU execution provider. */
@@ -48,7 +62,7 @@ function usesDevice(job: Job): boolean {
   return job.kind === 'statistics' && job.spectrum !== undefined && job.spectrum.device !== 'cpu'
 }
 
-function inlinePool(): WorkerPool {
+function inlinePool(): Pool {
   let context: JobContext | null = createJobContext()
   return {
     threads: 1,
@@ -62,6 +76,7 @@ function inlinePool(): WorkerPool {
       context?.files.close({sync: true})
       context = null
     },
+    async stop() {},
   }
 }
 
@@ -73,7 +88,7 @@ interface Task {
   reject: (error: Error) => void
 }
 
-function threadPool(threads: number): WorkerPool {
+function threadPool(threads: number): Pool {
   const entry = join(__dirname, 'worker.js')
   if (!existsSync(entry)) throw new Error(`compute worker not found at ${entry}: build the package (npm run build) or use one thread`)
   const queue: Task[] = []
@@ -82,6 +97,7 @@ function threadPool(threads: number): WorkerPool {
   let nextId = 0
   let failure: Error | null = null
   let closed = false
+  let stopping = false
   const exited = new Set<Worker>()
 
   const dispatch = (): void => {
@@ -97,7 +113,7 @@ function threadPool(threads: number): WorkerPool {
     const worker = new Worker(entry)
     worker.on('message', (message: {id: number; progress?: number; result?: unknown; error?: string; code?: string; path?: string}) => {
       const task = running.get(worker)
-      if (!task || message.id !== task.id) return
+      if (stopping || !task || message.id !== task.id) return
       if (message.progress) task.progress(message.progress)
       if (message.error !== undefined) {
         running.delete(worker)
@@ -113,6 +129,7 @@ function threadPool(threads: number): WorkerPool {
       }
     })
     worker.on('error', (error) => {
+      if (stopping) return
       failure = error
       running.get(worker)?.reject(error)
       running.delete(worker)
@@ -153,6 +170,24 @@ function threadPool(threads: number): WorkerPool {
       await Promise.all(workers.map((worker) => worker.terminate()))
       const failed = closing.find((result) => result.status === 'rejected')
       if (failed) throw (failed as PromiseRejectedResult).reason
+    },
+    async stop() {
+      if (stopping) return
+      stopping = closed = true
+      queue.splice(0)
+      // Terminating a thread whose onnxruntime call is in flight aborts the process (onnx-sessions.ts):
+      // each thread answers once its calls have returned and its sessions are released.
+      await Promise.all(
+        workers.filter((worker) => !exited.has(worker)).map(
+          (worker) =>
+            new Promise<void>((resolve) => {
+              worker.on('message', (message: {stopped?: boolean}) => message.stopped && resolve())
+              worker.once('exit', () => resolve())
+              worker.postMessage({stop: true})
+            }),
+        ),
+      )
+      await Promise.all(workers.map((worker) => worker.terminate()))
     },
   }
 }

@@ -1,11 +1,13 @@
 import {parentPort} from 'node:worker_threads'
 import type {Job} from './jobs'
 import {createJobContext} from './job-context'
+import {stopOnnxSessions} from './onnx-sessions'
 import {runJob} from './run-job'
 
 /**
  * Worker thread entry: runs jobs one at a time, in the order they arrive (a statistics job with
  * spectra awaits onnxruntime, and a close must wait for it), and reports progress at most every 50 ms.
+ * A stop (an interrupt) is answered once onnxruntime is idle and released on this thread.
  */
 if (!parentPort) throw new Error('cmaam compute worker must run in a worker thread')
 const port = parentPort
@@ -14,8 +16,10 @@ const context = createJobContext()
 
 let queue = Promise.resolve()
 
-port.on('message', (message: {id: number; job: Job} | {close: true}) => {
-  queue = queue.then(() => handle(message))
+port.on('message', (message: {id: number; job: Job} | {close: true} | {stop: true}) => {
+  // Not queued: a stop must not wait for the running job, only for its onnxruntime call in flight.
+  if ('stop' in message) void stopOnnxSessions().then(() => port.postMessage({stopped: true}))
+  else queue = queue.then(() => handle(message))
 })
 
 async function handle(message: {id: number; job: Job} | {close: true}): Promise<void> {

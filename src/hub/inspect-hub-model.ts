@@ -6,6 +6,7 @@ import {hubFetch} from './hub-fetch'
 import {inspectRemote} from './inspect-remote'
 import {repoCachePaths} from './repo-cache-paths'
 import type {HubSettings} from './types'
+import {parseJson} from '../io/parse-json'
 
 export interface HubInspectReport extends InspectReport {
   hub: {
@@ -76,7 +77,7 @@ async function readConfig(options: InspectHubModelOptions, sha: string): Promise
   }
   let value: unknown
   try {
-    value = JSON.parse(text)
+    value = parseJson(text)
   } catch (error) {
     throw new CmaamError(`${where} is not valid JSON: ${(error as Error).message}`, {hint: 'Pass --model-type to skip detection.'})
   }

@@ -1,5 +1,6 @@
 import {CmaamError} from '../errors'
 import type {SafetensorsIndex} from './types'
+import {parseJson} from '../io/parse-json'
 
 /** Parses `model.safetensors.index.json`; `source` names it in messages. */
 export function parseIndexJson(text: string, source: string): SafetensorsIndex {
@@ -8,7 +9,7 @@ export function parseIndexJson(text: string, source: string): SafetensorsIndex {
   }
   let json: unknown
   try {
-    json = JSON.parse(text)
+    json = parseJson(text)
   } catch (error) {
     return fail(`not JSON (${(error as Error).message})`)
   }

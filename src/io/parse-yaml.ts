@@ -1,3 +1,6 @@
+import {isAlias, isMap, isScalar, isSeq, Lexer, LineCounter, parseDocument, type Node} from 'yaml'
+import {MAX_NESTING} from './parse-json'
+
 /** A parsed YAML value, with the line it starts on (1-based) so that callers can point at it. */
 export type YamlNode =
   | {kind: 'scalar'; value: string; line: number}
@@ -22,159 +25,76 @@ export class YamlSyntaxError extends Error {
   }
 }
 
-interface Line {
-  number: number
-  indent: number
-  text: string
-}
-
-const KEY = /^([A-Za-z_][\w.-]*)\s*:(?:\s+(.*))?$/
-
 /**
- * Reads the block-style YAML subset that cmaam's own files use (`cmaam_config.yaml`, adapter
- * files): maps, `- ` lists (of scalars or maps), plain, 'single' and "double" quoted scalars, flow
- * lists `[a, b]`, `#` comments and a `---` start. Scalars stay text: the caller knows which keys
- * hold numbers. Anything else (anchors, block scalars, flow maps, tabs) is refused with its line.
+ * Reads one YAML document (cmaam's own `cmaam_config.yaml`, adapter files) with the `yaml` package.
+ * Scalars stay text (the failsafe schema): the caller knows which keys hold numbers; an empty plain
+ * value is null. Aliases (a way to make a small file expand hugely), keys that are not scalars and
+ * nesting deeper than MAX_NESTING levels are refused with their line.
  */
 export function parseYaml(text: string): YamlNode {
-  const lines: Line[] = []
-  text.split(/\r?\n/).forEach((raw, i) => {
-    const content = stripComment(raw)
-    if (content.trim() === '' || (lines.length === 0 && content.trim() === '---')) return
-    if (/^ *\t/.test(content)) throw new YamlSyntaxError(i + 1, 'indent with spaces, not tabs')
-    const indent = content.length - content.trimStart().length
-    lines.push({number: i + 1, indent, text: content.trim()})
-  })
-  if (lines.length === 0) return {kind: 'null', line: 1}
-  if (lines[0].indent !== 0) throw new YamlSyntaxError(lines[0].number, `unexpected indentation in ${JSON.stringify(lines[0].text)}`)
-  const state = {lines, at: 0}
-  const node = parseBlock(state, 0)
-  if (state.at < lines.length) {
-    const line = lines[state.at]
-    throw new YamlSyntaxError(line.number, `unexpected indentation in ${JSON.stringify(line.text)}`)
+  const tooDeep = deepLine(text)
+  if (tooDeep !== null) throw new YamlSyntaxError(tooDeep, `nested deeper than ${MAX_NESTING} levels`)
+  const lines = new LineCounter()
+  const lineOf = (offset: number | undefined): number => (offset === undefined ? 1 : lines.linePos(offset).line)
+  const document = parseDocument(text, {schema: 'failsafe', lineCounter: lines, prettyErrors: false, uniqueKeys: false})
+  const error = document.errors[0]
+  if (error !== undefined) {
+    const problem = /Maximum call stack/.test(error.message) ? `nested deeper than ${MAX_NESTING} levels` : error.message.split('\n')[0]
+    throw new YamlSyntaxError(lineOf(error.pos[0]), problem)
   }
-  return node
-}
 
-function parseBlock(state: {lines: Line[]; at: number}, indent: number): YamlNode {
-  const first = state.lines[state.at]
-  return isItem(first.text) ? parseList(state, indent) : parseMap(state, indent)
-}
-
-function parseMap(state: {lines: Line[]; at: number}, indent: number): YamlNode {
-  const {lines} = state
-  const entries: YamlEntry[] = []
-  const start = lines[state.at].number
-  while (state.at < lines.length && lines[state.at].indent === indent && !isItem(lines[state.at].text)) {
-    const line = lines[state.at]
-    const match = KEY.exec(line.text)
-    if (!match) throw new YamlSyntaxError(line.number, `expected "key: value", got ${JSON.stringify(line.text)}`)
-    const key = match[1]
-    if (entries.some((entry) => entry.key === key)) throw new YamlSyntaxError(line.number, `${key} is set twice`)
-    state.at++
-    entries.push({key, line: line.number, value: valueAfter(state, line, indent, match[2])})
-  }
-  return {kind: 'map', entries, line: start}
-}
-
-function parseList(state: {lines: Line[]; at: number}, indent: number): YamlNode {
-  const {lines} = state
-  const items: YamlNode[] = []
-  const start = lines[state.at].number
-  while (state.at < lines.length && lines[state.at].indent === indent && isItem(lines[state.at].text)) {
-    const line = lines[state.at]
-    const rest = line.text.slice(1).trimStart()
-    if (KEY.test(rest)) {
-      // `- key: value` starts a map whose keys line up with `key`.
-      const column = indent + line.text.length - rest.length
-      lines[state.at] = {number: line.number, indent: column, text: rest}
-      items.push(parseMap(state, column))
-    } else {
-      state.at++
-      items.push(valueAfter(state, line, indent, rest === '' ? undefined : rest))
+  const convert = (node: Node | null, depth: number, fallbackLine: number): YamlNode => {
+    if (node === null) return {kind: 'null', line: fallbackLine}
+    const line = lineOf(node.range?.[0])
+    if (depth > MAX_NESTING) throw new YamlSyntaxError(line, `nested deeper than ${MAX_NESTING} levels`)
+    if (isAlias(node)) throw new YamlSyntaxError(line, `the alias *${node.source} is not supported; write the value out`)
+    if (isScalar(node)) {
+      const value = String(node.value)
+      return value === '' && node.type === 'PLAIN' ? {kind: 'null', line} : {kind: 'scalar', value, line}
     }
-  }
-  return {kind: 'list', items, line: start}
-}
-
-/** The value of a key or list item: inline on its line, or the indented block below it. */
-function valueAfter(state: {lines: Line[]; at: number}, line: Line, indent: number, inline: string | undefined): YamlNode {
-  const next = state.lines[state.at]
-  if (inline !== undefined && inline !== '') return scalarOrFlow(inline, line.number)
-  if (next !== undefined && (next.indent > indent || (next.indent === indent && isItem(next.text) && !isItem(line.text)))) {
-    return parseBlock(state, next.indent)
-  }
-  return {kind: 'null', line: line.number}
-}
-
-function scalarOrFlow(text: string, line: number): YamlNode {
-  if (text.startsWith('[')) {
-    if (!text.endsWith(']')) throw new YamlSyntaxError(line, `unterminated list ${JSON.stringify(text)}`)
-    const inner = text.slice(1, -1).trim()
-    const items = inner === '' ? [] : splitOutsideQuotes(inner, line).map((item) => scalarOrFlow(item, line))
-    return {kind: 'list', items, line}
-  }
-  if (/^[{&*!|>%@`]/.test(text)) {
-    throw new YamlSyntaxError(line, `${JSON.stringify(text)} uses YAML syntax cmaam does not read; put the value in quotes`)
-  }
-  return {kind: 'scalar', value: unquote(text, line), line}
-}
-
-/** A plain, 'single' or "double" quoted scalar, as text. */
-function unquote(raw: string, line: number): string {
-  const text = raw.trim()
-  if (text.startsWith('"')) {
-    try {
-      return JSON.parse(text) as string
-    } catch {
-      throw new YamlSyntaxError(line, 'unterminated quoted value')
+    if (isSeq(node)) return {kind: 'list', items: node.items.map((item) => convert(item as Node | null, depth + 1, line)), line}
+    if (isMap(node)) {
+      const seen = new Set<string>()
+      const entries = node.items.map((pair): YamlEntry => {
+        const key = pair.key as Node | null
+        const keyLine = lineOf(key?.range?.[0] ?? node.range?.[0])
+        if (!isScalar(key)) throw new YamlSyntaxError(keyLine, 'a key must be a plain name')
+        const name = String(key.value)
+        if (seen.has(name)) throw new YamlSyntaxError(keyLine, `${name} is set twice`)
+        seen.add(name)
+        return {key: name, line: keyLine, value: convert(pair.value as Node | null, depth + 1, keyLine)}
+      })
+      return {kind: 'map', entries, line}
     }
+    throw new YamlSyntaxError(line, 'unexpected YAML node')
   }
-  if (text.startsWith("'")) {
-    if (!/^'(?:[^']|'')*'$/.test(text)) throw new YamlSyntaxError(line, 'unterminated quoted value')
-    return text.slice(1, -1).replace(/''/g, "'")
-  }
-  return text
+  return convert(document.contents as Node | null, 0, 1)
 }
 
-function splitOutsideQuotes(text: string, line: number): string[] {
-  const parts: string[] = []
-  let quote: string | null = null
-  let from = 0
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]
-    if (quote) {
-      if (c === '\\' && quote === '"') i++
-      else if (c === quote) quote = null
-    } else if (c === '"' || c === "'") {
-      quote = c
-    } else if (c === ',') {
-      parts.push(text.slice(from, i).trim())
-      from = i + 1
+/**
+ * The line where the text nests too deeply for the parser to be safe, or null: `yaml` parses
+ * recursively, and overflows the stack (or worse) a few hundred block levels or some ten thousand
+ * flow levels down. Its lexer is not recursive, so the nesting is bounded on its tokens first: flow
+ * brackets open, and a block level takes at least one column (an indent or a `- ` on the line).
+ */
+function deepLine(text: string): number | null {
+  let line = 1
+  let flow = 0
+  let columns = 0
+  for (const token of new Lexer().lex(text)) {
+    if (token === '\n') {
+      line++
+      columns = 0
+    } else if (token === '[' || token === '{') {
+      if (++flow > MAX_NESTING) return line
+    } else if (token === ']' || token === '}') {
+      flow--
+    } else if (columns === 0 && /^ +$/.test(token)) {
+      columns = token.length
+    } else if (token === '-' || token === '?') {
+      columns++
     }
+    if (columns > 2 * MAX_NESTING) return line
   }
-  parts.push(text.slice(from).trim())
-  if (parts.some((part) => part === '')) throw new YamlSyntaxError(line, `empty item in ${JSON.stringify(`[${text}]`)}`)
-  return parts
-}
-
-function isItem(text: string): boolean {
-  return text === '-' || text.startsWith('- ')
-}
-
-/** The line without a `#` comment: one at the start, or after a space outside quotes. */
-function stripComment(line: string): string {
-  let quote: string | null = null
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i]
-    if (quote) {
-      if (c === '\\' && quote === '"') i++
-      else if (c === quote) quote = null
-    } else if (c === '"' || c === "'") {
-      quote = c
-    } else if (c === '#' && (i === 0 || /\s/.test(line[i - 1]))) {
-      return line.slice(0, i).trimEnd()
-    }
-  }
-  return line.trimEnd()
+  return null
 }

@@ -1,6 +1,7 @@
 import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {CmaamError} from '../errors'
+import {parseJson} from './parse-json'
 
 /** The folder's `config.json` as an object, or null when the folder has none. */
 export async function readModelConfig(dir: string): Promise<Record<string, unknown> | null> {
@@ -14,7 +15,7 @@ export async function readModelConfig(dir: string): Promise<Record<string, unkno
   }
   let value: unknown
   try {
-    value = JSON.parse(text)
+    value = parseJson(text)
   } catch (error) {
     throw new CmaamError(`${path} is not valid JSON: ${(error as Error).message}`, {
       hint: 'Fix or re-download config.json, or pass --model-type to skip detection.',

@@ -1,6 +1,8 @@
 import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {CmaamError} from '../errors'
+import {compileLoraPatterns} from './module-scale'
+import {parseJson} from '../io/parse-json'
 
 export const ADAPTER_CONFIG_FILE = 'adapter_config.json'
 export const ADAPTER_WEIGHTS_FILE = 'adapter_model.safetensors'
@@ -29,7 +31,7 @@ export async function readAdapterConfig(dir: string): Promise<LoraConfig> {
     new CmaamError(`Invalid ${path}: ${what}`, {hint: 'Use the adapter_config.json that PEFT saved with the adapter (save_pretrained).'})
   let raw: unknown
   try {
-    raw = JSON.parse(await readFile(path, 'utf8'))
+    raw = parseJson(await readFile(path, 'utf8'))
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     throw new CmaamError(code === 'ENOENT' ? `No ${ADAPTER_CONFIG_FILE} in ${dir}` : `Cannot read ${path}: ${(error as Error).message}`, {
@@ -60,7 +62,7 @@ export async function readAdapterConfig(dir: string): Promise<LoraConfig> {
     throw invalid('"target_modules" must be a list of module names or a regular expression')
   }
   const r = positive('r', c.r ?? 8)
-  return {
+  const config: LoraConfig = {
     r,
     loraAlpha: positive('lora_alpha', c.lora_alpha ?? 8),
     targetModules: targets as LoraConfig['targetModules'],
@@ -71,4 +73,7 @@ export async function readAdapterConfig(dir: string): Promise<LoraConfig> {
     modulesToSave: c.modules_to_save === null ? [] : strings('modules_to_save'),
     baseModel: typeof c.base_model_name_or_path === 'string' ? c.base_model_name_or_path : null,
   }
+  // Refuses a pattern that the linear-time engine cannot run now, with the file's name, not mid-merge.
+  compileLoraPatterns(config, path)
+  return config
 }

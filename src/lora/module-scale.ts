@@ -1,20 +1,44 @@
+import {compilePattern, type Pattern} from '../io/patterns/compile-pattern'
 import type {LoraConfig} from './adapter-config'
 
+interface Compiled {
+  target: Pattern | null
+  rank: Array<[Pattern, number]>
+  alpha: Array<[Pattern, number]>
+}
+
+const compiled = new WeakMap<LoraConfig, Compiled>()
+
 /**
- * The value of the first pattern that matches `module` (PEFT's rule: the pattern, as a regular
- * expression, matches the whole name or a dotted suffix of it), or undefined.
+ * The patterns of a config, compiled once. PEFT's rules: a string `target_modules` is
+ * `re.fullmatch`ed against the module name; a `rank_pattern` / `alpha_pattern` key matches the whole
+ * name or a dotted suffix of it (`re.match(rf"(.*\.)?({key})$", name)`), the first key in order wins.
  */
-export function patternValue(patterns: Record<string, number>, module: string): number | undefined {
-  for (const [pattern, value] of Object.entries(patterns)) {
-    if (new RegExp(`^(?:.*\\.)?(?:${pattern})$`).test(module)) return value
+export function compileLoraPatterns(config: LoraConfig, file = 'adapter_config.json'): Compiled {
+  let patterns = compiled.get(config)
+  if (patterns === undefined) {
+    const targets = config.targetModules
+    const keys = (field: string, values: Record<string, number>): Array<[Pattern, number]> =>
+      Object.entries(values).map(([key, value]) => [compilePattern(key, {anchor: 'whole-or-dotted-suffix', syntax: 'python', where: `${file} "${field}" key`}), value])
+    patterns = {
+      target: typeof targets === 'string' && targets !== 'all-linear' ? compilePattern(targets, {anchor: 'whole', syntax: 'python', where: `${file} "target_modules"`}) : null,
+      rank: keys('rank_pattern', config.rankPattern),
+      alpha: keys('alpha_pattern', config.alphaPattern),
+    }
+    compiled.set(config, patterns)
   }
-  return undefined
+  return patterns
+}
+
+function patternValue(patterns: Array<[Pattern, number]>, module: string): number | undefined {
+  return patterns.find(([pattern]) => pattern.test(module))?.[1]
 }
 
 /** Rank, alpha and the factor s of W += s·B·A for one module: alpha / r, or alpha / √r with rsLoRA. */
 export function moduleScale(config: LoraConfig, module: string): {rank: number; alpha: number; scale: number} {
-  const rank = patternValue(config.rankPattern, module) ?? config.r
-  const alpha = patternValue(config.alphaPattern, module) ?? config.loraAlpha
+  const patterns = compileLoraPatterns(config)
+  const rank = patternValue(patterns.rank, module) ?? config.r
+  const alpha = patternValue(patterns.alpha, module) ?? config.loraAlpha
   return {rank, alpha, scale: config.useRslora ? alpha / Math.sqrt(rank) : alpha / rank}
 }
 
@@ -22,6 +46,6 @@ export function moduleScale(config: LoraConfig, module: string): {rank: number; 
 export function isTargetModule(config: LoraConfig, module: string): boolean {
   const targets = config.targetModules
   if (targets === null) return true
-  if (typeof targets === 'string') return targets === 'all-linear' || new RegExp(`^(?:${targets})$`).test(module)
+  if (typeof targets === 'string') return targets === 'all-linear' || compileLoraPatterns(config).target!.test(module)
   return targets.some((t) => t === 'all-linear' || module === t || module.endsWith(`.${t}`))
 }

@@ -1,13 +1,14 @@
 import {CmaamError} from '../errors'
+import {compilePattern, type Pattern} from '../io/patterns/compile-pattern'
 import {RULE_ORDER, type AdapterDefinition, type AdapterOrigin, type AdapterRule, type Component, type ModelAdapter, type ParamClass, type RuleMatch} from './types'
 import {validateDefinition} from './validate-definition'
 
 interface CompiledRule {
   source: RuleMatch
   component: Component
-  match: RegExp
-  layer: RegExp | null
-  tower: RegExp | null
+  match: Pattern
+  layer: Pattern | null
+  tower: Pattern | null
 }
 
 /**
@@ -19,14 +20,17 @@ interface CompiledRule {
 export function createAdapter(definition: AdapterDefinition, options: {origin?: AdapterOrigin} = {}): ModelAdapter {
   const checked = deepFreeze(validateDefinition(definition))
   const compile = (rule: AdapterRule, index: number): CompiledRule => {
-    const match = new RegExp(`^(?:${rule.match})`)
+    const where = `adapter "${checked.name}" rule ${index + 1}`
+    const pattern = (source: string, field: string, anchor: 'start' | 'search'): Pattern =>
+      compilePattern(source, {anchor, syntax: 'javascript', where: `${where} "${field}"`})
+    const match = pattern(rule.match, 'match', 'start')
     // Anchored at the start, a pattern that accepts the empty name accepts every name.
     return {
       source: {rule, index, catchAll: match.test('')},
       component: rule.component,
       match,
-      layer: rule.layer === undefined ? null : new RegExp(rule.layer),
-      tower: rule.tower === undefined ? null : new RegExp(rule.tower),
+      layer: rule.layer === undefined ? null : pattern(rule.layer, 'layer', 'search'),
+      tower: rule.tower === undefined ? null : pattern(rule.tower, 'tower', 'search'),
     }
   }
   const rules: CompiledRule[] = RULE_ORDER.flatMap((component) =>
@@ -34,7 +38,7 @@ export function createAdapter(definition: AdapterDefinition, options: {origin?: 
   )
 
   const layerOf = (rule: CompiledRule, name: string): number | null => {
-    const captured = rule.layer?.exec(name)?.[1]
+    const captured = rule.layer?.capture(name)
     if (captured === undefined) return null
     if (!/^\d+$/.test(captured)) {
       throw new CmaamError(
@@ -59,7 +63,7 @@ export function createAdapter(definition: AdapterDefinition, options: {origin?: 
     classify(name: string): ParamClass {
       const rule = rules.find((candidate) => candidate.match.test(name))
       if (rule === undefined) return {component: 'language', layer: null, tower: null}
-      return {component: rule.component, layer: layerOf(rule, name), tower: rule.tower?.exec(name)?.[1] ?? null}
+      return {component: rule.component, layer: layerOf(rule, name), tower: rule.tower?.capture(name) ?? null}
     },
   }
 }

@@ -1,3 +1,4 @@
+import {compilePattern} from '../io/patterns/compile-pattern'
 import {generic} from './adapters/generic'
 import {listAdapters} from './registry'
 import type {ModelAdapter} from './types'
@@ -45,7 +46,7 @@ export function detectAdapter(input: DetectAdapterInput): DetectedAdapter {
   const unknown = modelType === null ? null : `config.json model_type "${modelType}" is not a known family`
   for (const adapter of adapters) {
     for (const source of adapter.definition.signatures) {
-      const pattern = new RegExp(source)
+      const pattern = compilePattern(source, {anchor: 'search', syntax: 'javascript', where: `adapter "${adapter.name}" signature`})
       const name = input.names.find((candidate) => pattern.test(candidate))
       if (name !== undefined) {
         const match = `tensor name "${name}" matches the ${adapter.name} signature`

@@ -5,6 +5,7 @@ import {parseYaml, YamlSyntaxError, type YamlNode} from '../io/parse-yaml'
 import {createAdapter} from './create-adapter'
 import type {ModelAdapter} from './types'
 import {AdapterDefinitionError, type DefinitionKey} from './validate-definition'
+import {parseJson} from '../io/parse-json'
 
 const HINT = 'An adapter file holds one definition: name, title, modelTypes, architectures, signatures and rules (see docs/adapters.md).'
 
@@ -25,7 +26,7 @@ export async function readAdapterFile(path: string): Promise<ModelAdapter> {
   let lineOf: (key: DefinitionKey) => number | null = () => null
   if (extname(file).toLowerCase() === '.json') {
     try {
-      value = JSON.parse(text)
+      value = parseJson(text)
     } catch (error) {
       throw new CmaamError(`${path} is not valid JSON: ${(error as Error).message}`, {hint: HINT})
     }

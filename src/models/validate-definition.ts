@@ -1,4 +1,5 @@
 import {CmaamError} from '../errors'
+import {compilePattern, PatternError, type Pattern} from '../io/patterns/compile-pattern'
 import {COMPONENTS, type AdapterDefinition, type AdapterRule, type Component} from './types'
 
 const NAME = /^[a-z0-9][a-z0-9_.-]*$/
@@ -7,7 +8,7 @@ const RULE_FIELDS = new Set(['component', 'match', 'layer', 'tower'])
 const HINT =
   'An adapter definition is {name, title, modelTypes, architectures, signatures, rules}; each rule is ' +
   '{component: "vision" | "bridge" | "language" | "shared", match, layer?, tower?} with JavaScript regular ' +
-  'expression sources. See docs/adapters.md.'
+  'expression sources, run on a linear-time engine (no backreferences or lookaround). See docs/adapters.md.'
 
 /** Where in a definition a problem is: `['rules', 2, 'layer']`. */
 export type DefinitionKey = Array<string | number>
@@ -80,18 +81,17 @@ function validateRule(rule: unknown, index: number, fail: Fail): AdapterRule {
 
 function captureSource(source: unknown, where: string, key: DefinitionKey, fail: Fail): string {
   if (typeof source !== 'string') return fail(`${where} is not a string`, key)
-  compile(source, where, key, fail)
-  // An empty alternative always matches, so the result's length counts the pattern's groups.
-  const groups = new RegExp(`(?:${source})|`).exec('')!.length - 1
+  const groups = compile(source, where, key, fail).groups
   if (groups !== 1) fail(`${where} must have exactly one capture group, it has ${groups}`, key)
   return source
 }
 
-function compile(source: string, where: string, key: DefinitionKey, fail: Fail): RegExp {
+function compile(source: string, where: string, key: DefinitionKey, fail: Fail): Pattern {
   try {
-    return new RegExp(source)
+    return compilePattern(source, {anchor: 'search', syntax: 'javascript', where})
   } catch (error) {
-    return fail(`${where} "${source}" is not a valid regular expression (${(error as Error).message})`, key)
+    if (!(error instanceof PatternError)) throw error
+    return fail(`${where} "${source}" is not a usable regular expression (${error.reason})`, key)
   }
 }
 

@@ -1,3 +1,4 @@
+import {parseDocument} from 'yaml'
 import {COMPONENTS} from '../models/types'
 import {componentParameters, describeComponentMethod} from './format-analysis'
 import type {MergeRecord} from './merge-record'
@@ -93,13 +94,42 @@ export function buildModelCard(record: MergeRecord, options: ModelCardOptions): 
   return `---\n${toYaml(front)}---\n\n${lines.join('\n')}`
 }
 
-/** `license` and `pipeline_tag` from a card's YAML front matter (simple `key: value` lines). */
+/**
+ * `license` and `pipeline_tag` from a card's YAML front matter, read with the `yaml` package (a base's
+ * README comes from outside: no regular expression of ours runs over it). A card without front
+ * matter, or whose front matter is not valid YAML, gives nothing.
+ */
 export function frontMatter(card: string | null): {license?: string; pipeline_tag?: string} {
-  const block = card?.match(/^---\r?\n([\s\S]*?)\r?\n---/)?.[1]
-  if (!block) return {}
-  const value = (key: string): string | undefined =>
-    block.match(new RegExp(`^${key}:[ \\t]*["']?([^"'\\r\\n]+?)["']?[ \\t]*$`, 'm'))?.[1]
-  return {license: value('license'), pipeline_tag: value('pipeline_tag')}
+  const block = frontMatterBlock(card ?? '')
+  if (block === null) return {}
+  const document = parseDocument(block, {prettyErrors: false})
+  if (document.errors.length > 0) return {}
+  let value: unknown
+  try {
+    value = document.toJS({maxAliasCount: 0})
+  } catch {
+    return {}
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return {}
+  const text = (key: string): string | undefined => {
+    const field = (value as Record<string, unknown>)[key]
+    return typeof field === 'string' && field.trim() !== '' ? field.trim() : undefined
+  }
+  return {license: text('license'), pipeline_tag: text('pipeline_tag')}
+}
+
+/** The text between a first line `---` and the next line `---`, or null. */
+function frontMatterBlock(card: string): string | null {
+  const first = card.startsWith('---\n') ? 4 : card.startsWith('---\r\n') ? 5 : -1
+  if (first < 0) return null
+  for (let at = first; at < card.length; ) {
+    const end = card.indexOf('\n', at)
+    const line = card.slice(at, end < 0 ? card.length : end).replace(/\r$/, '')
+    if (line === '---') return card.slice(first, at)
+    if (end < 0) return null
+    at = end + 1
+  }
+  return null
 }
 
 /** The card's ONNX part: which variants `onnx/` holds, and how transformers.js loads them. */

@@ -50,13 +50,24 @@ describe('parseYaml', () => {
     expect(plain(parseYaml('# only a comment\n'))).toBeNull()
   })
 
+  it('reads block scalars and flow maps, which the yaml package reads as any YAML reader does', () => {
+    expect(plain(parseYaml('a: |\n  x\n  y\nb: {c: 1, d: [e]}\n'))).toEqual({a: 'x\ny\n', b: {c: '1', d: ['e']}})
+  })
+
   it.each<[string, string]>([
-    ['a: 1\n b: 2', 'line 2: unexpected indentation in "b: 2"'],
-    ['a: [1, 2', 'line 1: unterminated list "[1, 2"'],
-    ['a: [1, , 2]', 'line 1: empty item in "[1, , 2]"'],
-    ['a: |', 'line 1: "|" uses YAML syntax cmaam does not read; put the value in quotes'],
-    ['a: {b: 1}', 'line 1: "{b: 1}" uses YAML syntax cmaam does not read; put the value in quotes'],
-    ['list:\n  - a\n  b: c', 'line 3: unexpected indentation in "b: c"'],
+    ['a: 1\n b: 2', 'line 1: Nested mappings are not allowed in compact mappings'],
+    ['a: [1, 2', 'line 1: Flow sequence in block collection must be sufficiently indented and end with a ]'],
+    ['a: [1, , 2]', 'line 1: Unexpected , in flow sequence'],
+    ['list:\n  - a\n  b: c', 'line 3: All mapping items must start at the same column'],
+    ['a: 1\nb: 2\na: 3', 'line 3: a is set twice'],
+    ['a: &x [1, 2]\nb: *x', 'line 2: the alias *x is not supported; write the value out'],
+    ['? [a, b]\n: c', 'line 1: a key must be a plain name'],
+    // Nesting that would overflow the parser's stack: one line, whatever the depth.
+    [`a: ${'['.repeat(20_000)}${']'.repeat(20_000)}`, 'line 1: nested deeper than 256 levels'],
+    [`a: ${'{b: '.repeat(300)}1${'}'.repeat(300)}`, 'line 1: nested deeper than 256 levels'],
+    ['- '.repeat(20_000) + 'x', 'line 1: nested deeper than 256 levels'],
+    [Array.from({length: 300}, (_, i) => `${' '.repeat(i)}k${i}:`).join('\n') + ' 1', 'line 258: nested deeper than 256 levels'],
+    [Array.from({length: 20_000}, (_, i) => `${' '.repeat(i)}k${i}:`).join('\n') + ' 1', 'line 514: nested deeper than 256 levels'],
   ])('refuses %j', (text, message) => {
     expect(() => parseYaml(text)).toThrow(YamlSyntaxError)
     expect(() => parseYaml(text)).toThrow(message)

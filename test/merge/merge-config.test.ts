@@ -152,11 +152,10 @@ describe('cmaam_config.yaml', () => {
     ['source: a/b\nsource: c/d', 'line 2: source is set twice'],
     ['force: true', 'line 1: unknown key "force"'],
     ['analyze: maybe', 'line 1: analyze must be true or false, got "maybe"'],
-    ['  seed: 1', 'line 1: unexpected indentation'],
     ['seed', 'line 1: expected "key: value"'],
     ['seed:', 'line 1: seed has no value'],
-    ['target: "org/b', 'line 1: unterminated quoted value'],
-    ['component-alpha:\n  vision 0.3', 'line 2: expected "key: value", got "vision 0.3"'],
+    ['target: "org/b', 'line 1: Missing closing "quote'],
+    ['component-alpha:\n  vision: [0.3]', 'line 2: expected "  component: alpha" under component-alpha'],
   ])('refuses %j', async (text, message) => {
     const error = await read(text).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(CmaamError)

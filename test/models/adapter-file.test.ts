@@ -66,7 +66,7 @@ describe('declarative adapter files', () => {
   })
 
   it.each<[string, string, string]>([
-    ['a bad regular expression', "  - component: vision\n    match: 'toy_vision\\.(('", `line 10: adapter "toy": rule 2 "match" "toy_vision\\.((" is not a valid regular expression (Invalid regular expression: /toy_vision\\.((/: Unterminated group)`],
+    ['a bad regular expression', "  - component: vision\n    match: 'toy_vision\\.(('", `line 10: adapter "toy": rule 2 "match" "toy_vision\\.((" is not a usable regular expression (missing closing ): \`toy_vision\\.((\`)`],
     ['an unknown component', '  - component: projector\n    match: x', 'line 9: adapter "toy": rule 2 has component "projector"; expected one of vision, bridge, language, shared'],
     ['a layer pattern without a capture group', "  - component: vision\n    match: v\n    layer: '\\.blocks\\.\\d+\\.'", 'line 11: adapter "toy": rule 2 "layer" must have exactly one capture group, it has 0'],
     ['a tower pattern with two groups', "  - component: vision\n    match: v\n    tower: '(a)(b)'", 'line 11: adapter "toy": rule 2 "tower" must have exactly one capture group, it has 2'],
@@ -87,11 +87,11 @@ describe('declarative adapter files', () => {
     ['a list holding a map', yaml().replace('signatures: []', 'signatures:\n  - a: b'), 'line 6: adapter "toy": "signatures" must be an array of strings'],
     ['an empty title', yaml().replace('title: Toy VLM', 'title:'), 'line 2: adapter "toy": "title" must be a non-empty string'],
     ['a bad name', yaml().replace('name: toy', 'name: Toy Model'), 'line 1: adapter "Toy Model": "name" must be lower-case letters, digits, "_", "-" or "." (it is the --model-type value)'],
-    ['a bad signature', yaml().replace('signatures: []', "signatures: ['(']"), 'line 5: adapter "toy": signatures[0] "(" is not a valid regular expression (Invalid regular expression: /(/: Unterminated group)'],
+    ['a bad signature', yaml().replace('signatures: []', "signatures: ['(']"), 'line 5: adapter "toy": signatures[0] "(" is not a usable regular expression (missing closing ): `(`)'],
     ['a key set twice', yaml() + 'name: again\n', 'line 12: name is set twice'],
-    ['a tab', yaml().replace('  - component: bridge', '\t- component: bridge'), 'line 7: indent with spaces, not tabs'],
-    ['an unterminated quote', yaml().replace("match: 'toy_projector\\.'", "match: 'toy_projector"), 'line 8: unterminated quoted value'],
-    ['a YAML anchor', yaml().replace('title: Toy VLM', 'title: &t Toy'), 'line 2: "&t Toy" uses YAML syntax cmaam does not read; put the value in quotes'],
+    ['a tab', yaml().replace('  - component: bridge', '\t- component: bridge'), 'line 7: Tabs are not allowed as indentation'],
+    ['an unterminated quote', yaml().replace("match: 'toy_projector\\.'", "match: 'toy_projector"), "line 8: Missing closing 'quote"],
+    ['a YAML alias', yaml().replace('title: Toy VLM', 'title: &t Toy').replace('modelTypes: [toy]', 'modelTypes: *t'), 'line 3: the alias *t is not supported; write the value out'],
   ])('names the line and the problem for %s', async (_, text, message) => {
     const path = write('toy.yml', text)
     expect((await failure(path)).message).toBe(`${path} ${message}`)

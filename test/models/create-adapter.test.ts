@@ -96,10 +96,10 @@ describe('createAdapter', () => {
   })
 
   it.each<[string, unknown, RegExp]>([
-    ['a bad match regex', one({component: 'vision', match: 'visual\\.(('}), /^adapter "toy": rule 1 "match" "visual\\\.\(\(" is not a valid regular expression/],
-    ['a bad layer regex', one({component: 'vision', match: 'v', layer: '(\\d+'}), /^adapter "toy": rule 1 "layer" .* is not a valid regular/],
-    ['a bad tower regex', one({component: 'vision', match: 'v', tower: '[0-'}), /^adapter "toy": rule 1 "tower" .* is not a valid regular/],
-    ['a bad signature regex', base([visionRule], {signatures: ['(']}), /^adapter "toy": signatures\[0\] .* is not a valid regular/],
+    ['a bad match regex', one({component: 'vision', match: 'visual\\.(('}), /^adapter "toy": rule 1 "match" "visual\\\.\(\(" is not a usable regular expression/],
+    ['a bad layer regex', one({component: 'vision', match: 'v', layer: '(\\d+'}), /^adapter "toy": rule 1 "layer" .* is not a usable regular/],
+    ['a bad tower regex', one({component: 'vision', match: 'v', tower: '[0-'}), /^adapter "toy": rule 1 "tower" .* is not a usable regular/],
+    ['a bad signature regex', base([visionRule], {signatures: ['(']}), /^adapter "toy": signatures\[0\] .* is not a usable regular/],
     ['an unknown component', one({component: 'projector' as never, match: 'v'}), /^adapter "toy": rule 1 has component "projector"; expected one of vision, bridge, language, shared$/],
     ['a missing match', one({component: 'vision'} as AdapterRule), /^adapter "toy": rule 1 has no "match" pattern$/],
     ['a layer pattern without a group', one({...visionRule, layer: String.raw`\d+`}), /^adapter "toy": rule 1 "layer" must have exactly one capture group, it has 0$/],

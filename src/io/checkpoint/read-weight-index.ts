@@ -2,6 +2,7 @@ import {readFile} from 'node:fs/promises'
 import {isAbsolute, join, resolve} from 'node:path'
 import {INDEX_FILE} from '../safetensors/names'
 import {CmaamError} from '../../errors'
+import {parseJson} from '../parse-json'
 
 export interface WeightIndex {
   /** Shard file names (relative to the folder), sorted: the order in which they are read. */
@@ -33,7 +34,7 @@ export async function readWeightIndex(dir: string): Promise<WeightIndex> {
 
   let parsed: unknown
   try {
-    parsed = JSON.parse(text)
+    parsed = parseJson(text)
   } catch (error) {
     fail(`not valid JSON (${(error as Error).message})`)
   }

@@ -1,6 +1,7 @@
 import {copyFile, readFile, stat, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {CmaamError} from '../../errors'
+import {parseJson} from '../parse-json'
 
 export interface CopyModelFilesOptions {
   /** New torch dtype name (e.g. `bfloat16`) to write into config.json when the weights change dtype. */
@@ -52,7 +53,7 @@ export async function copyModelFiles(fromDir: string, toDir: string, options: Co
 async function readConfig(path: string): Promise<Record<string, unknown>> {
   let config: unknown
   try {
-    config = JSON.parse(await readFile(path, 'utf8'))
+    config = parseJson(await readFile(path, 'utf8'))
   } catch (error) {
     throw new CmaamError(`Cannot read ${path}: ${(error as Error).message}`, {
       hint: 'config.json must be a valid JSON object: download it again.',

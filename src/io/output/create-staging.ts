@@ -3,6 +3,7 @@ import {lstatSync, renameSync, rmSync} from 'node:fs'
 import {mkdir, readdir, realpath, rm, stat, writeFile} from 'node:fs/promises'
 import {basename, dirname, join, resolve, sep} from 'node:path'
 import {CmaamError} from '../../errors'
+import {onInterrupt} from '../../interrupt'
 import {formatBytes} from '../../report/format-bytes'
 import {freeBytes} from './free-bytes'
 import {removeStaleStaging, type RemovedStaging} from './remove-stale-staging'
@@ -28,8 +29,6 @@ export interface CreateStagingOptions {
   /** Bytes the output will take: refused up front when the disk has less room. */
   neededBytes?: number
 }
-
-const EXIT_CODES: Partial<Record<NodeJS.Signals, number>> = {SIGINT: 130, SIGTERM: 143}
 
 /** Folders to remove if the process is interrupted; shared by every open staging of this process. */
 const pending = new Set<string>()
@@ -146,10 +145,11 @@ async function realpathOfExisting(path: string): Promise<string> {
   }
 }
 
+let stopTracking: (() => void) | null = null
+
 function track(dir: string): void {
   if (pending.size === 0) {
-    process.on('SIGINT', onSignal)
-    process.on('SIGTERM', onSignal)
+    stopTracking = onInterrupt(removePending)
     process.on('exit', removePending)
   }
   pending.add(dir)
@@ -158,15 +158,10 @@ function track(dir: string): void {
 function untrack(dir: string): void {
   pending.delete(dir)
   if (pending.size === 0) {
-    process.off('SIGINT', onSignal)
-    process.off('SIGTERM', onSignal)
+    stopTracking?.()
+    stopTracking = null
     process.off('exit', removePending)
   }
-}
-
-function onSignal(signal: NodeJS.Signals): void {
-  removePending()
-  process.exit(EXIT_CODES[signal])
 }
 
 function removePending(): void {
@@ -177,5 +172,4 @@ function removePending(): void {
       // Exiting anyway: a folder that cannot be removed stays behind under its hidden name.
     }
   }
-  pending.clear()
 }

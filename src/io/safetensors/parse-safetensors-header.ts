@@ -2,6 +2,7 @@ import {CmaamError} from '../../errors'
 import {DTYPE_SIZES, isDType} from '../dtype'
 import {tensorByteLength} from './tensor-byte-length'
 import type {SafetensorsHeader, TensorEntry} from './types'
+import {parseJson} from '../parse-json'
 
 export interface ParseSafetensorsHeaderOptions {
   /** Absolute path of the file, for messages. */
@@ -26,7 +27,7 @@ export function parseSafetensorsHeader(json: Uint8Array, options: ParseSafetenso
 
   let parsed: unknown
   try {
-    parsed = JSON.parse(new TextDecoder('utf-8', {fatal: true}).decode(json))
+    parsed = parseJson(new TextDecoder('utf-8', {fatal: true}).decode(json))
   } catch (error) {
     fail(`the header is not valid UTF-8 JSON (${(error as Error).message})`)
   }

@@ -45,9 +45,8 @@ const LIST_KEYS = new Set(['source', 'weights'])
 export type MergeConfig = Record<string, string | string[] | boolean>
 
 /**
- * Reads a `cmaam_config.yaml` (the YAML that cmaam writes, see parseYaml: `key: value` lines, `#`
- * comments, quoted or plain scalars, per-component maps for `method`, `component-alpha` and the
- * method parameters, and lists for `source` and `weights`). Keys are `cmaam merge` flag names, with
+ * Reads a `cmaam_config.yaml` (YAML as cmaam writes it: `key: value` lines, per-component maps for
+ * `method`, `component-alpha` and the method parameters, and lists for `source` and `weights`). Keys are `cmaam merge` flag names, with
  * `-` or `_`. Anything else is refused with the line at fault, a token above all: secrets do not
  * belong in a file meant to be published next to a model.
  */
