@@ -3,6 +3,7 @@ import {createWriteStream, readdirSync, readFileSync, type WriteStream} from 'no
 import {createInterface} from 'node:readline'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {CmaamError} from '../errors'
+import {onInterrupt} from '../interrupt'
 
 export interface StartServerOptions {
   /** A shell command line (its placeholders already filled). */
@@ -12,7 +13,7 @@ export interface StartServerOptions {
   /** Resolves true once the server answers (`GET /v1/models`); asked until `readyTimeoutSeconds`. */
   ready: () => Promise<boolean>
   readyTimeoutSeconds: number
-  /** Between SIGTERM and SIGKILL when stopping. */
+  /** Between SIGTERM and SIGKILL when stopping (default 5 s: an interrupt's cleanups get 10 s in all). */
   graceSeconds?: number
   /** Removes secrets from what is written to the log and quoted in errors. */
   redact: (text: string) => string
@@ -46,15 +47,15 @@ export async function startServer(options: StartServerOptions): Promise<ServerPr
     throw new CmaamError('--serve needs a POSIX shell and process groups (Linux, macOS)', {hint: 'On Windows, start the server yourself and pass --endpoint http://127.0.0.1:PORT/v1.', code: 'UNSUPPORTED'})
   }
   const log = createWriteStream(options.logFile, {flags: 'a'})
-  log.write(`# cmaam ${new Date().toISOString()}: ${options.redact(options.command)}\n`)
   const child = spawn('/bin/sh', ['-c', options.command], {detached: true, stdio: ['ignore', 'pipe', 'pipe']})
+  log.write(`# cmaam ${new Date().toISOString()}, process group ${child.pid}: ${options.redact(options.command)}\n`)
   const exited = new Promise<number | string>((resolve) => {
     child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown'))
     child.once('error', (error) => resolve(error.message))
   })
   const {last: lastLines, closed} = pipeLines(child, log, options.redact)
   let stopping: Promise<void> | null = null
-  const supervised: Supervised = {child, stop: () => (stopping ??= stopGroup(child, exited, log, options.graceSeconds ?? 10))}
+  const supervised: Supervised = {child, stop: () => (stopping ??= stopGroup(child, exited, log, options.graceSeconds ?? 5))}
   watch(supervised)
   const stop = async () => {
     try {
@@ -171,10 +172,11 @@ function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
+let stopOnInterrupt: (() => void) | null = null
+
 function watch(server: Supervised): void {
   if (running.size === 0) {
-    process.on('SIGINT', onSignal)
-    process.on('SIGTERM', onSignal)
+    stopOnInterrupt = onInterrupt(stopAll)
     process.on('exit', killAll)
   }
   running.add(server)
@@ -183,19 +185,15 @@ function watch(server: Supervised): void {
 function unwatch(server: Supervised): void {
   running.delete(server)
   if (running.size === 0) {
-    process.off('SIGINT', onSignal)
-    process.off('SIGTERM', onSignal)
+    stopOnInterrupt?.()
+    stopOnInterrupt = null
     process.off('exit', killAll)
   }
 }
 
-/** Ctrl-C or SIGTERM: stop every server, then end as the signal would have. */
-function onSignal(signal: NodeJS.Signals): void {
-  const servers = [...running]
-  void Promise.all(servers.map((server) => server.stop())).finally(() => {
-    for (const server of servers) unwatch(server)
-    process.kill(process.pid, signal)
-  })
+/** Ctrl-C or SIGTERM: every server is stopped before the process exits. */
+async function stopAll(): Promise<void> {
+  await Promise.all([...running].map((server) => server.stop()))
 }
 
 /** Last resort when the process exits with servers still running: nothing asynchronous runs here. */

@@ -118,7 +118,7 @@ describe('cmaam eval --serve', () => {
     expect(alive(pid)).toBe(true)
     child.kill('SIGINT')
     const status = await Promise.race([exited, new Promise((resolve) => setTimeout(() => resolve('still running'), 30_000).unref())])
-    expect(status).toBe('SIGINT')
+    expect(status).toBe(130)
     expect(alive(pid)).toBe(false)
 
     const before = answered()
