@@ -1,6 +1,7 @@
 import {Command, Flags} from '@oclif/core'
 import type {RunContext} from '../api/context'
 import {CmaamError} from '../errors'
+import {redactUrl} from '../redact-url'
 import {resolveHubSettings} from '../hub/hub-settings'
 import type {HubSettings} from '../hub/types'
 import {registerPluginAdapters, type AdapterHookResults} from '../models/register-plugin-adapters'
@@ -77,9 +78,10 @@ export abstract class BaseCommand extends Command {
     if (hint) text += `\n${hint}`
     if (!known && !debug) text += '\n(this looks like a bug in cmaam: run again with --debug and report the output)'
     if (debug && error.stack) text += `\n\n${error.stack}`
-    // No message should hold the token or API key; if one ever does (a library’s, a server’s, or oclif’s about a
-    // mistyped flag), the token is not shown.
+    // No message should hold the token, the API key or a URL's password; if one ever does (a library's,
+    // a server's, or oclif's about a mistyped flag), it is not shown.
     for (const secret of [this.hub?.token, this.flagValue('--token'), this.flagValue('--api-key'), process.env.OPENAI_API_KEY]) if (secret) text = text.split(secret).join('***')
+    text = redactUrl(text)
     process.stderr.write(text + '\n')
     this.exit(error instanceof CmaamError ? error.exitCode : (error.oclif?.exit ?? 1))
   }

@@ -1,5 +1,6 @@
 import {CmaamError} from '../errors'
 import {MODEL_FILES} from '../io/output/copy-model-files'
+import {isExternalDataOf} from '../onnx/onnx-variants'
 import {EVAL_DTYPES, VLM_SESSIONS, type EvalDtype} from './eval-model'
 
 /**
@@ -19,7 +20,7 @@ export function onnxModelFiles(paths: string[], source: string, dtype: EvalDtype
         : 'eval runs transformers.js ONNX exports: write one into a merged folder with `cmaam onnx apply`, or use an onnx-community/… repo.',
     })
   }
-  const data = paths.filter((path) => graphs.some((graph) => path === `${graph}_data` || path.startsWith(`${graph}_data_`)))
+  const data = paths.filter((path) => graphs.some((graph) => isExternalDataOf(graph, path)))
   return {support: paths.filter((path) => MODEL_FILES.includes(path)).sort(), weights: [...graphs, ...data.sort()]}
 }
 

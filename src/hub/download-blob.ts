@@ -1,9 +1,9 @@
-import {createHash, type Hash} from 'node:crypto'
 import {createReadStream} from 'node:fs'
 import {open, rename, rm, stat} from 'node:fs/promises'
 import {Readable} from 'node:stream'
 import type {ReadableStream as WebReadableStream} from 'node:stream/web'
 import {CmaamError} from '../errors'
+import {hasBlobDigest, newBlobHash} from './blob-hash'
 import {DEFAULT_RETRY, hubFetch} from './hub-fetch'
 import {networkError} from './network-error'
 import {sleep} from './sleep'
@@ -15,29 +15,31 @@ export interface DownloadBlobOptions {
   file: RepoFile
   /** Where the verified file goes: `blobs/<etag>`. */
   blobPath: string
+  /** cmaam's own partial file (`blobs/<etag>.cmaam.incomplete`), resumed from where an earlier run left it. */
+  partialPath: string
   context: HubRequestContext
   /** Called as bytes reach the disk: the file's bytes on disk, and how many of them just came over the network. */
   progress?: (fileBytes: number, transferred: number) => void
 }
 
 /**
- * Downloads one file into `<blob>.incomplete`, resuming what an earlier run left there with
+ * Downloads one file into cmaam's partial file, resuming what an earlier run left there with
  * `Range: bytes=<have>-` and again after every dropped connection; checks its size and digest
  * (sha256 for LFS files, git blob sha1 otherwise) and only then renames it into place. The caller
- * holds the blob's lock.
+ * holds the blob's lock. huggingface_hub writes `<blob>.incomplete` under a lock of its own: that
+ * file is never touched, and a blob it finished meanwhile is kept once its digest checks out.
  */
 export async function downloadBlob(options: DownloadBlobOptions): Promise<void> {
-  const {url, file, blobPath, context} = options
+  const {url, file, blobPath, context, partialPath: incomplete} = options
   const progress = options.progress ?? ((): void => undefined)
   const retry = context.retry ?? DEFAULT_RETRY
-  const incomplete = `${blobPath}.incomplete`
 
   let have = await sizeOf(incomplete)
   if (have > file.size) {
     await rm(incomplete, {force: true})
     have = 0
   }
-  let hash = newHash(file)
+  let hash = newBlobHash(file)
   if (have > 0) {
     for await (const chunk of createReadStream(incomplete, {end: have - 1})) hash.update(chunk as Buffer)
   }
@@ -53,7 +55,7 @@ export async function downloadBlob(options: DownloadBlobOptions): Promise<void> 
       // The server ignored the range (200) or answered another one: start again from the first byte.
       await rm(incomplete, {force: true})
       have = 0
-      hash = newHash(file)
+      hash = newBlobHash(file)
       progress(0, 0)
       if (response.status !== 200) {
         await response.body?.cancel().catch(() => undefined)
@@ -114,11 +116,9 @@ export async function downloadBlob(options: DownloadBlobOptions): Promise<void> 
       {hint: 'The partial file was removed: run the command again. If this repeats, something between cmaam and the Hub alters downloads.'},
     )
   }
-  await rename(incomplete, blobPath)
-}
-
-function newHash(file: RepoFile): Hash {
-  return file.lfs ? createHash('sha256') : createHash('sha1').update(`blob ${file.size}\0`)
+  // Another program (Python's huggingface_hub) may have finished the same blob meanwhile.
+  if (await hasBlobDigest(blobPath, file)) await rm(incomplete, {force: true})
+  else await rename(incomplete, blobPath)
 }
 
 function resumesAt(response: Response, offset: number): boolean {

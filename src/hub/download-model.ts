@@ -1,16 +1,17 @@
 import {randomBytes} from 'node:crypto'
-import {mkdir, readFile, rename, rm, stat, writeFile} from 'node:fs/promises'
+import {mkdir, readFile, readlink, rename, rm, stat, writeFile} from 'node:fs/promises'
 import {freeBytes} from '../io/output/free-bytes'
 import {dirname} from 'node:path'
 import {CmaamError} from '../errors'
 import {diskFullError} from './disk-full-error'
+import {hasBlobDigest} from './blob-hash'
 import {downloadBlob} from './download-blob'
 import {fetchRepoListing} from './fetch-repo-listing'
 import {findCachedModel} from './find-cached-model'
 import {isRepoId} from './is-repo-id'
 import {isRevision} from './is-revision'
 import {linkSnapshotFile} from './link-snapshot-file'
-import {parseIndexJson} from './parse-index-json'
+import {parseWeightIndex} from '../io/checkpoint/parse-weight-index'
 import {repoCachePaths, type RepoCachePaths} from './repo-cache-paths'
 import {runPool} from './run-pool'
 import {INDEX_FILE} from '../io/safetensors/names'
@@ -67,7 +68,7 @@ export async function downloadModel(options: DownloadModelOptions): Promise<Down
         const index = byPath.get(INDEX_FILE) as RepoFile
         planned = [index]
         await ensureFile({file: index, sha, cache, context: {...context, revision: sha, path: INDEX_FILE}})
-        return parseIndexJson(await readFile(cache.pointer(sha, INDEX_FILE), 'utf8'), `${INDEX_FILE} of ${source}`)
+        return parseWeightIndex(await readFile(cache.pointer(sha, INDEX_FILE), 'utf8'), `${INDEX_FILE} of ${source}`)
       },
     })
     if (selection.missing.length > 0) {
@@ -116,7 +117,8 @@ export async function downloadModel(options: DownloadModelOptions): Promise<Down
     return {dir: cache.snapshot(sha), sha, files: files.map((file) => file.path)}
   } catch (error) {
     throw await cacheWriteError(error, settings.cacheDir, async () => {
-      await Promise.all(planned.map((file) => rm(`${cache.blob(file.etag)}.incomplete`, {force: true})))
+      // Only cmaam's own partial files: `<etag>.incomplete` may be a Python download in progress.
+      await Promise.all(planned.map((file) => rm(cache.partialBlob(file.etag), {force: true})))
       return planned.reduce((sum, file) => sum + file.size, 0) - (await bytesOfFinishedBlobs(cache, planned))
     })
   }
@@ -130,19 +132,23 @@ interface EnsureFileOptions {
   onBytes?: (bytes: number, transferred: number) => void
 }
 
-/** Makes `snapshots/<sha>/<path>` point at a complete blob, downloading the blob only when the cache lacks it. */
+/**
+ * Makes `snapshots/<sha>/<path>` point at a complete blob, downloading the blob only when the cache
+ * lacks it. A blob found in the cache (another run's, or Python's) is linked only once its digest
+ * is the listed etag.
+ */
 async function ensureFile(options: EnsureFileOptions): Promise<void> {
   const {file, sha, cache, context} = options
   const pointer = cache.pointer(sha, file.path)
   const blob = cache.blob(file.etag)
-  if ((await sizeOf(pointer)) === file.size) return options.onBytes?.(file.size, 0)
+  if ((await sizeOf(pointer)) === file.size && isSnapshotLink(await readlink(pointer).catch(() => null), file.etag)) return options.onBytes?.(file.size, 0)
 
   await mkdir(dirname(blob), {recursive: true})
   await withBlobLock({path: `${blob}.lock`, signal: context.signal}, async () => {
     // Another run may have finished this blob while we waited for the lock.
-    if ((await sizeOf(blob)) === file.size) return
+    if ((await sizeOf(blob)) === file.size && (await hasBlobDigest(blob, file))) return
     const url = `${context.settings.endpoint}/${context.repo}/resolve/${sha}/${file.path.split('/').map(encodeURIComponent).join('/')}`
-    await downloadBlob({url, file, blobPath: blob, context, progress: options.onBytes})
+    await downloadBlob({url, file, blobPath: blob, partialPath: cache.partialBlob(file.etag), context, progress: options.onBytes})
   })
   await linkSnapshotFile({blobPath: blob, pointerPath: pointer})
   options.onBytes?.(file.size, 0)
@@ -152,7 +158,12 @@ async function bytesInCache(cache: RepoCachePaths, sha: string, file: RepoFile):
   if ((await sizeOf(cache.pointer(sha, file.path))) === file.size) return file.size
   const blob = cache.blob(file.etag)
   if ((await sizeOf(blob)) === file.size) return file.size
-  return Math.max(0, Math.min(await sizeOf(`${blob}.incomplete`), file.size))
+  return Math.max(0, Math.min(await sizeOf(cache.partialBlob(file.etag)), file.size))
+}
+
+/** Whether a snapshot file's link target (null: not a link, e.g. a copy where links are not allowed) names this blob. */
+function isSnapshotLink(target: string | null, etag: string): boolean {
+  return target === null || target.split(/[\\/]/).slice(-2).join('/') === `blobs/${etag}`
 }
 
 /**

@@ -1,7 +1,7 @@
 import {readdir, readFile, stat} from 'node:fs/promises'
 import {join} from 'node:path'
 import {CmaamError} from '../errors'
-import {parseIndexJson} from './parse-index-json'
+import {parseWeightIndex} from '../io/checkpoint/parse-weight-index'
 import {repoCachePaths} from './repo-cache-paths'
 import {isPickleWeights} from '../io/is-pickle-weights'
 import {INDEX_FILE} from '../io/safetensors/names'
@@ -29,8 +29,8 @@ export async function findCachedModel(options: FindCachedModelOptions): Promise<
   const hint = `Unset HF_HUB_OFFLINE (and TRANSFORMERS_OFFLINE) to download it; the cache is ${settings.cacheDir}.`
 
   const sha = COMMIT_SHA.test(revision) ? revision : (await readFile(cache.ref(revision), 'utf8').catch(() => '')).trim()
-  const dir = cache.snapshot(sha)
-  if (!COMMIT_SHA.test(sha) || !(await isDirectory(dir))) {
+  const dir = COMMIT_SHA.test(sha) ? cache.snapshot(sha) : null
+  if (dir === null || !(await isDirectory(dir))) {
     throw new CmaamError(`Offline mode is on (HF_HUB_OFFLINE) and ${source} is not in the cache`, {hint})
   }
 
@@ -44,7 +44,7 @@ export async function findCachedModel(options: FindCachedModelOptions): Promise<
   const selection = await selectMergeFiles({
     paths,
     source,
-    loadIndex: async () => parseIndexJson(await readFile(join(dir, INDEX_FILE), 'utf8'), `${INDEX_FILE} of ${source}`),
+    loadIndex: async () => parseWeightIndex(await readFile(join(dir, INDEX_FILE), 'utf8'), `${INDEX_FILE} of ${source}`),
   })
   if (selection.missing.length > 0) throw missingAll(selection.missing.join(', '))
   return {dir, sha, files: [...selection.support, ...selection.weights]}

@@ -1,5 +1,8 @@
 import {CmaamError} from '../errors'
+import {redactUrl} from '../redact-url'
 import type {HubRequestContext} from './types'
+
+const MAX_ERROR_BODY_BYTES = 64 * 1024
 
 const VERBS: Record<HubRequestContext['operation'], string> = {
   download: 'download',
@@ -80,7 +83,7 @@ export async function hubResponseError(response: Response, context: HubRequestCo
 
 async function readServerMessage(response: Response): Promise<string> {
   const header = response.headers.get('x-error-message')
-  const body = await response.text().catch(() => '')
+  const body = await readStart(response, MAX_ERROR_BODY_BYTES).catch(() => '')
   if (header) return header
   try {
     const json = JSON.parse(body) as {error?: unknown; message?: unknown}
@@ -91,7 +94,26 @@ async function readServerMessage(response: Response): Promise<string> {
   }
 }
 
+/** The start of a body: an error page from a hostile server may be endless. */
+async function readStart(response: Response, maxBytes: number): Promise<string> {
+  if (response.body === null) return ''
+  const reader = response.body.getReader()
+  const chunks: Uint8Array[] = []
+  let bytes = 0
+  try {
+    while (bytes < maxBytes) {
+      const {done, value} = await reader.read()
+      if (done) break
+      chunks.push(value)
+      bytes += value.length
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined)
+  }
+  return Buffer.concat(chunks).subarray(0, maxBytes).toString('utf8')
+}
+
 // The Hub does not echo tokens, but a proxy in front of it might.
 function redact(text: string, token: string | null): string {
-  return token ? text.split(token).join('***') : text
+  return redactUrl(token ? text.split(token).join('***') : text)
 }

@@ -2,6 +2,7 @@ import {readFileSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {join} from 'node:path'
 import {CmaamError} from '../errors'
+import {redactUrl} from '../redact-url'
 import type {HubSettings} from './types'
 
 const DEFAULT_ENDPOINT = 'https://huggingface.co'
@@ -39,6 +40,7 @@ export function resolveHubSettings(options: ResolveHubSettingsOptions = {}): Hub
     endpoint: parseEndpoint(options.endpoint || env.HF_ENDPOINT || DEFAULT_ENDPOINT, options.endpoint ? '--endpoint' : 'HF_ENDPOINT'),
     cacheDir: expand(env.HF_HUB_CACHE || env.HUGGINGFACE_HUB_CACHE || join(hfHome, 'hub')),
     offline: isTrue(env.HF_HUB_OFFLINE) || isTrue(env.TRANSFORMERS_OFFLINE),
+    ...(env.CMAAM_HUB_IDLE_TIMEOUT ? {idleTimeoutMs: parseSeconds(env.CMAAM_HUB_IDLE_TIMEOUT, 'CMAAM_HUB_IDLE_TIMEOUT')} : {}),
   }
 }
 
@@ -64,12 +66,27 @@ function parseEndpoint(value: string, source: string): string {
   try {
     url = new URL(value)
   } catch {
-    throw new CmaamError(`${source} is not a URL: ${JSON.stringify(value)}`, {hint: `Use a URL such as ${DEFAULT_ENDPOINT}.`})
+    throw new CmaamError(`${source} is not a URL: ${JSON.stringify(redactUrl(value))}`, {hint: `Use a URL such as ${DEFAULT_ENDPOINT}.`})
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new CmaamError(`${source} must be an http(s) URL, not ${JSON.stringify(value)}`, {hint: `Use a URL such as ${DEFAULT_ENDPOINT}.`})
+    throw new CmaamError(`${source} must be an http(s) URL, not ${JSON.stringify(redactUrl(value))}`, {hint: `Use a URL such as ${DEFAULT_ENDPOINT}.`})
+  }
+  if (url.username !== '' || url.password !== '') {
+    // fetch refuses such URLs, and a password in a URL ends up in logs: the token authenticates.
+    throw new CmaamError(`${source} must not hold a user name or password: ${redactUrl(value)}`, {
+      code: 'UNSAFE_INPUT',
+      hint: `Remove "user:password@" from it and authenticate with HF_TOKEN or --token.`,
+    })
   }
   return value.replace(/\/+$/, '')
+}
+
+function parseSeconds(value: string, source: string): number {
+  const seconds = Number(value)
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new CmaamError(`${source} must be a number of seconds above 0, not ${JSON.stringify(value)}`, {hint: 'Unset it to wait 60 s.'})
+  }
+  return seconds * 1000
 }
 
 function isTrue(value: string | undefined): boolean {

@@ -2,7 +2,7 @@ import {readFile} from 'node:fs/promises'
 import {CmaamError} from '../errors'
 import {classifyTensors, type InspectReport} from '../inspect/classify-tensors'
 import type {ModelAdapter} from '../models/types'
-import {hubFetch} from './hub-fetch'
+import {hubFetch, MAX_JSON_BYTES} from './hub-fetch'
 import {inspectRemote} from './inspect-remote'
 import {repoCachePaths} from './repo-cache-paths'
 import type {HubSettings} from './types'
@@ -72,7 +72,7 @@ async function readConfig(options: InspectHubModelOptions, sha: string): Promise
   let text = cached
   if (text === null) {
     const context = {settings, operation: 'inspect' as const, repo, revision: sha, path: 'config.json'}
-    const response = await hubFetch({url: `${settings.endpoint}/${repo}/resolve/${sha}/config.json`, context})
+    const response = await hubFetch({url: `${settings.endpoint}/${repo}/resolve/${sha}/config.json`, context, maxBodyBytes: MAX_JSON_BYTES})
     text = await response.text()
   }
   let value: unknown

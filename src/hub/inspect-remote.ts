@@ -6,10 +6,10 @@ import {parseSafetensorsHeader} from '../io/safetensors/parse-safetensors-header
 import type {SafetensorsHeader} from '../io/safetensors/types'
 import {fetchRepoListing} from './fetch-repo-listing'
 import {findCachedModel} from './find-cached-model'
-import {hubFetch} from './hub-fetch'
+import {hubFetch, MAX_JSON_BYTES} from './hub-fetch'
 import {isRepoId} from './is-repo-id'
 import {isRevision} from './is-revision'
-import {parseIndexJson} from './parse-index-json'
+import {parseWeightIndex} from '../io/checkpoint/parse-weight-index'
 import {readRemoteRange} from './read-remote-range'
 import {repoCachePaths} from './repo-cache-paths'
 import {runPool} from './run-pool'
@@ -59,8 +59,8 @@ export async function inspectRemote(options: InspectRemoteOptions): Promise<Remo
     paths: listing.map((file) => file.path),
     source,
     loadIndex: async () => {
-      const response = await hubFetch({url: urlOf(INDEX_FILE), context: {...context, revision: sha, path: INDEX_FILE}})
-      return parseIndexJson(await response.text(), `${INDEX_FILE} of ${source}`)
+      const response = await hubFetch({url: urlOf(INDEX_FILE), context: {...context, revision: sha, path: INDEX_FILE}, maxBodyBytes: MAX_JSON_BYTES})
+      return parseWeightIndex(await response.text(), `${INDEX_FILE} of ${source}`)
     },
   })
   if (selection.missing.length > 0) {
@@ -114,7 +114,7 @@ async function inspectCached(options: InspectRemoteOptions): Promise<RemoteInspe
   const sizes = await Promise.all(model.files.map(async (path) => (await stat(join(model.dir, path))).size))
   const downloadBytes = sizes.reduce((a, b) => a + b, 0)
   const index = model.files.includes(INDEX_FILE)
-    ? parseIndexJson(await readFile(join(model.dir, INDEX_FILE), 'utf8'), `${INDEX_FILE} of ${repo}@${revision}`)
+    ? parseWeightIndex(await readFile(join(model.dir, INDEX_FILE), 'utf8'), `${INDEX_FILE} of ${repo}@${revision}`)
     : null
   return {
     sha: model.sha,

@@ -1,9 +1,11 @@
 import {CmaamError} from '../errors'
+import {redactUrl} from '../redact-url'
 
-/** A request that never got an answer, after every retry. */
+/** A request that never got an answer (or stalled), after every retry; names the URL without its credentials. */
 export function networkError(url: string, cause: unknown, attempts: number): CmaamError {
   const host = new URL(url).host
-  return new CmaamError(`Cannot reach ${host}: ${describe(cause)} (${attempts} ${attempts === 1 ? 'try' : 'tries'})`, {
+  return new CmaamError(`Cannot reach ${host}: ${describe(cause)} (${attempts} ${attempts === 1 ? 'try' : 'tries'}, ${redactUrl(url)})`, {
+    code: 'NETWORK',
     hint: 'Check the network connection and HF_ENDPOINT; to use only models already in the cache, set HF_HUB_OFFLINE=1.',
     cause,
   })

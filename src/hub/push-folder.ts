@@ -1,8 +1,10 @@
-import {readdir, stat} from 'node:fs/promises'
+import {readdir, realpath, stat} from 'node:fs/promises'
 import {join, resolve} from 'node:path'
 import {pathToFileURL} from 'node:url'
 import {commitIter, type CommitFile} from '@huggingface/hub'
 import {CmaamError} from '../errors'
+import {resolveInside} from '../io/paths/resolve-inside'
+import {unsafeInputError} from '../io/paths/unsafe-input-error'
 import {CountingBlob} from './counting-blob'
 import {hubFetch} from './hub-fetch'
 import {isRepoId} from './is-repo-id'
@@ -158,23 +160,35 @@ async function createRepo(repo: string, isPrivate: boolean, context: HubRequestC
   await response.body?.cancel().catch(() => undefined)
 }
 
-async function listFolder(dir: string, prefix = ''): Promise<LocalFile[]> {
+/**
+ * The files under `dir` to upload, relative and with `/`. A symlink is followed only when its
+ * target stays inside `dir` (a file linked from elsewhere is never published); a linked folder
+ * seen twice on one path is a loop. Both are one UNSAFE_INPUT error.
+ */
+async function listFolder(dir: string, prefix = '', visiting: string[] = []): Promise<LocalFile[]> {
+  const folder = join(dir, prefix)
   let entries: string[]
+  let real: string
   try {
-    entries = (await readdir(join(dir, prefix))).sort()
+    real = await realpath(folder)
+    entries = (await readdir(folder)).sort()
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
-    throw new CmaamError(`Cannot read the folder to upload, ${join(dir, prefix)} (${code ?? 'unknown error'})`, {
+    if (code === 'ELOOP') throw unsafeInputError({file: dir, entry: prefix, what: 'folder', why: 'it is a symlink loop'})
+    throw new CmaamError(`Cannot read the folder to upload, ${folder} (${code ?? 'unknown error'})`, {
       hint: 'Pass the folder that the merge wrote.',
     })
   }
+  if (visiting.includes(real)) throw unsafeInputError({file: dir, entry: prefix, what: 'folder', why: 'it is a symlink loop (it links to a folder that contains it)'})
   const files: LocalFile[] = []
   for (const name of entries) {
     const path = prefix ? `${prefix}/${name}` : name
-    const absolute = join(dir, path)
-    const stats = await stat(absolute)
+    const absolute = resolveInside({folder: dir, entry: path, kind: 'any', file: dir, what: 'file to upload'})
+    // A dangling link has nothing to upload.
+    const stats = await stat(absolute).catch(() => null)
+    if (stats === null) continue
     if (stats.isDirectory()) {
-      if (!SKIPPED_DIRS.has(name)) files.push(...(await listFolder(dir, path)))
+      if (!SKIPPED_DIRS.has(name)) files.push(...(await listFolder(dir, path, [...visiting, real])))
     } else if (stats.isFile()) {
       files.push({path, absolute, size: stats.size})
     }

@@ -3,7 +3,7 @@ import {isPickleWeights} from '../io/is-pickle-weights'
 import {MODEL_FILES} from '../io/output/copy-model-files'
 import {INDEX_FILE, SINGLE_FILE} from '../io/safetensors/names'
 import {ADAPTER_CONFIG_FILE} from '../lora/adapter-config'
-import type {SafetensorsIndex} from './types'
+import type {WeightIndex} from '../io/checkpoint/parse-weight-index'
 
 
 /** Small files a merge reads or copies to its output, besides the weights; README.md for the license the merged model inherits. */
@@ -13,7 +13,7 @@ export interface SelectMergeFilesOptions {
   /** Every file of the repo (or snapshot), relative to its root. */
   paths: string[]
   /** Reads the index; called only when `paths` has one. */
-  loadIndex: () => Promise<SafetensorsIndex>
+  loadIndex: () => Promise<WeightIndex>
   /** `org/name@revision`, for messages. */
   source: string
 }
@@ -22,7 +22,7 @@ export interface MergeFiles {
   support: string[]
   /** The weights a merge reads: the index's shards, else `model.safetensors`, else every top-level `*.safetensors`. */
   weights: string[]
-  index: SafetensorsIndex | null
+  index: WeightIndex | null
   /** Shards the index lists that are not in `paths`. */
   missing: string[]
 }
@@ -40,10 +40,11 @@ export async function selectMergeFiles(options: SelectMergeFilesOptions): Promis
 
   let weights: string[]
   if (index) {
-    weights = [...new Set(Object.values(index.weightMap))].sort()
+    // The index reader has checked that each shard stays inside the repo.
+    weights = index.files
     for (const shard of weights) {
-      if (!isSafeShard(shard)) {
-        throw new CmaamError(`${INDEX_FILE} of ${source} lists an unsafe shard file name: ${JSON.stringify(shard)}`, {
+      if (!shard.endsWith('.safetensors')) {
+        throw new CmaamError(`${INDEX_FILE} of ${source} lists a shard that is not a .safetensors file: ${JSON.stringify(shard)}`, {
           hint: 'Shard names must be .safetensors files inside the repo.',
         })
       }
@@ -68,14 +69,4 @@ export async function selectMergeFiles(options: SelectMergeFilesOptions): Promis
   throw new CmaamError(`${source} has no safetensors weights`, {
     hint: 'A merge needs model.safetensors, or model.safetensors.index.json with its shards.',
   })
-}
-
-function isSafeShard(path: string): boolean {
-  return (
-    path.endsWith('.safetensors') &&
-    !path.startsWith('/') &&
-    !path.includes('\\') &&
-    !/^[A-Za-z]:/.test(path) &&
-    path.split('/').every((part) => part !== '' && part !== '.' && part !== '..')
-  )
 }

@@ -10,6 +10,8 @@ export interface HubSettings {
   cacheDir: string
   /** Use the cache only and make no request. */
   offline: boolean
+  /** A request that receives no byte for this long is dropped and tried again (CMAAM_HUB_IDLE_TIMEOUT, seconds; default 60 s). */
+  idleTimeoutMs?: number
 }
 
 /** A model argument: a folder on disk, or a Hub repo at a revision. */
@@ -98,9 +100,3 @@ export interface RepoFile {
   lfs: boolean
 }
 
-/** `model.safetensors.index.json`, validated. */
-export interface SafetensorsIndex {
-  metadata: Record<string, unknown> | null
-  /** Tensor name → shard file, relative to the repo root. */
-  weightMap: Record<string, string>
-}

@@ -1,5 +1,5 @@
 import {readFile} from 'node:fs/promises'
-import {join} from 'node:path'
+import {resolveInside} from '../io/paths/resolve-inside'
 import {CmaamError} from '../errors'
 import {compileLoraPatterns} from './module-scale'
 import {parseJson} from '../io/parse-json'
@@ -26,7 +26,8 @@ export interface LoraConfig {
 
 /** Reads and checks `adapter_config.json` of a PEFT LoRA adapter folder. */
 export async function readAdapterConfig(dir: string): Promise<LoraConfig> {
-  const path = join(dir, ADAPTER_CONFIG_FILE)
+  // A link out of the folder is refused before reading: a JSON error would quote the start of that file.
+  const path = resolveInside({folder: dir, entry: ADAPTER_CONFIG_FILE, kind: 'file', file: dir, what: 'adapter file'})
   const invalid = (what: string): CmaamError =>
     new CmaamError(`Invalid ${path}: ${what}`, {hint: 'Use the adapter_config.json that PEFT saved with the adapter (save_pretrained).'})
   let raw: unknown

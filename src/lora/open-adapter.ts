@@ -2,6 +2,7 @@ import {readdir, stat} from 'node:fs/promises'
 import {join, resolve} from 'node:path'
 import {CmaamError} from '../errors'
 import {isPickleWeights} from '../io/is-pickle-weights'
+import {resolveInside} from '../io/paths/resolve-inside'
 import {readSafetensorsHeader} from '../io/safetensors/read-safetensors-header'
 import type {SafetensorsHeader} from '../io/safetensors/types'
 import {ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, readAdapterConfig, type LoraConfig} from './adapter-config'
@@ -38,7 +39,7 @@ export async function openAdapter(dir: string): Promise<OpenedAdapter> {
       {hint: 'Save the adapter with safetensors: model.save_pretrained(dir, safe_serialization=True) (the default since PEFT 0.6).'},
     )
   }
-  const weights = await readSafetensorsHeader(join(absolute, ADAPTER_WEIGHTS_FILE))
+  const weights = await readSafetensorsHeader(resolveInside({folder: absolute, entry: ADAPTER_WEIGHTS_FILE, kind: 'file', file: absolute, what: 'adapter file'}))
   let keys: AdapterKeys
   try {
     keys = parseAdapterKeys(weights.tensors.map((t) => t.name))

@@ -44,7 +44,9 @@ export interface ApplyOnnxFileOptions {
 export async function applyOnnxFile(options: ApplyOnnxFileOptions): Promise<{report: OnnxFileReport; used: Set<string>}> {
   const {templatePath, variant, checkpoint} = options
   const fileName = variant.file.slice('onnx/'.length)
-  const model = decodeModel(await readFile(templatePath), templatePath)
+  const bytes = await readFile(templatePath)
+  if (bytes.length === 0) throw new CmaamError(`${templatePath} is empty (0 bytes)`, {hint: 'The template is incomplete or damaged: download it again.'})
+  const model = decodeModel(bytes, templatePath)
   const graph = model.graph
   const parameters = new Map<string, number[]>()
   for (const [name, entry] of checkpoint.tensors) if (isFloatDType(entry.dtype)) parameters.set(name, entry.shape)
@@ -87,7 +89,7 @@ export async function applyOnnxFile(options: ApplyOnnxFileOptions): Promise<{rep
     return cached.source
   }
 
-  const external = graph.initializer.some((tensor) => tensor.externalData) ? new ExternalDataWriter(options.outputDir) : null
+  const external = graph.initializer.some((tensor) => tensor.externalData) ? new ExternalDataWriter(options.outputDir, templatePath) : null
   const defaultLocation = `${fileName}_data`
   /** The tensor as written: its bytes inline, or appended to the external data file it came from. */
   const place = (template: OnnxTensor, name: string, bytes: Uint8Array, dataType = template.dataType, dims = template.dims): OnnxTensor => {

@@ -5,6 +5,7 @@ import {CmaamError} from '../errors'
 import {openCheckpoint} from '../io/checkpoint/open-checkpoint'
 import {MODEL_FILES} from '../io/output/copy-model-files'
 import {createStaging} from '../io/output/create-staging'
+import {resolveInside} from '../io/paths/resolve-inside'
 import {readModelConfig} from '../io/read-model-config'
 import {detectAdapter} from '../models/detect-adapter'
 import {getAdapter} from '../models/registry'
@@ -12,7 +13,7 @@ import {writeJsonFile} from '../report/write-json-file'
 import {CMAAM_VERSION} from '../version'
 import {applyOnnxFile} from './apply-onnx-file'
 import {listTemplateFiles} from './list-template-files'
-import type {OnnxDtype} from './onnx-variants'
+import {isExternalDataOf, type OnnxDtype} from './onnx-variants'
 import type {OnnxApplyReport, OnnxFileReport} from './types'
 
 export const ONNX_REPORT_FILE = 'cmaam_onnx_report.json'
@@ -64,13 +65,13 @@ export async function applyOnnx(settings: ApplyOnnxSettings): Promise<OnnxApplyR
   const staging = await createStaging(output, {force: settings.force, inputs: [weightsDir, templateDir]})
   try {
     let totalBytes = 0
-    for (const variant of variants) totalBytes += await templateBytes(templateDir, variant.file, listing)
+    for (const variant of variants) totalBytes += await templateBytes(templateDir, variant.file, listing, templateLabel)
     const progress = settings.progress('onnx apply', totalBytes)
     const files: OnnxFileReport[] = []
     const used = new Set<string>()
     for (const variant of variants) {
       const result = await applyOnnxFile({
-        templatePath: join(templateDir, variant.file),
+        templatePath: resolveInside({folder: templateDir, entry: variant.file, kind: 'file', file: `template ${templateLabel}`, what: 'ONNX file'}),
         variant,
         outputDir: staging.dir,
         checkpoint,
@@ -87,7 +88,7 @@ export async function applyOnnx(settings: ApplyOnnxSettings): Promise<OnnxApplyR
     const copyTo = relative(weightsDir, output) === 'onnx' ? weightsDir : null
     if (copyTo) {
       for (const name of MODEL_FILES) {
-        if ((await isFile(join(templateDir, name))) && !(await isFile(join(copyTo, name)))) copied.push(name)
+        if ((await isFile(templateFile(templateDir, name, templateLabel))) && !(await isFile(join(copyTo, name)))) copied.push(name)
       }
     }
     const report: OnnxApplyReport = {
@@ -103,20 +104,25 @@ export async function applyOnnx(settings: ApplyOnnxSettings): Promise<OnnxApplyR
     }
     await writeJsonFile(join(staging.dir, ONNX_REPORT_FILE), report)
     await staging.commit()
-    for (const name of copied) await copyFile(join(templateDir, name), join(copyTo as string, name))
+    for (const name of copied) await copyFile(templateFile(templateDir, name, templateLabel), join(copyTo as string, name))
     return report
   } finally {
     await staging.discard()
   }
 }
 
-async function templateBytes(templateDir: string, file: string, listing: string[]): Promise<number> {
+async function templateBytes(templateDir: string, file: string, listing: string[], label: string): Promise<number> {
   let bytes = 0
-  const name = file.slice('onnx/'.length)
   for (const entry of listing) {
-    if (entry === name || entry === `${name}_data` || entry.startsWith(`${name}_data_`)) bytes += (await stat(join(templateDir, 'onnx', entry))).size
+    const path = `onnx/${entry}`
+    if (path === file || isExternalDataOf(file, path)) bytes += (await stat(templateFile(templateDir, path, label))).size
   }
   return bytes
+}
+
+/** A file of the template to read: refused when it is a link out of the template folder. */
+function templateFile(templateDir: string, path: string, label: string): string {
+  return resolveInside({folder: templateDir, entry: path, kind: 'file', file: `template ${label}`, what: 'file'})
 }
 
 async function isFile(path: string): Promise<boolean> {

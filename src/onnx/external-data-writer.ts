@@ -1,5 +1,6 @@
 import {closeSync, fsyncSync, openSync, writeSync} from 'node:fs'
-import {join} from 'node:path'
+import {resolveInside} from '../io/paths/resolve-inside'
+import {unsafeInputError} from '../io/paths/unsafe-input-error'
 import type {OnnxExternalData} from './proto/types'
 
 /** Offsets of tensors larger than this are aligned to 4 KiB, so onnxruntime can map them. */
@@ -13,7 +14,11 @@ const ALIGNMENT = 4096
 export class ExternalDataWriter {
   private readonly files = new Map<string, {fd: number; size: number}>()
 
-  constructor(private readonly dir: string) {}
+  /** `template` names the ONNX file the locations come from, in errors. */
+  constructor(
+    private readonly dir: string,
+    private readonly template: string,
+  ) {}
 
   append(location: string, bytes: Uint8Array): OnnxExternalData {
     return this.appendStreamed(location, bytes.length, (put) => put(bytes))
@@ -23,7 +28,9 @@ export class ExternalDataWriter {
   appendStreamed(location: string, length: number, fill: (put: (chunk: Uint8Array) => void) => void): OnnxExternalData {
     let file = this.files.get(location)
     if (!file) {
-      file = {fd: openSync(join(this.dir, location), 'w'), size: 0}
+      // Locations come from the template: each is a fresh file inside the output folder, never an existing one.
+      const path = resolveInside({folder: this.dir, entry: location, kind: 'new', file: this.template, what: 'external data location'})
+      file = {fd: this.create(path, location), size: 0}
       this.files.set(location, file)
     }
     if (length > ALIGN_ABOVE && file.size % ALIGNMENT !== 0) {
@@ -39,6 +46,15 @@ export class ExternalDataWriter {
     })
     if (file.size - offset !== length) throw new Error(`external data of ${length} bytes got ${file.size - offset}`)
     return {location, offset, length}
+  }
+
+  private create(path: string, location: string): number {
+    try {
+      return openSync(path, 'wx')
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+      throw unsafeInputError({file: this.template, entry: location, what: 'external data location', why: 'another file of the output has this name'})
+    }
   }
 
   /** Flushes every file to disk and closes it. */

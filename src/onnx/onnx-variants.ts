@@ -43,7 +43,7 @@ export function parseOnnxDtypes(text: string, flag = '--dtype'): OnnxDtype[] {
   return [...new Set(dtypes as OnnxDtype[])]
 }
 
-/** External data files that belong to an ONNX file: `X.onnx_data`, `X.onnx_data_1`, … */
+/** External data files that belong to an ONNX file: `X.onnx_data`, `X.onnx_data_1`, … in its folder. */
 export function isExternalDataOf(onnxFile: string, path: string): boolean {
-  return path === `${onnxFile}_data` || path.startsWith(`${onnxFile}_data_`)
+  return path === `${onnxFile}_data` || (path.startsWith(`${onnxFile}_data_`) && !/[\\/]/.test(path.slice(onnxFile.length)))
 }

@@ -1,6 +1,7 @@
 import {closeSync, openSync, readSync, statSync} from 'node:fs'
-import {dirname, join, normalize, isAbsolute} from 'node:path'
+import {dirname} from 'node:path'
 import {CmaamError} from '../errors'
+import {resolveInside} from '../io/paths/resolve-inside'
 import type {OnnxTensor} from './proto/types'
 import {elementSize, product} from './tensor-types'
 
@@ -19,12 +20,7 @@ export function readTensorBytes(tensor: OnnxTensor, modelPath: string): Uint8Arr
     })
   }
   const {location, offset = 0} = tensor.externalData
-  if (isAbsolute(location) || normalize(location).startsWith('..')) {
-    throw new CmaamError(`${modelPath}: initializer ${tensor.name} points outside the model folder (${location})`, {
-      hint: 'External data must be a file next to the .onnx file.',
-    })
-  }
-  const path = join(dirname(modelPath), location)
+  const path = resolveInside({folder: dirname(modelPath), entry: location, kind: 'file', file: modelPath, what: `external data location of initializer ${tensor.name}`})
   let fd: number
   try {
     fd = openSync(path, 'r')

@@ -143,10 +143,10 @@ describe('downloadModel', () => {
     expect(await readFile(join(result.dir, 'model.safetensors'))).toEqual(file.content)
   })
 
-  test('resumes a partial download left by an earlier run', async () => {
+  test('resumes a partial download left by an earlier run (cmaam\'s own partial file)', async () => {
     const file = stored('acme/vlm', 'model.safetensors')
     await mkdir(join(repoRoot('acme/vlm'), 'blobs'), {recursive: true})
-    await writeFile(join(repoRoot('acme/vlm'), 'blobs', `${file.sha256}.incomplete`), file.content.subarray(0, 5000))
+    await writeFile(join(repoRoot('acme/vlm'), 'blobs', `${file.sha256}.cmaam.incomplete`), file.content.subarray(0, 5000))
     const events: TransferProgress[] = []
     const result = await downloadModel({repo: 'acme/vlm', revision: 'main', settings: hub.settings(cache), progress: (e) => events.push(e)})
 
@@ -160,7 +160,7 @@ describe('downloadModel', () => {
   test('starts over when the server ignores the Range header', async () => {
     const file = stored('acme/vlm', 'model.safetensors')
     await mkdir(join(repoRoot('acme/vlm'), 'blobs'), {recursive: true})
-    await writeFile(join(repoRoot('acme/vlm'), 'blobs', `${file.sha256}.incomplete`), file.content.subarray(0, 5000))
+    await writeFile(join(repoRoot('acme/vlm'), 'blobs', `${file.sha256}.cmaam.incomplete`), file.content.subarray(0, 5000))
     hub.injectFault({method: 'GET', path: new RegExp(file.sha256), reply: {status: 200, body: file.content}})
     const result = await downloadModel({repo: 'acme/vlm', revision: 'main', settings: hub.settings(cache)})
     expect(hub.requests.filter((r) => r.host === 'cdn.hub.test').map((r) => r.headers.range)).toEqual(['bytes=5000-'])
@@ -214,7 +214,7 @@ describe('downloadModel', () => {
 
     hub.injectFault({path: /\/revision\/main/, times: 3, reply: {networkError: 'ECONNREFUSED'}})
     await expect(downloadModel({repo: 'acme/vlm', revision: 'main', settings: hub.settings(cache), retry: FAST})).rejects.toThrow(
-      /^Cannot reach hub\.test: .*ECONNREFUSED.* \(3 tries\)$/,
+      /^Cannot reach hub\.test: .*ECONNREFUSED.* \(3 tries, https:\/\/hub\.test\/.+\)$/,
     )
   })
 
@@ -314,7 +314,7 @@ describe('downloadModel', () => {
     const realOpen = fsPromises.open
     jest.spyOn(fsPromises, 'open').mockImplementation(async (...args: Parameters<typeof realOpen>) => {
       const handle = await realOpen(...args)
-      if (String(args[0]).endsWith(`${file.sha256}.incomplete`)) {
+      if (String(args[0]).endsWith(`${file.sha256}.cmaam.incomplete`)) {
         handle.write = (async () => {
           throw Object.assign(new Error('ENOSPC: no space left on device, write'), {code: 'ENOSPC'})
         }) as typeof handle.write
@@ -342,7 +342,7 @@ describe('downloadModel', () => {
     })
     await expect(failure).rejects.toBe(reason)
     const file = stored('acme/vlm', 'model.safetensors')
-    const partial = await stat(join(repoRoot('acme/vlm'), 'blobs', `${file.sha256}.incomplete`))
+    const partial = await stat(join(repoRoot('acme/vlm'), 'blobs', `${file.sha256}.cmaam.incomplete`))
     expect(partial.size).toBeGreaterThan(0)
     expect(partial.size).toBeLessThan(file.size)
     await expect(stat(join(repoRoot('acme/vlm'), 'blobs', `${file.sha256}.lock`))).rejects.toThrow()

@@ -89,6 +89,8 @@ export interface MockFault {
     | {dropAfterBytes: number}
     /** Sends the body with its first byte changed. */
     | {corrupt: true}
+    /** Sends this many bytes of the body, then nothing more, without closing the connection. */
+    | {stallAfterBytes: number}
 }
 
 export interface MockRepo {
@@ -132,6 +134,7 @@ export function createMockHub(options: CreateMockHubOptions = {}): MockHub {
   const {token, readToken} = options
   const repos = new Map<string, MockRepo>()
   const faults: Array<MockFault & {left: number}> = []
+  const stalled: Readable[] = []
   const hub: MockHub = {
     endpoint,
     cdn,
@@ -154,6 +157,7 @@ export function createMockHub(options: CreateMockHubOptions = {}): MockHub {
     requestsTo: (method, fragment) => hub.requests.filter((r) => r.method === method && r.path.includes(fragment)),
     close: () => {
       nock.cleanAll()
+      for (const stream of stalled) stream.destroy()
     },
   }
   for (const [name, spec] of Object.entries(options.repos ?? {})) hub.addRepo(name, spec)
@@ -168,7 +172,7 @@ export function createMockHub(options: CreateMockHubOptions = {}): MockHub {
   const takeFault = (request: RecordedRequest, bodyFault: boolean, serving?: {repo: string; file: string}): MockFault['reply'] | null => {
     for (const fault of faults) {
       if (fault.left <= 0) continue
-      const isBodyFault = 'dropAfterBytes' in fault.reply || 'corrupt' in fault.reply
+      const isBodyFault = 'dropAfterBytes' in fault.reply || 'corrupt' in fault.reply || 'stallAfterBytes' in fault.reply
       if (isBodyFault !== bodyFault) continue
       if (fault.method && fault.method !== request.method) continue
       if (fault.path !== undefined && !(typeof fault.path === 'string' ? request.path === fault.path : fault.path.test(request.path))) continue
@@ -269,6 +273,12 @@ export function createMockHub(options: CreateMockHubOptions = {}): MockHub {
       const stream = new Readable({read() {}})
       stream.push(sent)
       setTimeout(() => stream.destroy(Object.assign(new Error('mock: connection reset'), {code: 'ECONNRESET'})), 20)
+      return [status, stream, headers]
+    }
+    if (fault && 'stallAfterBytes' in fault) {
+      const stream = new Readable({read() {}})
+      if (fault.stallAfterBytes > 0) stream.push(body.subarray(0, fault.stallAfterBytes))
+      stalled.push(stream)
       return [status, stream, headers]
     }
     return [status, body, headers]

@@ -16,10 +16,11 @@ function folders(): {from: string; to: string} {
 
 describe('copyModelFiles', () => {
   it('copies the files that exist, as regular files, following Hugging Face cache symlinks', async () => {
-    const blobs = join(tmp(), 'blobs')
-    const from = join(tmp(), 'snapshots', 'abc')
+    // The cache's layout: links lead out of the snapshot, but stay inside the repo's folder.
+    const blobs = join(tmp(), 'models--acme--vlm', 'blobs')
+    const from = join(tmp(), 'models--acme--vlm', 'snapshots', 'abc')
     const to = join(tmp(), 'to')
-    mkdirSync(blobs)
+    mkdirSync(blobs, {recursive: true})
     mkdirSync(from, {recursive: true})
     mkdirSync(to)
     writeFileSync(join(blobs, '1111'), '{"model_type": "llava"}\n')

@@ -86,6 +86,19 @@ describe('openCheckpoint', () => {
     expect(checkpoint.tensors.get('w')).toMatchObject({path: join(snapshot, 'model.safetensors'), byteLength: 4})
   })
 
+  it('refuses a shard listed by the index that is a symlink out of the model folder', async () => {
+    const dir = join(tmp(), 'model')
+    mkdirSync(dir)
+    writeShard(join(tmp(), 'elsewhere.safetensors'), 'a')
+    symlinkSync(join(tmp(), 'elsewhere.safetensors'), join(dir, 'model-00001-of-00001.safetensors'))
+    writeIndex(dir, {a: 'model-00001-of-00001.safetensors'})
+    const error = await errorFrom(openCheckpoint(dir))
+    expect(error.code).toBe('UNSAFE_INPUT')
+    expect(error.message).toBe(
+      `${join(dir, 'model.safetensors.index.json')}: shard "model-00001-of-00001.safetensors" is refused: it is a link that leads out of the folder (to ${join(tmp(), 'elsewhere.safetensors')})`,
+    )
+  })
+
   it('names the missing shard and the index', async () => {
     const dir = tmp()
     writeShard(join(dir, 'model-00001-of-00002.safetensors'), 'a')
@@ -193,7 +206,7 @@ describe('readWeightIndex', () => {
     ['without weight_map', '{"metadata": {}}', 'Invalid weight index INDEX: it has no "weight_map" object'],
     ['with an empty weight_map', '{"weight_map": {}}', 'Invalid weight index INDEX: "weight_map" is empty'],
     ['with a non-string file', '{"weight_map": {"a": 3}}', 'Invalid weight index INDEX: weight_map entry "a" is not a file name'],
-    ['pointing outside the folder', '{"weight_map": {"a": "../x.safetensors"}}', 'weight_map entry "a" points outside the model folder (../x.safetensors)'],
+    ['pointing outside the folder', '{"weight_map": {"a": "../x.safetensors"}}', 'INDEX: weight_map entry "a" "../x.safetensors" is refused: it leads out of its folder (..)'],
     ['with metadata that is not an object', '{"metadata": 5, "weight_map": {"a": "x"}}', 'Invalid weight index INDEX: "metadata" is not an object'],
   ])('rejects an index %s', async (_, text, message) => {
     const path = join(tmp(), 'model.safetensors.index.json')

@@ -6,6 +6,7 @@ import {INDEX_FILE} from '../safetensors/names'
 import {readSafetensorsHeader} from '../safetensors/read-safetensors-header'
 import type {Checkpoint} from '../safetensors/types'
 import {readWeightIndex} from './read-weight-index'
+import {resolveInside} from '../paths/resolve-inside'
 
 
 /**
@@ -45,7 +46,7 @@ async function openIndexed(dir: string): Promise<Checkpoint> {
     })
 
   for (const file of files) {
-    const path = join(dir, file)
+    const path = resolveInside({folder: dir, entry: file, kind: 'file', file: indexPath, what: 'shard'})
     const exists = await stat(path).then(
       (stats) => stats.isFile(),
       () => false,

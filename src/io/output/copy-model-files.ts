@@ -2,6 +2,7 @@ import {copyFile, readFile, stat, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {CmaamError} from '../../errors'
 import {parseJson} from '../parse-json'
+import {resolveInside} from '../paths/resolve-inside'
 
 export interface CopyModelFilesOptions {
   /** New torch dtype name (e.g. `bfloat16`) to write into config.json when the weights change dtype. */
@@ -28,13 +29,14 @@ export const MODEL_FILES = [
 
 /**
  * Copies config, tokenizer, processor and chat-template files as regular files: Hugging Face cache
- * snapshots are symlinks into `blobs/`, and symlinks in an output folder break uploads.
+ * snapshots are symlinks into `blobs/`, and symlinks in an output folder break uploads. A file that
+ * links out of `fromDir` (out of its repo's cache folder, for a snapshot) is refused, never copied.
  * Returns the names copied.
  */
 export async function copyModelFiles(fromDir: string, toDir: string, options: CopyModelFilesOptions): Promise<string[]> {
   const copied: string[] = []
   for (const name of MODEL_FILES) {
-    const from = join(fromDir, name)
+    const from = resolveInside({folder: fromDir, entry: name, kind: 'any', file: fromDir, what: 'model file'})
     const isFile = await stat(from).then(
       (stats) => stats.isFile(),
       () => false,

@@ -1,5 +1,6 @@
 import {readFile} from 'node:fs/promises'
 import {dirname, resolve} from 'node:path'
+import {resolveInside} from '../../io/paths/resolve-inside'
 import {CmaamError} from '../../errors'
 import {parseYaml, YamlSyntaxError, type YamlNode} from '../../io/parse-yaml'
 
@@ -100,7 +101,8 @@ export async function readMergeConfig(path: string): Promise<MergeConfig> {
       if (value.value !== 'true' && value.value !== 'false') throw fail(line, `${key} must be true or false, got ${JSON.stringify(value.value)}`)
       config[key] = value.value === 'true'
     } else {
-      config[key] = key === 'adapter' ? resolve(dirname(path), value.value) : value.value
+      // The merge copied its adapter file next to the config: a replayed config reads nothing outside its folder.
+      config[key] = key === 'adapter' ? resolveInside({folder: dirname(resolve(path)), entry: value.value, kind: 'file', file: `${path} line ${line}`, what: 'adapter'}) : value.value
     }
   }
   return config
