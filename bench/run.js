@@ -1,23 +1,24 @@
 #!/usr/bin/env node
-// `npm run bench`: wall time, peak RSS and throughput of `cmaam merge` (CMAAM, linear, TIES at density
-// 0.5 and DARE-TIES) on a bf16 Qwen2-VL-shaped pair of about 2 GB per model in 5 shards, next to the
-// numpy streaming linear merge in the same run; of `cmaam lora merge` of an r = 64 adapter on the
-// seven projections into the same base; and of `cmaam onnx apply` writing that model into a
-// generated template (fp32 and q4). `--size 7b`: numpy, linear and full CMAAM on a Qwen2-VL-7B-shaped
+// `npm run bench`: wall time, peak RSS and throughput of `cmaam merge` (CMAAM, linear and every other
+// method) on a bf16 Qwen2-VL-shaped pair of about 2 GB per model in 5 shards, next to the numpy
+// streaming linear merge and the I/O floor (bench/io-floor.js) in the same run; of `cmaam lora merge`
+// of an r = 64 adapter on the seven projections into the same base; and of `cmaam onnx apply` writing
+// that model into a generated template (fp32 and q4). `--size 7b`: the merges on a Qwen2-VL-7B-shaped
 // pair (2 × 16.6 GB, generated once: about 33 GB of disk).
 // Every timed command runs after `sync` (the previous run's pending writeback would slow it), and
 // each is run --runs times (default 2), interleaved, keeping the best.
 // Not a test: it prints figures and the targets they are held to.
 // Usage: npm run bench [-- --size 2gb|7b] [-- --runs N] [-- --keep] [-- --only merge|lora|onnx]
+// `npm run bench -- --eval`: transformers.js eval throughput at Qwen2-VL-2B's size instead (bench/eval.js).
 'use strict'
 const {spawnSync} = require('node:child_process')
 const {existsSync, mkdirSync, readFileSync, rmSync, statfsSync, writeFileSync} = require('node:fs')
-const {cpus, totalmem} = require('node:os')
+const {cpus, loadavg, totalmem} = require('node:os')
 const {join, resolve} = require('node:path')
 const {generatePair} = require('../dist/example/generate-pair')
 const {familyLayout} = require('../dist/example/families')
 const {planShards} = require('../dist/io/safetensors/plan-shards')
-const {terminalProgress} = require('../dist/cli/progress')
+const {terminalProgress} = require('../dist/progress/terminal-progress')
 const {generateLoraAdapter} = require('../dist/example/generate-lora-adapter')
 const {writeBenchTemplate} = require('./onnx-template')
 
@@ -57,6 +58,18 @@ const KEEP = process.argv.includes('--keep')
 // The seed's fine-tune: LoRA r = 64, alpha = 128 on the decoder's seven projections.
 const LORA = {r: 64, loraAlpha: 128, targetModules: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj']}
 const ONLY = argument('--only', null)
+// The other methods, each timed against --method linear (target ≤ 1.5×). Model Stock needs two
+// fine-tunes: it merges the source with itself (the page cache holds it once, as for the others).
+const METHODS = [
+  {name: 'task_arithmetic', args: ['--method', 'task_arithmetic']},
+  {name: 'ties', args: ['--method', 'ties', '--density', '0.5']},
+  {name: 'dare_linear', args: ['--method', 'dare_linear', '--density', '0.5']},
+  {name: 'dare_ties', args: ['--method', 'dare_ties', '--density', '0.5']},
+  {name: 'breadcrumbs', args: ['--method', 'breadcrumbs', '--density', '0.5', '--gamma', '0.01']},
+  {name: 'slerp', args: ['--method', 'slerp', '--t', '0.3']},
+  {name: 'model_stock', args: ['--method', 'model_stock'], sources: 2},
+].map((m) => ({...m, label: `cmaam merge ${m.sources === 2 ? '-s SOURCE -s SOURCE ' : ''}${m.args.join(' ')}`}))
+const METHOD_VS_LINEAR = 1.5
 const runs = (part) => PARTS.includes(part) && (ONLY === null || ONLY === part)
 
 /** The shard size that splits the model into 5 shards. */
@@ -96,10 +109,20 @@ function timedBest(commands) {
       rmSync(c.output, {recursive: true, force: true})
       const r = timed(`${c.label} (run ${round}/${RUNS})`, c.command, c.args)
       if (!(KEEP && round === RUNS)) rmSync(c.output, {recursive: true, force: true})
-      if (!best[c.name] || r.seconds < best[c.name].seconds) best[c.name] = r
+      const rounds = [...(best[c.name]?.rounds ?? []), r.seconds]
+      best[c.name] = !best[c.name] || r.seconds < best[c.name].seconds ? {...r, rounds} : {...best[c.name], rounds}
     }
   }
   return best
+}
+
+/**
+ * A command's time over the reference's, round by round (each against the reference run of the same
+ * round, so a quiet or busy moment of the machine does not pick the pair), the smallest ratio.
+ */
+function roundRatio(r, reference) {
+  if (!reference) return null
+  return Math.min(...r.rounds.map((seconds, i) => seconds / reference.rounds[i]))
 }
 
 /** Stops before generating a pair or writing outputs that the disk cannot hold. */
@@ -134,7 +157,11 @@ function loraFlops(index, lora) {
   return flops
 }
 
+const round2 = (x) => (x === null ? null : Number(x.toFixed(2)))
+const ratio = (r, reference) => (reference ? round2(r.seconds / reference.seconds) : null)
+
 async function main() {
+  const loadStart = loadavg()
   mkdirSync(work, {recursive: true})
   const model = modelSize()
   const generated = existsSync(join(pairDir, 'source', 'model.safetensors.index.json'))
@@ -158,23 +185,29 @@ async function main() {
   if (!python && runs('merge')) {
     process.stderr.write(`\nnumpy comparator skipped: ${existsSync(shared) ? 'no python3 with numpy (apt-get install -y python3-numpy)' : '../shared/bench is absent'}\n`)
   }
-  const merge = (name, label, args) => ({name, label, command: process.execPath, args: [cli, 'merge', '-s', source, '-t', target, '-o', out(name), ...args, '--force', '--quiet'], output: out(name)})
+  const merge = (name, label, args, sources = [source]) => ({
+    name,
+    label,
+    command: process.execPath,
+    args: [cli, 'merge', ...sources.flatMap((s) => ['-s', s]), '-t', target, '-o', out(name), ...args, '--force', '--quiet'],
+    output: out(name),
+  })
   const compared = [
     ...(python ? [{name: 'numpy', label: 'numpy streaming linear merge (np_linear_merge.py)', command: python, args: [shared, source, target, out('numpy')], output: out('numpy')}] : []),
+    ...(runs('merge') ? [{name: 'ioFloor', label: 'I/O floor: read both models, write one (bench/io-floor.js)', command: process.execPath, args: [join(__dirname, 'io-floor.js'), source, target, out('io-floor')], output: out('io-floor')}] : []),
     ...(runs('merge') || runs('lora') ? [merge('linear', 'cmaam merge --method linear --alpha 0.5', ['--method', 'linear', '--alpha', '0.5'])] : []),
     ...(runs('merge') ? [merge('full', 'cmaam merge --strategy full --analyze', ['--strategy', 'full', '--analyze'])] : []),
   ]
   const best = timedBest(compared)
   if (best.numpy) results.numpy = best.numpy
+  if (best.ioFloor) results.ioFloor = best.ioFloor
   if (best.linear) results.cmaamLinear = best.linear
   if (best.full) results.cmaamFull = best.full
-  if (runs('merge') && SIZE === '2gb') {
-    const methods = timedBest([
-      merge('ties', 'cmaam merge --method ties --density 0.5', ['--method', 'ties', '--density', '0.5']),
-      merge('dare', 'cmaam merge --method dare_ties --density 0.5', ['--method', 'dare_ties', '--density', '0.5']),
-    ])
-    results.cmaamTies = methods.ties
-    results.cmaamDare = methods.dare
+  if (runs('merge')) {
+    // Every other method, interleaved with linear again so each ratio comes from one stretch of the machine's load.
+    const methods = timedBest([merge('linear', 'cmaam merge --method linear --alpha 0.5', ['--method', 'linear', '--alpha', '0.5']), ...METHODS.map((m) => merge(m.name, m.label, m.args, m.sources === 2 ? [source, source] : [source]))])
+    results.methodsLinear = methods.linear
+    for (const m of METHODS) results[m.name] = methods[m.name]
   }
   if (runs('lora')) {
     const adapterDir = join(pairDir, 'lora-r64')
@@ -204,14 +237,19 @@ async function main() {
     // onnx apply reads one model (the merge reads two).
     gb_per_s: Number(((name.startsWith('onnx') ? inputGB / 2 : inputGB) / r.seconds).toFixed(2)),
     vs_numpy: results.numpy ? Number((r.seconds / results.numpy.seconds).toFixed(2)) : null,
+    // The methods against the linear runs interleaved with them; the others against the first linear.
+    vs_linear: METHODS.some((m) => m.name === name) ? round2(roundRatio(r, results.methodsLinear)) : ratio(r, results.cmaamLinear),
+    vs_io_floor: name.startsWith('onnx') ? null : ratio(r, results.ioFloor),
   }))
   const machine = `${cpus().length} × ${cpus()[0].model.trim()}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}`
-  console.log(`\nPair: 2 × ${(modelBytes / 1e9).toFixed(2)} GB bf16 in ${shards} shards (Qwen2-VL-shaped, --size ${SIZE}). Best of ${RUNS} runs after sync. Machine: ${machine}.`)
+  const load = `load average ${loadStart.map((l) => l.toFixed(2)).join(' ')} at the start, ${loadavg().map((l) => l.toFixed(2)).join(' ')} at the end`
+  console.log(`\nPair: 2 × ${(modelBytes / 1e9).toFixed(2)} GB bf16 in ${shards} shards (Qwen2-VL-shaped, --size ${SIZE}). Best of ${RUNS} runs after sync. Machine: ${machine}; ${load}.`)
   console.table(rows)
   const flops = loraFlops(index, LORA)
   if (results.loraMerge) console.log(`lora merge: ${(flops / 1e9).toFixed(0)} GFLOP of B·A products (${(flops / 1e9 / results.loraMerge.seconds).toFixed(1)} GFLOP/s over its whole wall time), ${(results.loraMerge.seconds / results.cmaamLinear.seconds).toFixed(2)}× the linear merge.`)
   const checks = [
-    ...['cmaamLinear', 'cmaamFull', 'cmaamTies', 'cmaamDare'].filter((name) => results[name]).map((name) => [`${name} peak RSS ≤ ${TARGETS.rssMiB} MiB`, results[name].rssMiB <= TARGETS.rssMiB]),
+    ...['cmaamLinear', 'cmaamFull', ...METHODS.map((m) => m.name)].filter((name) => results[name]).map((name) => [`${name} peak RSS ≤ ${TARGETS.rssMiB} MiB`, results[name].rssMiB <= TARGETS.rssMiB]),
+    ...METHODS.filter((m) => results[m.name]).map((m) => [`${m.name} ≤ ${METHOD_VS_LINEAR}× cmaam linear (same round)`, roundRatio(results[m.name], results.methodsLinear) <= METHOD_VS_LINEAR]),
     ...(results.loraMerge ? [[`cmaam lora merge ≤ ${TARGETS.loraVsLinear}× cmaam linear`, results.loraMerge.seconds <= TARGETS.loraVsLinear * results.cmaamLinear.seconds]] : []),
     ...(results.numpy && results.cmaamFull
       ? [
@@ -221,12 +259,13 @@ async function main() {
       : []),
   ]
   for (const [what, ok] of checks) console.log(`${ok ? 'PASS' : 'FAIL'}  ${what}`)
-  writeFileSync(join(work, `results-${SIZE}.json`), JSON.stringify({size: SIZE, runs: RUNS, machine, modelBytes, shards, rows, checks}, null, 2) + '\n')
-  if (!KEEP) for (const name of ['numpy', 'full', 'linear', 'ties', 'dare', 'lora', 'onnx-fp32', 'onnx-q4']) rmSync(out(name), {recursive: true, force: true})
+  writeFileSync(join(work, `results-${SIZE}.json`), JSON.stringify({size: SIZE, runs: RUNS, machine, load, modelBytes, shards, rows, checks}, null, 2) + '\n')
+  if (!KEEP) for (const name of ['numpy', 'io-floor', 'full', 'linear', ...METHODS.map((m) => m.name), 'lora', 'onnx-fp32', 'onnx-q4']) rmSync(out(name), {recursive: true, force: true})
   process.exitCode = checks.every(([, ok]) => ok) ? 0 : 1
 }
 
-main().catch((error) => {
+// `--eval`: transformers.js throughput (bench/eval.js) instead of the merge benchmark.
+;(process.argv.includes('--eval') ? require('./eval').main : main)().catch((error) => {
   console.error(error)
   process.exitCode = 1
 })

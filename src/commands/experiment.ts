@@ -1,21 +1,13 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command'
-import {analysisSettings} from '../api/options/analysis-settings'
-import {methodSettings} from '../api/options/method-settings'
-import {numberOption} from '../api/options/values'
-import type {AnalysisOptions, MethodOptions} from '../api/types'
+import {experimentWith} from '../api/experiment'
+import type {ExperimentOptions} from '../api/types'
 import {analysisFlags, hubFlags, methodFlags} from '../cli/merge-flags'
 import {serverFlags} from '../cli/server-flags'
-import {serveSettings} from '../api/options/server-settings'
-import type {ServerOptions} from '../api/types'
 import {optionsFromFlags} from '../cli/options-from-flags'
-import {CmaamError} from '../errors'
 import {comparisonText} from '../eval/comparison'
-import {EVAL_DTYPES, type EvalDtype} from '../eval/eval-model'
+import {EVAL_DTYPES} from '../eval/eval-model'
 import {deviceFlag} from '../cli/device-flag'
-import {deviceOption} from '../api/options/device-option'
-import {loadTransformersModel} from '../eval/load-transformers-model'
-import {runExperiment} from '../experiment/run-experiment'
 import {stepTime} from '../experiment/write-experiment-report'
 
 export default class Experiment extends BaseCommand {
@@ -49,42 +41,15 @@ export default class Experiment extends BaseCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Experiment)
-    const linearAlphas = flags['linear-alphas'].split(',').filter((part) => part.trim() !== '').map((part) => numberOption(part, '--linear-alphas'))
-    const extraData = (flags['extra-data'] ?? []).map((entry) => {
-      const at = entry.indexOf('=')
-      if (at <= 0 || at === entry.length - 1) throw new CmaamError(`--extra-data "${entry}" is not NAME=FILE`, {hint: 'e.g. --extra-data english=./english/test.jsonl'})
-      return {name: entry.slice(0, at), file: entry.slice(at + 1)}
-    })
     const context = this.context(flags)
-    const analysis = analysisSettings(optionsFromFlags<AnalysisOptions>(flags))
-    // One device for the whole run: the merges' kernels and the evaluations.
-    const device = await deviceOption(analysis.device, context)
-    const report = await runExperiment({
-      base: flags.base,
-      finetuned: flags.finetuned,
-      data: flags.data,
-      extraData,
-      output: flags.output,
-      onnxTemplate: flags['onnx-template'],
-      serve: flags.serve === undefined ? undefined : {serve: flags.serve, ...serveSettings(optionsFromFlags<ServerOptions>(flags), flags['max-new-tokens'])},
-      linearAlphas,
-      merge: {
-        ...methodSettings(optionsFromFlags<MethodOptions>(flags)),
-        ...analysis,
-        device,
-        dtype: 'keep',
-        maxShardBytes: 5e9,
+    const report = await experimentWith(
+      {
+        ...optionsFromFlags<ExperimentOptions>(flags),
+        onStep: (event) =>
+          context.notice(event.state === 'running' ? `▸ ${event.id}` : event.state === 'reused' ? `· ${event.id} (done in an earlier run)` : `✓ ${event.id} in ${stepTime(event.seconds ?? 0)}`),
       },
-      maxSamples: flags['max-samples'],
-      maxNewTokens: flags['max-new-tokens'],
-      device,
-      dtype: flags.dtype as EvalDtype,
-      settings: () => this.hubSettings(flags),
-      loadModel: loadTransformersModel,
-      progress: context.progress,
-      onStep: (event) =>
-        context.notice(event.state === 'running' ? `▸ ${event.id}` : event.state === 'reused' ? `· ${event.id} (done in an earlier run)` : `✓ ${event.id} in ${stepTime(event.seconds ?? 0)}`),
-    })
+      context,
+    )
     if (flags.json) return this.printJson(report)
     if (flags.quiet) return
     for (const result of report.results) this.log(`${result.data}\n${comparisonText(result.metrics)}\n`)

@@ -5,8 +5,7 @@ import {analysisFlags, hubFlags, mergeOnlyFlags} from '../cli/merge-flags'
 import {optionsFromFlags} from '../cli/options-from-flags'
 import {mergeWith} from '../api/merge'
 import type {MergeOptions} from '../api/types'
-import {formatBytes} from '../report/format-bytes'
-import {CmaamError} from '../errors'
+import {formatBytes} from '../progress/format-bytes'
 import {readMergeConfig} from '../merge/config/read-merge-config'
 import {formatAnalysis} from '../report/format-analysis'
 
@@ -56,14 +55,8 @@ export default class Merge extends BaseCommand {
       })
       ;({flags} = await this.parse(Merge, [...fromFile, ...this.argv]))
     }
-    const missing = (['source', 'target', 'output'] as const).filter((name) => !flags[name] || flags[name]?.length === 0)
-    if (missing.length > 0) {
-      throw new CmaamError(`Missing ${missing.map((name) => `--${name}`).join(', ')}`, {
-        hint: `Give ${missing.length === 1 ? 'it' : 'them'} on the command line${flags.config ? ` or in ${flags.config}` : ', or replay a merge with --config cmaam_config.yaml --output DIR'}.`,
-      })
-    }
     await this.loadPlugins()
-    const record = await mergeWith(optionsFromFlags<MergeOptions>(flags), this.context(flags))
+    const record = await mergeWith(optionsFromFlags<MergeOptions>(flags), this.context(flags), flags.config)
     if (flags.json) return this.printJson(record)
     if (flags.quiet) return
     const method = record.config.method === 'cmaam' ? `CMAAM (${record.config.strategy})` : record.config.method === 'linear' ? `linear α=${record.config.base_alpha}` : record.config.method

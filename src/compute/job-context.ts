@@ -31,10 +31,15 @@ export function readChunk(files: FileAccess, location: TensorLocation, start: nu
   files.readAt(location.path, location.offset + start * size, into.subarray(0, count * size))
 }
 
+/** Lane `lane` of a many-model job, made when first asked for. */
+export function contextLane(context: JobContext, lane: number): {bytes: Uint8Array; values: Float64Array} {
+  while (context.lanes.length <= lane) context.lanes.push({bytes: new Uint8Array(CHUNK_ELEMENTS * 8), values: new Float64Array(CHUNK_ELEMENTS)})
+  return context.lanes[lane]
+}
+
 /** Elements [start, start + count) of a float tensor as float64 values, in lane `lane`'s buffer. */
 export function readValues(context: JobContext, lane: number, location: TensorLocation, start: number, count: number): Float64Array {
-  while (context.lanes.length <= lane) context.lanes.push({bytes: new Uint8Array(CHUNK_ELEMENTS * 8), values: new Float64Array(CHUNK_ELEMENTS)})
-  const {bytes, values} = context.lanes[lane]
+  const {bytes, values} = contextLane(context, lane)
   readChunk(context.files, location, start, count, bytes)
   decodeFloats(location.dtype as FloatDType, bytes, count, values)
   return values

@@ -1,7 +1,7 @@
 import type {DType} from '../io/dtype'
 import type {Device} from './device/device'
 import type {VirtualTensor} from '../io/safetensors/types'
-import type {MomentStats} from '../merge/analysis/types'
+import type {MomentStats} from './moments'
 
 /** Where a tensor's bytes are: an absolute file path and byte offset, and their dtype. */
 export interface TensorLocation {

@@ -1,6 +1,7 @@
 import {dtypeSize, type FloatDType} from '../io/dtype'
-import {encodeFloats} from './float-codecs'
-import {readValues, type JobContext} from './job-context'
+import {decodeFloats, encodeFloats} from './float-codecs'
+import {contextLane, readChunk, readValues, type JobContext} from './job-context'
+import {KERNEL_BLOCK, MAX_KERNEL_SOURCES} from './wasm/kernels'
 import {CHUNK_ELEMENTS, type MergeJobResult, type ModelStockJob} from './jobs'
 
 /** Floor of a norm product in the cosine (mergekit's eps). */
@@ -27,10 +28,22 @@ export function modelStockRatio(gram: number[][]): number {
   return Number.isFinite(t) ? t : 0
 }
 
-/** Streams the tensor twice: the task vectors' Gram matrix, then target + t·mean(Δᵢ), rounded once. */
+/**
+ * Streams the tensor twice: the task vectors' Gram matrix, then target + t·mean(Δᵢ), rounded once. A
+ * bf16 merge of up to MAX_KERNEL_SOURCES sources runs both in the SIMD kernels (each chunk's dot
+ * products summed one value after another, as the float64 loop adds them); a chunk with a value
+ * that is not finite is redone the float64 way.
+ */
 export function modelStock(job: ModelStockJob, context: JobContext, progress: (bytes: number) => void): MergeJobResult {
   const n = job.sources.length
+  const {kernels} = context.scratch
+  const outDtype = job.out.dtype as FloatDType
+  const simd = outDtype === 'BF16' && n <= MAX_KERNEL_SOURCES && [job.target, ...job.sources].every((l) => l.dtype === 'BF16')
   const gram = Array.from({length: n}, () => new Array<number>(n).fill(0))
+  const readRaw = (start: number, count: number): void => {
+    readChunk(context.files, job.target, start, count, kernels.a)
+    job.sources.forEach((source, i) => readChunk(context.files, source, start, count, kernels.lanes[i]))
+  }
   const deltas = (start: number, count: number): Float64Array[] => {
     const t = readValues(context, 0, job.target, start, count)
     return job.sources.map((source, i) => {
@@ -41,6 +54,20 @@ export function modelStock(job: ModelStockJob, context: JobContext, progress: (b
   }
   for (let start = 0; start < job.count; start += CHUNK_ELEMENTS) {
     const count = Math.min(CHUNK_ELEMENTS, job.count - start)
+    if (simd) {
+      readRaw(start, count)
+      // Pairs (a, a + 1), (a, a + 2) …: each call also sums both diagonal terms; the first call that has one keeps it.
+      for (let a = 0; a < n; a++) {
+        for (let b = a + 1; b < n; b++) {
+          const [aa, bb, ab] = kernels.deltaDotsBf16(count, a, b)
+          if (b === a + 1 && a === 0) gram[a][a] += aa
+          if (b === a + 1) gram[b][b] += bb
+          gram[a][b] += ab
+          gram[b][a] = gram[a][b]
+        }
+      }
+      continue
+    }
     const d = deltas(start, count)
     for (let a = 0; a < n; a++) {
       for (let b = a; b < n; b++) {
@@ -52,26 +79,50 @@ export function modelStock(job: ModelStockJob, context: JobContext, progress: (b
     }
   }
   const ratio = modelStockRatio(gram)
-  const outDtype = job.out.dtype as FloatDType
   const outSize = dtypeSize(outDtype)
-  const merged = context.scratch.target
   const inputBytes = dtypeSize(job.target.dtype) + job.sources.reduce((sum, s) => sum + dtypeSize(s.dtype), 0)
-  let poison = 0
+  let finite = true
   for (let start = 0; start < job.count; start += CHUNK_ELEMENTS) {
     const count = Math.min(CHUNK_ELEMENTS, job.count - start)
-    const d = deltas(start, count)
-    const t = context.lanes[0].values
-    for (let j = 0; j < count; j++) {
-      let sum = 0
-      for (let i = 0; i < n; i++) sum += d[i][j]
-      const x = t[j] + ratio * (sum / n)
-      merged[j] = x
-      poison += x * 0
-    }
     const out = context.bytes.out.subarray(0, count * outSize)
-    encodeFloats(outDtype, merged, count, out)
+    let done = false
+    if (simd) {
+      readRaw(start, count)
+      kernels.padInputs(count, n)
+      done = true
+      for (let from = 0; from < count; from += KERNEL_BLOCK) done = kernels.modelStockBf16(from, Math.min(KERNEL_BLOCK, count - from), n, ratio) && done
+    }
+    if (!done) {
+      const merged = context.scratch.target
+      let t: Float64Array
+      let d: Float64Array[]
+      if (simd) {
+        // A value that is not finite: the float64 way, from the same bytes.
+        t = context.scratch.source
+        decodeFloats('BF16', kernels.a, count, t)
+        d = job.sources.map((_, i) => {
+          const values = contextLane(context, i + 1).values
+          decodeFloats('BF16', kernels.lanes[i], count, values)
+          for (let j = 0; j < count; j++) values[j] -= t[j]
+          return values
+        })
+      } else {
+        d = deltas(start, count)
+        t = context.lanes[0].values
+      }
+      let poison = 0
+      for (let j = 0; j < count; j++) {
+        let sum = 0
+        for (let i = 0; i < n; i++) sum += d[i][j]
+        const x = t[j] + ratio * (sum / n)
+        merged[j] = x
+        poison += x * 0
+      }
+      encodeFloats(outDtype, merged, count, out)
+      finite = finite && poison === 0
+    }
     context.files.writeAt(job.out.path, job.out.offset + start * outSize, out)
     progress(count * inputBytes)
   }
-  return {finite: poison === 0, weight: ratio}
+  return {finite, weight: ratio}
 }

@@ -49,6 +49,18 @@ export function createRandom(seed: number, key = ''): Random {
   return {next, below: (bound: number) => Math.floor(next() * bound), uint32: nextU32}
 }
 
+/**
+ * The two 32-bit keys of a counter-based stream (DARE's masks): draw i is
+ * lowbias32(lowbias32((i mod 2³²) ⊕ k₀ ⊕ ⌊i / 2³²⌋·0x9e3779b9) ⊕ k₁), computed by `random_mask` in
+ * src/compute/wasm/kernels.wat. Unlike `createRandom`'s sequence, any draw can be made on its own.
+ */
+export function counterKeys(seed: number, key: string): [number, number] {
+  let mix = hashSeed(seed, key)
+  const keys: [number, number] = [0, 0]
+  for (let i = 0; i < 2; i++) [mix, keys[i]] = splitmix32(mix)
+  return keys
+}
+
 function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k))
 }

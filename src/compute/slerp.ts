@@ -1,6 +1,6 @@
 import {dtypeSize, type FloatDType} from '../io/dtype'
-import {encodeFloats} from './float-codecs'
-import {readValues, type JobContext} from './job-context'
+import {decodeFloats, encodeFloats} from './float-codecs'
+import {readChunk, readValues, type JobContext} from './job-context'
 import {CHUNK_ELEMENTS, type MergeJobResult, type SlerpJob} from './jobs'
 
 /** |cos| above which the two tensors count as parallel and are interpolated linearly (mergekit's). */
@@ -24,42 +24,66 @@ export function slerpCoefficients(t: number, targetNorm: number, sourceNorm: num
 
 /**
  * Streams the tensor twice: once for ‖target‖, ‖source‖ and their dot product (the angle), once to
- * write s₀·target + s₁·source, or target + t·(source − target) where slerp falls back to lerp.
+ * write s₀·target + s₁·source, or target + t·(source − target) where slerp falls back to lerp. A bf16
+ * merge runs both in the SIMD kernels (the sums one value after another, as the float64 loop adds
+ * them); a chunk with a value that is not finite is redone the float64 way.
  */
 export function slerp(job: SlerpJob, context: JobContext, progress: (bytes: number) => void): MergeJobResult {
-  let tt = 0
-  let ss = 0
-  let st = 0
+  const {kernels} = context.scratch
+  const outDtype = job.out.dtype as FloatDType
+  const simd = job.target.dtype === 'BF16' && job.source.dtype === 'BF16' && outDtype === 'BF16'
+  const sums = new Float64Array(3)
   for (let start = 0; start < job.count; start += CHUNK_ELEMENTS) {
     const n = Math.min(CHUNK_ELEMENTS, job.count - start)
+    if (simd) {
+      readChunk(context.files, job.target, start, n, kernels.a)
+      readChunk(context.files, job.source, start, n, kernels.b)
+      kernels.slerpSumsBf16(n, sums)
+      continue
+    }
     const t = readValues(context, 0, job.target, start, n)
     const s = readValues(context, 1, job.source, start, n)
+    let [tt, ss, st] = sums
     for (let j = 0; j < n; j++) {
       tt += t[j] * t[j]
       ss += s[j] * s[j]
       st += s[j] * t[j]
     }
+    sums.set([tt, ss, st])
   }
-  const coefficients = slerpCoefficients(job.t, Math.sqrt(tt), Math.sqrt(ss), st)
-  const outDtype = job.out.dtype as FloatDType
+  const coefficients = slerpCoefficients(job.t, Math.sqrt(sums[0]), Math.sqrt(sums[1]), sums[2])
   const outSize = dtypeSize(outDtype)
-  const merged = context.scratch.target
-  let poison = 0
+  let finite = true
   for (let start = 0; start < job.count; start += CHUNK_ELEMENTS) {
     const n = Math.min(CHUNK_ELEMENTS, job.count - start)
-    const t = readValues(context, 0, job.target, start, n)
-    const s = readValues(context, 1, job.source, start, n)
-    if (coefficients) {
-      const {target: a, source: b} = coefficients
-      for (let j = 0; j < n; j++) merged[j] = a * t[j] + b * s[j]
-    } else {
-      for (let j = 0; j < n; j++) merged[j] = t[j] + job.t * (s[j] - t[j])
-    }
-    for (let j = 0; j < n; j++) poison += merged[j] * 0
     const out = context.bytes.out.subarray(0, n * outSize)
-    encodeFloats(outDtype, merged, n, out)
+    let done = false
+    if (simd) {
+      readChunk(context.files, job.target, start, n, kernels.a)
+      readChunk(context.files, job.source, start, n, kernels.b)
+      done = coefficients ? kernels.mixBf16(n, coefficients.target, coefficients.source) : kernels.lerpBf16(n, job.t)
+    }
+    if (!done) {
+      const t = context.scratch.target
+      const s = context.scratch.source
+      if (simd) {
+        decodeFloats('BF16', kernels.a, n, t)
+        decodeFloats('BF16', kernels.b, n, s)
+      } else {
+        t.set(readValues(context, 0, job.target, start, n).subarray(0, n))
+        s.set(readValues(context, 1, job.source, start, n).subarray(0, n))
+      }
+      let poison = 0
+      for (let j = 0; j < n; j++) {
+        const x = coefficients ? coefficients.target * t[j] + coefficients.source * s[j] : t[j] + job.t * (s[j] - t[j])
+        t[j] = x
+        poison += x * 0
+      }
+      encodeFloats(outDtype, t, n, out)
+      finite = finite && poison === 0
+    }
     context.files.writeAt(job.out.path, job.out.offset + start * outSize, out)
     progress(n * (dtypeSize(job.target.dtype) + dtypeSize(job.source.dtype)))
   }
-  return {finite: poison === 0, weight: job.t}
+  return {finite, weight: job.t}
 }

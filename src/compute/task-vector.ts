@@ -1,9 +1,10 @@
 import {dtypeSize, type FloatDType} from '../io/dtype'
-import {encodeFloats} from './float-codecs'
-import {readValues, type JobContext} from './job-context'
+import {decodeFloats, encodeFloats} from './float-codecs'
+import {contextLane, readChunk, readValues, type JobContext} from './job-context'
 import {CHUNK_ELEMENTS, type MergeJobResult, type Sparsify, type TaskVectorJob} from './jobs'
-import {createRandom, type Random} from './random'
-import {RankSelector, type RankValue} from './rank-select'
+import {counterKeys} from './random'
+import {RankSelector} from './rank-select'
+import {KERNEL_BLOCK, MAX_KERNEL_SOURCES, type Kernels} from './wasm/kernels'
 
 /** Descending magnitude ranks [from, to) kept by a magnitude or band sparsification; null keeps every entry. */
 export function keptRanks(count: number, sparsify: Sparsify): {from: number; to: number} | null {
@@ -20,142 +21,210 @@ export function keptRanks(count: number, sparsify: Sparsify): {from: number; to:
 }
 
 /**
- * The kept band of one task vector, as thresholds on |Δ|: entries between the two values are kept;
- * of the entries equal to a threshold, those that come first in the tensor rank first (the order is
- * total, so exactly to − from entries are kept, whatever the ties).
+ * The kept band of one task vector, as thresholds on |Δ| (see `Kernels.bandMask`): of the entries
+ * equal to a threshold, those that come first in the tensor rank first (the order is total, so
+ * exactly to − from entries are kept, whatever the ties).
  */
 interface Band {
-  lower: (RankValue & {rank: number}) | null
-  upper: (RankValue & {rank: number}) | null
-  empty: boolean
-  seenLower: number
-  seenUpper: number
+  upper: number
+  skipUpper: number
+  lower: number
+  keepLower: number
+  /** How many entries equal to each threshold were met so far. */
+  seen: Float64Array
 }
 
+/** How each source's entries are thinned: a band of magnitudes, DARE's random draw, every entry kept, or none. */
+type Thinning = {kind: 'band'; bands: Band[]} | {kind: 'random'; keys: Array<[number, number]>; below: number} | {kind: 'all'} | {kind: 'none-kept'}
+
 /**
- * mergekit's generalized task arithmetic, streamed: the magnitude thresholds of TIES and
- * Breadcrumbs come from radix-selection passes over |Δᵢ| (a few reads of the tensor, no copy of
- * it), then one pass sparsifies, weights, mixes and writes, rounding once into the output dtype.
+ * mergekit's generalized task arithmetic, streamed: the magnitude thresholds of TIES and Breadcrumbs
+ * come from radix-selection passes over |Δᵢ| (a read of the tensor each, usually one; no copy of it),
+ * then one pass thins, weights, mixes and writes, rounding once into the output dtype. Each source's
+ * keep mask per chunk comes from a SIMD kernel (a band of magnitudes, or DARE's counter-based
+ * draw); bf16 merges of up to MAX_KERNEL_SOURCES sources then mix in a SIMD kernel too, everything
+ * else (and a chunk with a value that is not finite) in float64 JavaScript: the same operations in
+ * the same order, so both write the same bytes.
  */
 export function taskVector(job: TaskVectorJob, context: JobContext, progress: (bytes: number) => void): MergeJobResult {
-  const ranks = keptRanks(job.count, job.sparsify)
-  const bands = ranks ? selectBands(job, context, ranks) : null
-  const {sparsify, weights, lambda, consensus} = job
-  const dropping = sparsify.kind === 'random' && sparsify.density < 1
-  const randoms: Random[] | null = dropping ? job.sources.map((_, i) => createRandom(sparsify.seed, `${job.name}\u0000${i}`)) : null
-  // Kept when the 32 random bits fall below density·2³².
-  const threshold = sparsify.kind === 'random' ? sparsify.density * 0x100000000 : 0
-  const rescale = sparsify.kind === 'random' && sparsify.rescale ? sparsify.density : 1
+  const kernels = context.scratch.kernels
+  const thinning = thinningOf(job, context)
+  const {sparsify, weights, consensus} = job
   const weightSum = weights.reduce((a, b) => a + b, 0)
-  const divisor = job.normalize && !consensus && Math.abs(weightSum) >= 1e-8 ? weightSum : 1
+  // DARE's rescale divides each kept entry; a per-source factor (an L1 rescale) would go here.
+  const divisors = job.sources.map(() => (sparsify.kind === 'random' && sparsify.rescale ? sparsify.density : 1))
+  const mixing = {
+    sources: job.sources.length,
+    weights,
+    divisors,
+    lambda: job.lambda,
+    divisor: job.normalize && !consensus && Math.abs(weightSum) >= 1e-8 ? weightSum : 1,
+    consensus,
+    normalize: job.normalize,
+  }
   const outDtype = job.out.dtype as FloatDType
   const outSize = dtypeSize(outDtype)
-  const mixed = context.scratch.target
   const inputBytes = dtypeSize(job.target.dtype) + job.sources.reduce((sum, s) => sum + dtypeSize(s.dtype), 0)
-  let poison = 0
+  const simd = job.target.dtype === 'BF16' && outDtype === 'BF16' && job.sources.length <= MAX_KERNEL_SOURCES && job.sources.every((s) => s.dtype === 'BF16')
+  if (thinning.kind === 'all' || thinning.kind === 'none-kept') {
+    for (let i = 0; i < Math.min(job.sources.length, MAX_KERNEL_SOURCES); i++) kernels.masks[i].fill(thinning.kind === 'all' ? 1 : 0)
+  }
+  let finite = true
 
   for (let start = 0; start < job.count; start += CHUNK_ELEMENTS) {
     const n = Math.min(CHUNK_ELEMENTS, job.count - start)
-    const t = readValues(context, 0, job.target, start, n)
-    const deltas: Float64Array[] = []
-    for (let i = 0; i < job.sources.length; i++) {
-      // Δᵢ, thinned and weighted, in place of the source's values.
-      const d = readValues(context, i + 1, job.sources[i], start, n)
-      const w = weights[i]
-      const band = bands?.[i]
-      const random = randoms?.[i]
-      for (let j = 0; j < n; j++) {
-        let x = d[j] - t[j]
-        if (band && !inBand(Math.abs(x), band)) x = 0
-        else if (random) x = random.uint32() < threshold ? x / rescale : 0
-        d[j] = w * x
-      }
-      deltas.push(d)
-    }
-    if (consensus) {
-      for (let j = 0; j < n; j++) {
-        let total = 0
-        for (const d of deltas) total += d[j]
-        // The elected sign: that of the sum, + on a tie; zero entries agree with neither.
-        const positive = total >= 0
-        let sum = 0
-        let weight = 0
-        for (let i = 0; i < deltas.length; i++) {
-          const x = deltas[i][j]
-          if (positive ? x > 0 : x < 0) {
-            sum += x
-            weight += weights[i]
-          }
-        }
-        mixed[j] = job.normalize ? sum / (weight === 0 ? 1 : weight) : sum
+    const out = context.bytes.out.subarray(0, n * outSize)
+    if (simd) {
+      readChunk(context.files, job.target, start, n, kernels.a)
+      for (let i = 0; i < job.sources.length; i++) readChunk(context.files, job.sources[i], start, n, kernels.lanes[i])
+      kernels.padInputs(n, job.sources.length)
+      for (let from = 0; from < n; from += KERNEL_BLOCK) {
+        const m = Math.min(KERNEL_BLOCK, n - from)
+        for (let i = 0; i < job.sources.length; i++) thin(kernels, thinning, i, i, start, from, m, true)
+        if (kernels.taskVectorBf16(from, m, mixing)) continue
+        // A value that is not finite: the float64 way, from the same bytes and masks.
+        const t = context.scratch.target
+        decodeFloats('BF16', kernels.a.subarray(2 * from), m, t)
+        const deltas = job.sources.map((_, i) => {
+          const d = contextLane(context, i + 1).values
+          decodeFloats('BF16', kernels.lanes[i].subarray(2 * from), m, d)
+          weighDelta(d, t, m, kernels.masks[i], weights[i], divisors[i])
+          return d
+        })
+        finite = mixFloat64(t, deltas, m, mixing, outDtype, out.subarray(2 * from)) && finite
       }
     } else {
-      const first = deltas[0]
-      for (let j = 0; j < n; j++) mixed[j] = first[j]
-      for (let i = 1; i < deltas.length; i++) {
-        const d = deltas[i]
-        for (let j = 0; j < n; j++) mixed[j] += d[j]
+      const t = readValues(context, 0, job.target, start, n)
+      const deltas: Float64Array[] = []
+      for (let i = 0; i < job.sources.length; i++) {
+        const d = readValues(context, i + 1, job.sources[i], start, n)
+        if (thinning.kind === 'band') for (let j = 0; j < n; j++) kernels.magnitudes[j] = Math.abs(d[j] - t[j])
+        const mask = thin(kernels, thinning, i, 0, start, 0, n, false)
+        weighDelta(d, t, n, thinning.kind === 'all' ? null : mask, weights[i], divisors[i])
+        deltas.push(d)
       }
-      if (divisor !== 1) for (let j = 0; j < n; j++) mixed[j] /= divisor
+      finite = mixFloat64(t, deltas, n, mixing, outDtype, out) && finite
     }
-    for (let j = 0; j < n; j++) {
-      const x = t[j] + lambda * mixed[j]
-      mixed[j] = x
-      poison += x * 0
-    }
-    const out = context.bytes.out.subarray(0, n * outSize)
-    encodeFloats(outDtype, mixed, n, out)
     context.files.writeAt(job.out.path, job.out.offset + start * outSize, out)
     progress(n * inputBytes)
   }
-  return {finite: poison === 0}
+  return {finite}
 }
 
-function inBand(magnitude: number, band: Band): boolean {
-  if (band.empty) return false
-  let keep = true
-  const {lower, upper} = band
-  if (lower) {
-    if (magnitude > lower.value) keep = false
-    else if (magnitude === lower.value && band.seenLower++ < lower.rank - lower.greater) keep = false
+/**
+ * Source i's keep mask for the `n` values from `from` of the chunk at tensor index `start`, into
+ * `kernels.masks[mask]` from its start. A band needs their magnitudes in `kernels.magnitudes`:
+ * computed here from bf16 lane i and region `a` when `fromLane` (the SIMD path), given otherwise.
+ */
+function thin(kernels: Kernels, thinning: Thinning, i: number, mask: number, start: number, from: number, n: number, fromLane: boolean): Uint8Array {
+  if (thinning.kind === 'band') {
+    if (fromLane) kernels.absDeltaBf16(from, n, i)
+    kernels.bandMask(n, mask, thinning.bands[i], thinning.bands[i].seen)
+  } else if (thinning.kind === 'random') {
+    const [k0, k1] = thinning.keys[i]
+    // Draw index start + from + j: the high word of a (≥ 2³²-element) tensor's index goes into the first key.
+    const index = start + from
+    const high = Math.floor(index / 0x100000000)
+    kernels.randomMask(n, mask, index >>> 0, [(k0 ^ Math.imul(high, 0x9e3779b9)) >>> 0, k1], thinning.below)
   }
-  if (upper) {
-    if (magnitude < upper.value) keep = false
-    else if (magnitude === upper.value && band.seenUpper++ >= upper.rank - upper.greater) keep = false
-  }
-  return keep
+  return kernels.masks[mask]
 }
 
-/** Radix-selection passes over every |Δᵢ| at once, until each source's thresholds are known. */
-function selectBands(job: TaskVectorJob, context: JobContext, ranks: {from: number; to: number}): Band[] {
+/** d = w·(kept ? (d − t)/divisor : 0): source values in, weighted thinned task vector out. */
+function weighDelta(d: Float64Array, t: Float64Array, n: number, mask: Uint8Array | null, w: number, divisor: number): void {
+  for (let j = 0; j < n; j++) {
+    let x = d[j] - t[j]
+    x = mask === null || mask[j] !== 0 ? x / divisor : 0
+    d[j] = w * x
+  }
+}
+
+/** t + λ·mix(deltas), the float64 way (mixed in `t`), rounded once into `out`; false when a value is not finite. */
+function mixFloat64(
+  t: Float64Array,
+  deltas: Float64Array[],
+  n: number,
+  o: {lambda: number; divisor: number; consensus: boolean; normalize: boolean; weights: number[]},
+  outDtype: FloatDType,
+  out: Uint8Array,
+): boolean {
+  let poison = 0
+  for (let j = 0; j < n; j++) {
+    let mixed: number
+    if (o.consensus) {
+      let total = 0
+      for (const d of deltas) total += d[j]
+      // The elected sign: that of the sum, + on a tie; zero entries agree with neither.
+      const positive = total >= 0
+      let sum = 0
+      let weight = 0
+      for (let i = 0; i < deltas.length; i++) {
+        const x = deltas[i][j]
+        if (positive ? x > 0 : x < 0) {
+          sum += x
+          weight += o.weights[i]
+        }
+      }
+      mixed = o.normalize ? sum / (weight === 0 ? 1 : weight) : sum
+    } else {
+      mixed = deltas[0][j]
+      for (let i = 1; i < deltas.length; i++) mixed += deltas[i][j]
+      mixed /= o.divisor
+    }
+    const x = t[j] + o.lambda * mixed
+    t[j] = x
+    poison += x * 0
+  }
+  encodeFloats(outDtype, t, n, out)
+  return poison === 0
+}
+
+function thinningOf(job: TaskVectorJob, context: JobContext): Thinning {
+  const {sparsify} = job
+  if (sparsify.kind === 'random') {
+    if (sparsify.density >= 1) return {kind: 'all'}
+    // Kept when the 32 random bits fall below density·2³², i.e. below its ceiling as integers.
+    const below = Math.ceil(sparsify.density * 0x100000000)
+    if (below >= 0x100000000) return {kind: 'all'}
+    return {kind: 'random', keys: job.sources.map((_, i) => counterKeys(sparsify.seed, `${job.name}\u0000${i}`)), below}
+  }
+  const ranks = keptRanks(job.count, sparsify)
+  if (!ranks) return {kind: 'all'}
+  if (ranks.to <= ranks.from) return {kind: 'none-kept'}
+  return {kind: 'band', bands: job.sources.map((_, i) => selectBand(job, i, context, ranks))}
+}
+
+/** Radix-selection passes over |Δᵢ| until source i's thresholds are known. */
+function selectBand(job: TaskVectorJob, i: number, context: JobContext, ranks: {from: number; to: number}): Band {
   const n = job.count
-  const empty = ranks.to <= ranks.from
-  const selectors = job.sources.map(() => ({
-    lower: !empty && ranks.from > 0 ? new RankSelector(n, ranks.from, CHUNK_ELEMENTS) : null,
-    upper: !empty && ranks.to < n ? new RankSelector(n, ranks.to, CHUNK_ELEMENTS) : null,
-  }))
-  const magnitudes = context.scratch.source
-  const pending = (): RankSelector[] => selectors.flatMap((s) => [s.lower, s.upper]).filter((s): s is RankSelector => s !== null && !s.done)
-  while (pending().length > 0) {
+  const kernels = context.scratch.kernels
+  const wanted = [...(ranks.from > 0 ? [ranks.from] : []), ...(ranks.to < n ? [ranks.to] : [])]
+  const selector = new RankSelector(kernels, n, wanted, CHUNK_ELEMENTS)
+  const simd = job.target.dtype === 'BF16' && job.sources[i].dtype === 'BF16'
+  while (wanted.length > 0 && !selector.done) {
     for (let start = 0; start < n; start += CHUNK_ELEMENTS) {
       const count = Math.min(CHUNK_ELEMENTS, n - start)
-      const t = readValues(context, 0, job.target, start, count)
-      for (let i = 0; i < job.sources.length; i++) {
-        const {lower, upper} = selectors[i]
-        if ((!lower || lower.done) && (!upper || upper.done)) continue
-        const s = readValues(context, i + 1, job.sources[i], start, count)
-        for (let j = 0; j < count; j++) magnitudes[j] = Math.abs(s[j] - t[j])
-        if (lower && !lower.done) lower.visit(magnitudes, count)
-        if (upper && !upper.done) upper.visit(magnitudes, count)
+      if (simd) {
+        readChunk(context.files, job.target, start, count, kernels.a)
+        readChunk(context.files, job.sources[i], start, count, kernels.lanes[0])
+        kernels.absDeltaBf16(0, count, 0)
+      } else {
+        const t = readValues(context, 0, job.target, start, count)
+        const s = readValues(context, 1, job.sources[i], start, count)
+        for (let j = 0; j < count; j++) kernels.magnitudes[j] = Math.abs(s[j] - t[j])
       }
+      selector.visit(count)
     }
-    for (const selector of pending()) selector.endPass()
+    selector.endPass()
   }
-  return selectors.map(({lower, upper}) => ({
-    lower: lower ? {...lower.result, rank: ranks.from} : null,
-    upper: upper ? {...upper.result, rank: ranks.to} : null,
-    empty,
-    seenLower: 0,
-    seenUpper: 0,
-  }))
+  const results = wanted.length > 0 ? selector.results : []
+  const upper = ranks.from > 0 ? results[0] : null
+  const lower = ranks.to < n ? results[results.length - 1] : null
+  return {
+    upper: upper ? upper.value : Number.POSITIVE_INFINITY,
+    skipUpper: upper ? ranks.from - upper.greater : 0,
+    lower: lower ? lower.value : Number.NEGATIVE_INFINITY,
+    keepLower: lower ? ranks.to - lower.greater : 0,
+    seen: new Float64Array(2),
+  }
 }

@@ -43,7 +43,7 @@ export async function combineShards(options: CombineShardsOptions): Promise<{mod
   const byModel = new Map<string, ShardOutput[]>()
   for (const dir of options.dirs) {
     const files = await readdir(dir).catch(() => {
-      throw new CmaamError(`--combine folder not found: ${dir}`, {hint: 'Pass the --output folders of the shard runs.'})
+      throw new CmaamError(`--combine folder not found: ${dir}`, {code: 'NOT_FOUND', hint: 'Pass the --output folders of the shard runs.'})
     })
     const names = files.filter((file) => file.endsWith('_results.json')).map((file) => file.slice(0, -'_results.json'.length))
     if (names.length === 0) throw new CmaamError(`${dir} holds no <model>_results.json`, {hint: 'A shard writes its results when it finishes: run (or resume) that shard to the end first.'})
@@ -128,6 +128,7 @@ function checkShards(model: string, shards: ShardOutput[]): void {
   const missing = Array.from({length: first.count}, (_, i) => i).filter((i) => !seen.has(i))
   if (missing.length > 0) {
     throw new CmaamError(`Missing shard${missing.length > 1 ? 's' : ''} ${missing.map((i) => `${i}/${first.count}`).join(', ')} of ${model}`, {
+      code: 'NOT_FOUND',
       hint: `Pass the output folders of all ${first.count} shards (or run the missing ones first).`,
     })
   }

@@ -7,7 +7,7 @@ import type {EvalBackend} from '../eval/backends/types'
 import {runEval} from '../eval/run-eval'
 import type {EvalMetrics} from '../eval/types'
 import {resolveModelInput} from '../hub/resolve-model-input'
-import {isAdapterFolder} from '../lora/open-adapter'
+import {isAdapterFolder} from '../lora/open-lora-adapter'
 import type {AlphaBreakdown} from '../merge/alpha-breakdown'
 import {describeMethods} from '../merge/methods/resolve-methods'
 import {CMAAM_VERSION} from '../version'
@@ -166,6 +166,7 @@ async function testSets(options: ExperimentOptions): Promise<TestSet[]> {
     seen.add(set.name)
     if (!(await exists(set.file))) {
       throw new CmaamError(`Test set not found: ${set.file}`, {
+        code: 'NOT_FOUND',
         hint: set.name === 'test' ? 'Point --data at the folder `cmaam data prepare` wrote (it holds test.jsonl).' : 'Check the FILE of --extra-data NAME=FILE.',
       })
     }

@@ -1,6 +1,6 @@
 import {mkdir, writeFile} from 'node:fs/promises'
 import {join, relative} from 'node:path'
-import {formatDuration} from '../cli/progress'
+import {formatDuration} from '../progress/format-duration'
 import type {EvalMetrics} from '../eval/types'
 import {COMPONENTS} from '../models/types'
 import {writeJsonFile} from '../report/write-json-file'

@@ -26,6 +26,7 @@ export function parseModelRef(ref: string, options: ParseModelRefOptions = {}): 
   // Something written as a path (absolute, ./, ../, or deeper than org/name) was meant as a folder.
   const pathLike = isAbsolute(ref) || /^\.{1,2}[\\/]/.test(ref) || ref.split(/[\\/]/).filter(Boolean).length > 2
   throw new CmaamError(pathLike ? `Model folder not found: ${path}` : `Model "${ref}" is neither an existing folder (${path}) nor a valid Hub repo id`, {
+    code: 'NOT_FOUND',
     hint: 'Pass a model folder, or a Hub repo as org/name or org/name@revision (a branch, tag, commit sha or refs/pr/N).',
   })
 }

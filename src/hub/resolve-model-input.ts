@@ -2,7 +2,7 @@ import {silentProgress, type ProgressFactory} from '../progress'
 import {downloadModel} from './download-model'
 import {parseModelRef} from './parse-model-ref'
 import {repoOfCachePath} from './repo-of-cache-path'
-import {transferProgressBar} from './transfer-progress-bar'
+import {transferProgressBar} from '../progress/transfer-progress-bar'
 import type {HubSettings} from './types'
 
 /** A model argument made ready to read: its folder, and how reports should name it. */

@@ -1,7 +1,7 @@
 import {CmaamError} from '../errors'
 import type {Checkpoint} from '../io/safetensors/types'
 import {decoderKey} from '../models/decoder-key'
-import type {ModelAdapter} from '../models/types'
+import type {ModelTypeAdapter} from '../models/types'
 
 /** A text-only LLM under the VLM's names: what the plan reads in its place. */
 export interface TextModelMapping {
@@ -11,7 +11,7 @@ export interface TextModelMapping {
 }
 
 /** Whether `source` is a text-only LLM to merge into the VLM `target`: the target has vision or bridge tensors and the source none. */
-export function isTextModel(source: Checkpoint, target: Checkpoint, adapter: ModelAdapter): boolean {
+export function isTextModel(source: Checkpoint, target: Checkpoint, adapter: ModelTypeAdapter): boolean {
   const hasTowers = (checkpoint: Checkpoint): boolean =>
     [...checkpoint.tensors.keys()].some((name) => {
       const {component} = adapter.classify(name)
@@ -27,7 +27,7 @@ export function isTextModel(source: Checkpoint, target: Checkpoint, adapter: Mod
  * of another shape, is refused. Embeddings and LM head may differ in rows (vocabulary size): the
  * plan merges their common rows.
  */
-export function mapTextModel(llm: Checkpoint, target: Checkpoint, adapter: ModelAdapter): TextModelMapping {
+export function mapTextModel(llm: Checkpoint, target: Checkpoint, adapter: ModelTypeAdapter): TextModelMapping {
   const byKey = new Map<string, string>()
   for (const name of target.tensors.keys()) {
     const {component} = adapter.classify(name)

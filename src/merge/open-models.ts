@@ -4,13 +4,13 @@ import {openFineTune} from '../lora/open-fine-tune'
 import {readModelConfig} from '../io/read-model-config'
 import type {Checkpoint} from '../io/safetensors/types'
 import {chooseAdapter} from '../models/choose-adapter'
-import type {ModelAdapter} from '../models/types'
+import type {ModelTypeAdapter} from '../models/types'
 
 export interface OpenedModels {
   sources: Checkpoint[]
   target: Checkpoint
   targetConfig: Record<string, unknown> | null
-  adapter: ModelAdapter
+  adapter: ModelTypeAdapter
   /** Why this adapter: `--adapter`, `--model-type`, or what detection matched. */
   adapterReason: string
   /** Detection recognised no family and fell back to the generic rules. */
@@ -22,7 +22,7 @@ export interface OpenedModels {
  * detected from the target. A source that is a LoRA adapter folder reads as the target with the
  * adapter applied (its products on `device`).
  */
-export async function openModels(options: {sources: string[]; target: string; modelType: string; adapter?: ModelAdapter; device: Device}): Promise<OpenedModels> {
+export async function openModels(options: {sources: string[]; target: string; modelType: string; adapter?: ModelTypeAdapter; device: Device}): Promise<OpenedModels> {
   const target = await openCheckpoint(options.target)
   const sources = await Promise.all(options.sources.map((dir) => openFineTune(dir, target, options.device)))
   const targetConfig = await readModelConfig(target.dir)

@@ -14,7 +14,7 @@ import {methodRecords} from './methods/method-records'
 import type {ComponentMethodRecord} from '../report/merge-record'
 import type {Component} from '../models/types'
 import {planMerge} from './plan-merge'
-import type {ModelAdapter} from '../models/types'
+import type {ModelTypeAdapter} from '../models/types'
 import {unmatchedNames, type UnmatchedGroup} from '../models/unmatched-names'
 
 export interface AnalysisSettings {
@@ -26,7 +26,7 @@ export interface AnalysisSettings {
   alpha: Partial<AlphaOptions>
   modelType: string
   /** An adapter from `--adapter FILE`, used instead of detection. */
-  adapter?: ModelAdapter
+  adapter?: ModelTypeAdapter
   compat: GroupingCompat
   seed: number
   allowNonfinite: boolean

@@ -123,4 +123,55 @@ describe('WebAssembly kernels', () => {
       expect(Math.abs(got.dot - dot)).toBeLessThanOrEqual(1e-12 * dotScale)
     }
   })
+
+  it("DARE's mask: keep j when lowbias32(lowbias32(j ⊕ k₀) ⊕ k₁) < below, for any start and length", () => {
+    // The documented stream, written out with plain integer arithmetic (docs/methods.md).
+    const lowbias32 = (x: number): number => {
+      x = (x ^ (x >>> 16)) >>> 0
+      x = Math.imul(x, 0x7feb352d) >>> 0
+      x = (x ^ (x >>> 15)) >>> 0
+      x = Math.imul(x, 0x846ca68b) >>> 0
+      return (x ^ (x >>> 16)) >>> 0
+    }
+    const kernels = createKernels(64)
+    const keys: [number, number] = [0x9e3779b9, 0x12345678]
+    for (const [start, count, below] of [[0, 1, 2 ** 31], [5, 23, 0x4ccccccd], [0xfffffffe, 9, 1], [1000, 64, 0xffffffff]]) {
+      kernels.randomMask(count, 2, start, keys, below)
+      const got = [...kernels.masks[2].subarray(0, count)]
+      const want = Array.from({length: count}, (_, j) => (lowbias32((lowbias32(((start + j) ^ keys[0]) >>> 0) ^ keys[1]) >>> 0) < below ? 1 : 0))
+      expect(got).toEqual(want)
+    }
+    // The kept fraction follows `below`: 0.3 of 2³² keeps about 30 % (σ ≈ 0.6 % over 64 × 100 draws).
+    let kept = 0
+    for (let start = 0; start < 6400; start += 64) {
+      kernels.randomMask(64, 0, start, keys, Math.ceil(0.3 * 2 ** 32))
+      kept += kernels.masks[0].subarray(0, 64).reduce((a, b) => a + b, 0)
+    }
+    expect(Math.abs(kept / 6400 - 0.3)).toBeLessThan(0.025)
+  })
+
+  it('band mask: drops above and below the cuts, counts ties at each cut across calls, keeps NaN', () => {
+    const kernels = createKernels(16)
+    // Keep ranks [2, 6) of these magnitudes (descending 9, 7, 5, 5, 5, 3, 3, 1): rank 2 holds 5 with two
+    // values larger (skip none of the 5s), rank 6 holds 3 with five larger (keep 6 − 5 = 1 of the 3s).
+    const values = [3, 5, 9, 1, 5, 3, 7, 5, Number.NaN]
+    const band = {upper: 5, skipUpper: 0, lower: 3, keepLower: 1}
+    const seen = new Float64Array(2)
+    // Two calls (chunks) of 4 and 5 values: the counts carry over.
+    kernels.magnitudes.set(values.slice(0, 4))
+    kernels.bandMask(4, 1, band, seen)
+    const first = [...kernels.masks[1].subarray(0, 4)]
+    kernels.magnitudes.set(values.slice(4))
+    kernels.bandMask(5, 1, band, seen)
+    const second = [...kernels.masks[1].subarray(0, 5)]
+    // 3 (first 3: kept), 5, 9 (dropped), 1 (dropped) | 5, 3 (second 3: dropped), 7 (dropped), 5, NaN (kept)
+    expect([...first, ...second]).toEqual([1, 1, 0, 0, 1, 0, 0, 1, 1])
+    expect([...seen]).toEqual([3, 2])
+    // A cut inside a run of ties at the top: skip the first of the 5s.
+    seen.fill(0)
+    kernels.magnitudes.set([5, 5, 5, 2])
+    kernels.bandMask(4, 0, {upper: 5, skipUpper: 1, lower: Number.NEGATIVE_INFINITY, keepLower: 0}, seen)
+    expect([...kernels.masks[0].subarray(0, 4)]).toEqual([0, 1, 1, 1])
+  })
 })
+

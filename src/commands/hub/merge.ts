@@ -3,12 +3,8 @@ import {BaseCommand} from '../../cli/base-command'
 import {adapterFlags} from '../../cli/adapter-flags'
 import {analysisFlags, hubFlags, mergeOnlyFlags} from '../../cli/merge-flags'
 import {optionsFromFlags} from '../../cli/options-from-flags'
-import {adapterOption} from '../../api/adapter-option'
-import {mergeReproduction} from '../../api/merge-reproduction'
-import {deviceOption} from '../../api/options/device-option'
-import {mergeSettings} from '../../api/options/merge-settings'
-import type {MergeOptions} from '../../api/types'
-import {runHubMerge} from '../../hub/run-hub-merge'
+import {hubMergeWith} from '../../api/hub-merge'
+import type {HubMergeOptions} from '../../api/types'
 
 export default class HubMerge extends BaseCommand {
   static override summary = 'Merge two Hub models and publish the result, with its model card, to a Hub repo.'
@@ -35,33 +31,8 @@ export default class HubMerge extends BaseCommand {
   async run(): Promise<void> {
     const {flags} = await this.parse(HubMerge)
     await this.loadPlugins()
-    // The same options, checks and model-card line as `cmaam merge`; runHubMerge brings the inputs and publishes.
-    const options = optionsFromFlags<MergeOptions>(flags)
-    const context = this.context(flags)
-    const settings = mergeSettings(options, context, 1)
-    const merge = {...settings, device: await deviceOption(settings.device, context), adapter: await adapterOption(options.adapter)}
-    const result = await runHubMerge({
-      source: flags.source,
-      target: flags.target,
-      push: flags.push,
-      private: flags.private,
-      output: flags.output,
-      commitMessage: flags['commit-message'],
-      settings: context.hub(),
-      merge,
-      reproduce: (inputs) => mergeReproduction(options, inputs, flags.output ?? flags.push),
-    })
-    if (flags.json) {
-      return this.printJson({
-        url: result.url,
-        repo: result.repo,
-        commit: result.commitSha ?? null,
-        output: result.output,
-        source: {repo: result.source.repo, revision: result.source.revision, sha: result.source.sha},
-        target: {repo: result.target.repo, revision: result.target.revision, sha: result.target.sha},
-        merge: result.record,
-      })
-    }
+    const result = await hubMergeWith(optionsFromFlags<HubMergeOptions>(flags), this.context(flags))
+    if (flags.json) return this.printJson(result)
     if (!flags.quiet && result.output) this.logToStderr(`merged model kept in ${result.output}`)
     this.log(result.url)
   }

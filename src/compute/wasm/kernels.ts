@@ -18,14 +18,52 @@ declare namespace WebAssembly {
 /** The compiled module, once per thread (1 KB: compiling it synchronously costs nothing). */
 let compiled: WebAssembly.Module | undefined
 
+/** Most sources the many-model kernels take at once (a lane each); a merge of more goes the float64 way. */
+export const MAX_KERNEL_SOURCES = 8
+
+/**
+ * Values per call of the many-model kernels: their float64 sums and masks for this many values stay in
+ * the core's cache between the calls that make one block (a whole chunk's would not).
+ */
+export const KERNEL_BLOCK = 4096
+
+/** Digits of a radix-selection histogram (its first pass counts the top 20 bits below the sign). */
+export const HISTOGRAM_DIGITS = 1 << 20
+
+/** How many values a histogram pass keeps for the digits it is told to keep. */
+export const KEPT_VALUES = 1 << 20
+
+/** Options of the task-vector kernel: see task-vector.ts. */
+export interface TaskVectorKernelOptions {
+  sources: number
+  /** wᵢ, and the divisor of each kept Δᵢ (DARE's rescale; 1 otherwise). */
+  weights: ArrayLike<number>
+  divisors: ArrayLike<number>
+  lambda: number
+  /** What the plain sum is divided by (without consensus). */
+  divisor: number
+  consensus: boolean
+  normalize: boolean
+}
+
 /**
  * The WebAssembly SIMD kernels of one thread and their memory: three regions of `capacity`·8 bytes
- * (two inputs and an output: the worker reads file chunks straight into them) and a few result slots.
+ * (two inputs and an output: the worker reads file chunks straight into them), a few result slots,
+ * and for the many-model methods a bf16 lane and a keep mask per source and a selection histogram.
  */
 export interface Kernels {
   a: Uint8Array
   b: Uint8Array
   out: Uint8Array
+  /** Region `b` as float64 values: the magnitudes a rank selection counts. */
+  magnitudes: Float64Array
+  /** A chunk of source i's raw values (bf16 for the kernels), i < MAX_KERNEL_SOURCES. */
+  lanes: Uint8Array[]
+  /** Source i's keep mask: one byte (0 or 1) per value. */
+  masks: Uint8Array[]
+  /** Counts and "holds more than one value" flags by digit, for `histogramF64`. */
+  histogram: Uint32Array
+  histogramFlags: Uint8Array
   /**
    * out = bf16(t + α(s − t)) rounded once, for `count` bf16 targets in region `a` and sources in
    * region `b`, into region `out`. Returns false, leaving `out` unspecified, when an input or result
@@ -44,6 +82,45 @@ export interface Kernels {
    * bf16 sources in region `a` and targets in region `b`, in float64 (the caller adds the tail).
    */
   momentsBf16(count: number, shiftS: number, shiftT: number): Float64Array
+  /** Zeros after `count` bf16 values of region `a` and the first `sources` lanes, up to a multiple of 4. */
+  padInputs(count: number, sources: number): void
+  /** magnitudes[0..count) = |lane − a| in float64, for the bf16 values from `from` of source lane `lane` and target region `a`. */
+  absDeltaBf16(from: number, count: number, lane: number): void
+  /**
+   * One radix-selection pass over the first `count` magnitudes: those whose bits above `low + width`
+   * equal `prefix` add to `histogram` by bits [low, low + width), and flag their digit when they have a
+   * bit set below `low`. `prefix` is a bigint (bits of a float64 pattern). Values whose digit is in
+   * `keep` are also kept, up to KEPT_VALUES of them.
+   */
+  histogramF64(count: number, low: number, width: number, prefix: bigint, keep?: {from: number; to: number}): void
+  /** The values `histogramF64` kept (a view; valid until the next call), and how many it met (more than kept: they did not fit). */
+  keptValues(): {values: Float64Array; met: number}
+  /** Forgets the kept values. */
+  clearKept(): void
+  /** Moves the magnitudes whose bits above `low` equal `prefix` to the front, in order; returns how many. */
+  collectF64(count: number, low: number, prefix: bigint): number
+  /**
+   * Mask `mask` of a magnitude band over the first `count` magnitudes: values above `upper` and the
+   * first `skipUpper` equal to it are dropped, and values below `lower` and those equal to it after
+   * the first `keepLower`. `seen` holds how many equal to each were met before (updated).
+   */
+  bandMask(count: number, mask: number, band: {upper: number; skipUpper: number; lower: number; keepLower: number}, seen: Float64Array): void
+  /** DARE's mask `mask` for tensor indices start … start + count − 1: see `random_mask` in kernels.wat. */
+  randomMask(count: number, mask: number, start: number, keys: readonly [number, number], below: number): void
+  /**
+   * The task-vector merge of the `count` (≤ KERNEL_BLOCK) values from `from`: bf16 target in region
+   * `a`, sources in the lanes (inputs padded), their masks from each mask's start, bf16 into region
+   * `out`. Returns false, leaving that part of `out` unspecified, when a result is not finite.
+   */
+  taskVectorBf16(from: number, count: number, options: TaskVectorKernelOptions): boolean
+  /** Adds Σt², Σs², Σs·t over `count` bf16 targets in region `a` and sources in `b` to `sums`, one value after another. */
+  slerpSumsBf16(count: number, sums: Float64Array): void
+  /** out = bf16(a·t + b·s) for bf16 targets in region `a` and sources in `b`; false when a result is not finite. */
+  mixBf16(count: number, a: number, b: number): boolean
+  /** [Σ(laneA − t)², Σ(laneB − t)², Σ(laneA − t)(laneB − t)] over `count` values, target in region `a`, each sum from 0. */
+  deltaDotsBf16(count: number, laneA: number, laneB: number): Float64Array
+  /** out = bf16(t + ratio·mean(laneₖ − t)) over the first `sources` lanes, `count` ≤ KERNEL_BLOCK values from `from` (inputs padded); false when a result is not finite. */
+  modelStockBf16(from: number, count: number, sources: number, ratio: number): boolean
 }
 
 interface Exports {
@@ -51,43 +128,158 @@ interface Exports {
   add_scaled_bf16(w: number, d: number, o: number, n: number, scale: number): number
   any_nonfinite_bf16(p: number, n: number): number
   moments_bf16(s: number, t: number, n: number, shiftS: number, shiftT: number, res: number): void
+  abs_delta_bf16(t: number, s: number, m: number, n: number): void
+  histogram_f64(m: number, n: number, low: number, width: number, prefixHi: number, prefixLo: number, hist: number, flags: number, keepFrom: number, keepTo: number, kept: number, keepCap: number, keptCount: number): void
+  collect_f64(m: number, n: number, low: number, prefixHi: number, prefixLo: number): number
+  band_mask_f64(m: number, mask: number, n: number, upper: number, skipUpper: number, lower: number, keepLower: number, seen: number): void
+  random_mask(mask: number, n: number, start: number, k0: number, k1: number, below: number): void
+  add_weighted_delta_bf16(t: number, s: number, mask: number, acc: number, n: number, w: number, divisor: number, first: number, base: number): void
+  elect_bf16(t: number, s: number, mask: number, total: number, sum: number, weight: number, n: number, w: number, divisor: number, first: number): void
+  finish_bf16(t: number, acc: number, weights: number, o: number, n: number, c: number, q: number): number
+  slerp_sums_bf16(t: number, s: number, n: number, res: number): void
+  mix_bf16(t: number, s: number, o: number, n: number, a: number, b: number): number
+  delta_dots_bf16(t: number, a: number, b: number, n: number, res: number): void
 }
+
+const RESULT_SLOTS = 8
 
 export function createKernels(capacity: number): Kernels {
   compiled ??= new WebAssembly.Module(Buffer.from(KERNELS_WASM_BASE64, 'base64'))
   // Room for 7 more bf16 elements after a region's last one: kernels pad their inputs to a multiple of 4 or 8.
   const region = capacity * 8 + 16
-  const memory = new WebAssembly.Memory({initial: Math.ceil((3 * region + 64) / 65536)})
-  const exports = new WebAssembly.Instance(compiled, {env: {memory}}).exports as Exports
-  const a = new Uint8Array(memory.buffer, 0, region)
-  const b = new Uint8Array(memory.buffer, region, region)
-  const out = new Uint8Array(memory.buffer, 2 * region, region)
-  const results = new Float64Array(memory.buffer, 3 * region, 7)
+  const laneBytes = capacity * 2 + 16
+  const maskBytes = capacity + 16
+  const layout = {
+    results: 3 * region,
+    histogram: 3 * region + 8 * RESULT_SLOTS,
+    flags: 3 * region + 8 * RESULT_SLOTS + 4 * HISTOGRAM_DIGITS,
+    lanes: 3 * region + 8 * RESULT_SLOTS + 5 * HISTOGRAM_DIGITS,
+    masks: 3 * region + 8 * RESULT_SLOTS + 5 * HISTOGRAM_DIGITS + MAX_KERNEL_SOURCES * laneBytes,
+    // Three float64 sums per value of a block (a task-vector merge's total, agreeing sum and weight).
+    work: 16 * Math.ceil((3 * region + 8 * RESULT_SLOTS + 5 * HISTOGRAM_DIGITS + MAX_KERNEL_SOURCES * (laneBytes + maskBytes)) / 16),
+  }
+  const work = [0, 1, 2].map((k) => layout.work + k * 8 * KERNEL_BLOCK)
+  const keptAt = layout.work + 3 * 8 * KERNEL_BLOCK
+  const size = keptAt + 8 * KEPT_VALUES
+  const memory = new WebAssembly.Memory({initial: Math.ceil(size / 65536)})
+  const wasm = new WebAssembly.Instance(compiled, {env: {memory}}).exports as Exports
+  const buffer = memory.buffer
+  const a = new Uint8Array(buffer, 0, region)
+  const b = new Uint8Array(buffer, region, region)
+  const out = new Uint8Array(buffer, 2 * region, region)
+  const results = new Float64Array(buffer, layout.results, RESULT_SLOTS)
+  const magnitudes = new Float64Array(buffer, region, capacity + 2)
+  const lanes = Array.from({length: MAX_KERNEL_SOURCES}, (_, i) => new Uint8Array(buffer, layout.lanes + i * laneBytes, laneBytes))
+  const masks = Array.from({length: MAX_KERNEL_SOURCES}, (_, i) => new Uint8Array(buffer, layout.masks + i * maskBytes, maskBytes))
+  // Zeros after the data: finite, so padding never flags a chunk as non-finite.
+  const pad = (view: Uint8Array, from: number, to: number) => view.fill(0, from, to)
+  const split = (prefix: bigint): [number, number] => [Number(prefix >> 32n), Number(prefix & 0xffffffffn)]
   return {
     a,
     b,
     out,
+    magnitudes,
+    lanes,
+    masks,
+    histogram: new Uint32Array(buffer, layout.histogram, HISTOGRAM_DIGITS),
+    histogramFlags: new Uint8Array(buffer, layout.flags, HISTOGRAM_DIGITS),
     lerpBf16(count, alpha) {
       const padded = (count + 3) & ~3
-      // Zeros in the padding: finite, so they never flag the chunk as non-finite.
-      a.fill(0, 2 * count, 2 * padded)
-      b.fill(0, 2 * count, 2 * padded)
-      return exports.lerp_bf16(a.byteOffset, b.byteOffset, out.byteOffset, padded, alpha) === 0
+      pad(a, 2 * count, 2 * padded)
+      pad(b, 2 * count, 2 * padded)
+      return wasm.lerp_bf16(a.byteOffset, b.byteOffset, out.byteOffset, padded, alpha) === 0
     },
     addScaledBf16(count, scale) {
       const padded = (count + 3) & ~3
-      a.fill(0, 2 * count, 2 * padded)
-      b.fill(0, 4 * count, 4 * padded)
-      return exports.add_scaled_bf16(a.byteOffset, b.byteOffset, out.byteOffset, padded, scale) === 0
+      pad(a, 2 * count, 2 * padded)
+      pad(b, 4 * count, 4 * padded)
+      return wasm.add_scaled_bf16(a.byteOffset, b.byteOffset, out.byteOffset, padded, scale) === 0
     },
     finiteBf16(count) {
       const padded = (count + 7) & ~7
-      a.fill(0, 2 * count, 2 * padded)
-      return exports.any_nonfinite_bf16(a.byteOffset, padded) === 0
+      pad(a, 2 * count, 2 * padded)
+      return wasm.any_nonfinite_bf16(a.byteOffset, padded) === 0
     },
     momentsBf16(count, shiftS, shiftT) {
-      exports.moments_bf16(a.byteOffset, b.byteOffset, count & ~3, shiftS, shiftT, results.byteOffset)
+      wasm.moments_bf16(a.byteOffset, b.byteOffset, count & ~3, shiftS, shiftT, results.byteOffset)
       return results
+    },
+    padInputs(count, sources) {
+      const padded = (count + 3) & ~3
+      pad(a, 2 * count, 2 * padded)
+      for (let k = 0; k < sources; k++) pad(lanes[k], 2 * count, 2 * padded)
+    },
+    absDeltaBf16(from, count, lane) {
+      const padded = (count + 3) & ~3
+      if (from === 0) {
+        pad(a, 2 * count, 2 * padded)
+        pad(lanes[lane], 2 * count, 2 * padded)
+      }
+      wasm.abs_delta_bf16(a.byteOffset + 2 * from, lanes[lane].byteOffset + 2 * from, b.byteOffset, padded)
+    },
+    histogramF64(count, low, width, prefix, keep) {
+      // The kept count lives in the last result slot.
+      const keptCount = results.byteOffset + 8 * (RESULT_SLOTS - 1)
+      wasm.histogram_f64(b.byteOffset, count, low, width, ...split(prefix), layout.histogram, layout.flags, keep ? keep.from : 1, keep ? keep.to : 0, keptAt, KEPT_VALUES, keptCount)
+    },
+    keptValues() {
+      const met = new Int32Array(buffer, results.byteOffset + 8 * (RESULT_SLOTS - 1), 1)[0]
+      return {values: new Float64Array(buffer, keptAt, Math.min(met, KEPT_VALUES)), met}
+    },
+    clearKept() {
+      new Int32Array(buffer, results.byteOffset + 8 * (RESULT_SLOTS - 1), 1)[0] = 0
+    },
+    collectF64(count, low, prefix) {
+      return wasm.collect_f64(b.byteOffset, count, low, ...split(prefix))
+    },
+    bandMask(count, mask, band, seen) {
+      results.set(seen)
+      // An even count for the kernel: NaN after an odd one equals no cut, so it counts no tie.
+      magnitudes[count] = Number.NaN
+      wasm.band_mask_f64(b.byteOffset, masks[mask].byteOffset, (count + 1) & ~1, band.upper, band.skipUpper, band.lower, band.keepLower, results.byteOffset)
+      seen.set(results.subarray(0, 2))
+    },
+    randomMask(count, mask, start, keys, below) {
+      wasm.random_mask(masks[mask].byteOffset, (count + 3) & ~3, start, keys[0], keys[1], below)
+    },
+    taskVectorBf16(from, count, o) {
+      const padded = (count + 3) & ~3
+      const t = a.byteOffset + 2 * from
+      const [total, sum, weight] = work
+      const lane = (k: number) => [t, lanes[k].byteOffset + 2 * from, masks[k].byteOffset] as const
+      const o16 = out.byteOffset + 2 * from
+      if (!o.consensus) {
+        // mixed = d₀ + d₁ + … (−0 + d₀ is d₀ exactly), then t + λ·mixed/divisor
+        for (let k = 0; k < o.sources; k++) wasm.add_weighted_delta_bf16(...lane(k), total, padded, o.weights[k], o.divisors[k], k === 0 ? 1 : 0, -0)
+        return wasm.finish_bf16(t, total, 0, o16, padded, o.lambda, o.divisor) === 0
+      }
+      // total = 0 + d₀ + d₁ + …; then the agreeing entries' sum and weights; t + λ·sum (/ weight)
+      for (let k = 0; k < o.sources; k++) wasm.add_weighted_delta_bf16(...lane(k), total, padded, o.weights[k], o.divisors[k], k === 0 ? 1 : 0, 0)
+      for (let k = 0; k < o.sources; k++) wasm.elect_bf16(...lane(k), total, sum, weight, padded, o.weights[k], o.divisors[k], k === 0 ? 1 : 0)
+      return wasm.finish_bf16(t, sum, o.normalize ? weight : 0, o16, padded, o.lambda, 1) === 0
+    },
+    slerpSumsBf16(count, sums) {
+      results.set(sums)
+      wasm.slerp_sums_bf16(a.byteOffset, b.byteOffset, count, results.byteOffset)
+      sums.set(results.subarray(0, 3))
+    },
+    mixBf16(count, ca, cb) {
+      const padded = (count + 3) & ~3
+      pad(a, 2 * count, 2 * padded)
+      pad(b, 2 * count, 2 * padded)
+      return wasm.mix_bf16(a.byteOffset, b.byteOffset, out.byteOffset, padded, ca, cb) === 0
+    },
+    deltaDotsBf16(count, laneA, laneB) {
+      wasm.delta_dots_bf16(a.byteOffset, lanes[laneA].byteOffset, lanes[laneB].byteOffset, count, results.byteOffset)
+      return results.subarray(0, 3)
+    },
+    modelStockBf16(from, count, sources, ratio) {
+      const padded = (count + 3) & ~3
+      const t = a.byteOffset + 2 * from
+      // sum = 0 + (s₀ − t) + (s₁ − t) + … (weight 1, divisor 1, every entry kept), then t + ratio·sum/N
+      masks[0].fill(1, 0, padded)
+      for (let k = 0; k < sources; k++) wasm.add_weighted_delta_bf16(t, lanes[k].byteOffset + 2 * from, masks[0].byteOffset, work[0], padded, 1, 1, k === 0 ? 1 : 0, 0)
+      return wasm.finish_bf16(t, work[0], 0, out.byteOffset + 2 * from, padded, ratio, sources) === 0
     },
   }
 }

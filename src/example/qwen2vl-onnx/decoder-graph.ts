@@ -1,7 +1,22 @@
-import {TensorDataType, type OnnxModel} from '../../onnx/proto'
-import {GraphBuilder} from './graph-builder'
-import type {Qwen2VLShape, WeightLookup} from './qwen2vl-shape'
+import {TensorDataType, type OnnxModel} from '../../io/onnx-proto'
+import {parameterSource} from '../../onnx/parameter-source'
+import {quantizeQ4} from '../../onnx/quantize-q4'
+import {GraphBuilder, type ExternalDataSink} from './graph-builder'
+import type {Qwen2VLShape, WeightLookup, WeightTensor} from './qwen2vl-shape'
 import {transposed} from './transposed'
+
+export interface DecoderGraphOptions {
+  /** Large initializers to external data instead of the protobuf. */
+  external?: ExternalDataSink
+  /**
+   * Linear weights (lm_head included) as 4-bit `MatMulNBits` (block 32, float32 scales, zero points),
+   * as onnxruntime's `matmul_nbits_quantizer` writes the `_q4` exports; else transposed float MatMuls.
+   */
+  q4?: boolean
+}
+
+/** onnxruntime's default q4 block along K. */
+const Q4_BLOCK = 32
 
 /**
  * `decoder_model_merged.onnx` of transformers.js's Qwen2-VL contract, exported-style: inputs
@@ -12,15 +27,24 @@ import {transposed} from './transposed'
  * Attention is causal with grouped K/V heads; the rotary embedding is left out (positions are
  * accepted and unused), which a tiny test model does not need.
  */
-export function decoderGraph(shape: Qwen2VLShape, weight: WeightLookup): OnnxModel {
-  const g = new GraphBuilder()
+export function decoderGraph(shape: Qwen2VLShape, weight: WeightLookup, options: DecoderGraphOptions = {}): OnnxModel {
+  const g = new GraphBuilder(options.external)
   const {hidden, heads, kvHeads, headDim} = shape
   let matmulId = 1000
+  /** `x` times the Linear weight `w` ([out, in]), the weight stored as `name`. */
+  const matmul = (scope: string, x: string, w: WeightTensor, name: string, output?: string): string => {
+    if (!options.q4) {
+      g.float(name, [w.shape[1], w.shape[0]], transposed(w))
+      return g.op1(scope, 'MatMul', [x, name], {}, output)
+    }
+    const [N, K] = w.shape
+    const blocks = Math.ceil(K / Q4_BLOCK)
+    const q = quantizeQ4(parameterSource('F32', new Uint8Array(w.values.buffer, w.values.byteOffset, w.values.byteLength), N * K), {N, K, blockSize: Q4_BLOCK, scaleDtype: 'F32', zeroPoints: true})
+    const inputs = [x, g.uint8(`${name}_Q4`, [N, blocks, Q4_BLOCK / 2], q.packed), g.tensor(`${name}_scales`, [N * blocks], TensorDataType.FLOAT, q.scales), g.uint8(`${name}_zero_points`, [q.zeroPoints!.length], q.zeroPoints!)]
+    return g.op(scope, 'MatMulNBits', inputs, {K, N, bits: 4, block_size: Q4_BLOCK}, output === undefined ? 1 : [output], 'com.microsoft')[0]
+  }
   const linear = (scope: string, x: string, param: string, bias: boolean): string => {
-    const w = weight(`${param}.weight`)
-    const name = `onnx::MatMul_${matmulId++}`
-    g.float(name, [w.shape[1], w.shape[0]], transposed(w))
-    const y = g.op1(scope, 'MatMul', [x, name])
+    const y = matmul(scope, x, weight(`${param}.weight`), `onnx::MatMul_${matmulId++}`)
     if (!bias) return y
     const b = weight(`${param}.bias`)
     return g.op1(scope, 'Add', [g.float(`${param}.bias`, b.shape, b.values), y])
@@ -83,9 +107,7 @@ export function decoderGraph(shape: Qwen2VLShape, weight: WeightLookup): OnnxMod
   }
   const normed = rmsNorm('/model/norm', x, 'model.norm')
   const head = shape.lmHead ? weight('lm_head.weight') : weight('model.embed_tokens.weight')
-  const headName = `onnx::MatMul_${matmulId++}`
-  g.float(headName, [head.shape[1], head.shape[0]], transposed(head))
-  g.op1('/lm_head', 'MatMul', [normed, headName], {}, 'logits')
+  matmul('/lm_head', normed, head, `onnx::MatMul_${matmulId++}`, 'logits')
 
   const kvShape = ['batch_size', kvHeads, 'past_sequence_length', headDim]
   const presentShape = ['batch_size', kvHeads, 'total_sequence_length', headDim]
@@ -93,7 +115,7 @@ export function decoderGraph(shape: Qwen2VLShape, weight: WeightLookup): OnnxMod
     Array.from({length: shape.layers}, (_, i) => ['key', 'value'].map((kind) => ({name: `${prefix}.${i}.${kind}`, elemType: TensorDataType.FLOAT, shape: dims}))).flat()
   return {
     irVersion: 8,
-    opsetImport: [{domain: '', version: 17}],
+    opsetImport: options.q4 ? [{domain: '', version: 17}, {domain: 'com.microsoft', version: 1}] : [{domain: '', version: 17}],
     producerName: 'cmaam',
     graph: g.graph(
       'main_graph',

@@ -1,13 +1,13 @@
-import {TensorDataType, type OnnxModel} from '../../onnx/proto'
-import {GraphBuilder} from './graph-builder'
+import {TensorDataType, type OnnxModel} from '../../io/onnx-proto'
+import {GraphBuilder, type ExternalDataSink} from './graph-builder'
 import type {Qwen2VLShape, WeightLookup} from './qwen2vl-shape'
 
 /**
  * `embed_tokens.onnx`: `input_ids` → `inputs_embeds`. The embedding module exported on its own, so
  * its table keeps the module-relative name `weight`.
  */
-export function embedTokensGraph(shape: Qwen2VLShape, weight: WeightLookup): OnnxModel {
-  const g = new GraphBuilder()
+export function embedTokensGraph(shape: Qwen2VLShape, weight: WeightLookup, external?: ExternalDataSink): OnnxModel {
+  const g = new GraphBuilder(external)
   const table = weight('model.embed_tokens.weight')
   g.float('weight', table.shape, table.values)
   g.op1('', 'Gather', ['weight', 'input_ids'], {}, 'inputs_embeds')

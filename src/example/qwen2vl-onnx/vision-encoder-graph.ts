@@ -1,5 +1,5 @@
-import {TensorDataType, type OnnxModel} from '../../onnx/proto'
-import {GraphBuilder} from './graph-builder'
+import {TensorDataType, type OnnxModel} from '../../io/onnx-proto'
+import {GraphBuilder, type ExternalDataSink} from './graph-builder'
 import type {Qwen2VLShape, WeightLookup} from './qwen2vl-shape'
 
 /**
@@ -10,8 +10,8 @@ import type {Qwen2VLShape, WeightLookup} from './qwen2vl-shape'
  * all patches of the input and has no rotary embedding (grid_thw is accepted and unused): enough
  * for a tiny test model.
  */
-export function visionEncoderGraph(shape: Qwen2VLShape, weight: WeightLookup): OnnxModel {
-  const g = new GraphBuilder()
+export function visionEncoderGraph(shape: Qwen2VLShape, weight: WeightLookup, external?: ExternalDataSink): OnnxModel {
+  const g = new GraphBuilder(external)
   const E = shape.visionHidden
   const headDim = E / shape.visionHeads
   const param = (name: string): string => {

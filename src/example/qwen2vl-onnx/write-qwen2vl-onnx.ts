@@ -1,14 +1,11 @@
-import {mkdir, writeFile} from 'node:fs/promises'
+import {writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {CmaamError} from '../../errors'
-import {encodeModel} from '../../onnx/proto'
 import {readModelConfig} from '../../io/read-model-config'
-import {decoderGraph} from './decoder-graph'
-import {embedTokensGraph} from './embed-tokens-graph'
-import {qwen2VLModelFiles} from './model-files'
+import {qwen2VLModelFiles} from './qwen2vl-model-files'
 import type {Qwen2VLShape, WeightLookup, WeightTensor} from './qwen2vl-shape'
 import {readWeights} from './read-weights'
-import {visionEncoderGraph} from './vision-encoder-graph'
+import {writeQwen2VLGraphs} from './write-qwen2vl-graphs'
 
 export interface WriteQwen2VLOnnxOptions {
   /** A folder with Qwen2-VL safetensors (names as in Qwen2-VL-2B/7B; small sizes). */
@@ -17,10 +14,11 @@ export interface WriteQwen2VLOnnxOptions {
   output?: string
   /** Also write config, tokenizer and processor files (default true). */
   modelFiles?: boolean
+  /** `q4` writes `<session>_q4.onnx` with 4-bit decoder weights (default fp32). */
+  dtype?: 'fp32' | 'q4'
+  /** Large initializers in `<file>_data` next to each graph (needed over 2 GB). */
+  externalData?: boolean
 }
-
-/** The three graphs, relative to the output folder. */
-export const QWEN2VL_ONNX_FILES = ['onnx/embed_tokens.onnx', 'onnx/vision_encoder.onnx', 'onnx/decoder_model_merged.onnx'] as const
 
 /**
  * Writes a transformers.js-loadable fp32 ONNX export of a small Qwen2-VL checkpoint, its graphs
@@ -38,10 +36,7 @@ export async function writeQwen2VLOnnx(options: WriteQwen2VLOnnxOptions): Promis
     return tensor
   }
   const shape = qwen2VLShape(weight, weights, config)
-  await mkdir(join(output, 'onnx'), {recursive: true})
-  const graphs = [embedTokensGraph(shape, weight), visionEncoderGraph(shape, weight), decoderGraph(shape, weight)]
-  for (const [i, file] of QWEN2VL_ONNX_FILES.entries()) await writeFile(join(output, file), encodeModel(graphs[i]))
-  const files: string[] = [...QWEN2VL_ONNX_FILES]
+  const files = await writeQwen2VLGraphs({output, shape, weight, dtype: options.dtype, externalData: options.externalData})
   if (options.modelFiles ?? true) {
     for (const [name, text] of Object.entries(qwen2VLModelFiles(shape))) {
       await writeFile(join(output, name), text)

@@ -1,19 +1,5 @@
+import type {MomentStats} from '../../compute/moments'
 import type {Component} from '../../models/types'
-
-/**
- * Moments of one tensor's values, accumulated in float64. Chunks combine exactly with
- * `combineMoments` (Chan et al.), so the streaming engine can fold a tensor chunk by chunk.
- */
-export interface MomentStats {
-  /** Number of values. */
-  n: number
-  /** Arithmetic mean (0 when n = 0). */
-  mean: number
-  /** Σ (x − mean)², the sum of squared deviations. */
-  m2: number
-  /** Σ |x|. */
-  sumAbs: number
-}
 
 /** Top-k singular values (descending) of a bridge tensor reshaped to [shape0, −1], for both models. */
 export interface PairSpectra {

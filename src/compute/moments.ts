@@ -1,4 +1,17 @@
-import type {MomentStats} from './types'
+/**
+ * Moments of one tensor's values, accumulated in float64. Chunks combine exactly with
+ * `combineMoments` (Chan et al.), so the streaming engine can fold a tensor chunk by chunk.
+ */
+export interface MomentStats {
+  /** Number of values. */
+  n: number
+  /** Arithmetic mean (0 when n = 0). */
+  mean: number
+  /** Σ (x − mean)², the sum of squared deviations. */
+  m2: number
+  /** Σ |x|. */
+  sumAbs: number
+}
 
 /** Moments of zero values. */
 export function emptyMoments(): MomentStats {

@@ -1,5 +1,5 @@
 import type {MergeSettings} from '../merge/run-merge'
-import type {ModelInput} from './resolve-model-input'
+import type {ModelInput} from '../hub/resolve-model-input'
 
 /** How reports and the model card name the inputs: Hub models by repo id, with the commit the first source and the target resolved to. */
 export function modelLabels(sources: ModelInput[], target: ModelInput): NonNullable<MergeSettings['labels']> {

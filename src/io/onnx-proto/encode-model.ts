@@ -105,7 +105,7 @@ function encodeAttribute(attribute: OnnxAttribute): ProtoWriter {
 }
 
 /** Encodes one TensorProto (exported for writers that stream initializers). */
-export function encodeTensor(tensor: OnnxTensor): ProtoWriter {
+function encodeTensor(tensor: OnnxTensor): ProtoWriter {
   const writer = new ProtoWriter()
   for (const dim of tensor.dims) writer.varint(1, dim)
   writer.varint(2, tensor.dataType)

@@ -1,5 +1,6 @@
-import {formatBytes} from '../report/format-bytes'
-import {silentProgress, type ProgressFactory} from '../progress'
+import {formatBytes} from './format-bytes'
+import {formatDuration} from './format-duration'
+import {silentProgress, type ProgressFactory} from '.'
 
 /**
  * Progress bars on a TTY stream (stderr): percentage, bytes, throughput and ETA, redrawn at most
@@ -39,12 +40,4 @@ export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): P
       },
     }
   }
-}
-
-export function formatDuration(seconds: number): string {
-  const s = Math.round(seconds)
-  const h = Math.floor(s / 3600)
-  const m = Math.floor((s % 3600) / 60)
-  const rest = String(s % 60).padStart(2, '0')
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${rest}` : `${m}:${rest}`
 }

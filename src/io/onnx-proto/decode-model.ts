@@ -86,7 +86,7 @@ function decodeEntry(reader: ProtoReader): {key: string; value: string} {
   return entry
 }
 
-export function decodeGraph(reader: ProtoReader): OnnxGraph {
+function decodeGraph(reader: ProtoReader): OnnxGraph {
   const graph = emptyGraph()
   const unknown: RawField[] = []
   for (let tag = reader.next(); tag; tag = reader.next()) {
@@ -212,7 +212,7 @@ function decodeAttribute(reader: ProtoReader): OnnxAttribute {
 }
 
 /** Decodes a TensorProto message (an initializer, or a Constant's value). */
-export function decodeTensor(reader: ProtoReader): OnnxTensor {
+function decodeTensor(reader: ProtoReader): OnnxTensor {
   const tensor: OnnxTensor = {name: '', dims: [], dataType: 0}
   const unknown: RawField[] = []
   const dims: Int64[] = []

@@ -1,15 +1,16 @@
-import {closeSync, openSync, readSync, statSync} from 'node:fs'
+import {closeSync, openSync, statSync} from 'node:fs'
 import {dirname} from 'node:path'
 import {CmaamError} from '../errors'
 import {resolveInside} from '../io/paths/resolve-inside'
-import type {OnnxTensor} from './proto/types'
+import type {OnnxTensor} from '../io/onnx-proto/types'
+import {EndOfFileError, readExactlySync} from '../io/read-exactly'
 import {elementSize, product} from './tensor-types'
 
 /**
  * The little-endian bytes of an initializer of an ONNX file at `modelPath`: its raw data, its
  * external data (read from the file next to the model), or its float_data.
  */
-export function readTensorBytes(tensor: OnnxTensor, modelPath: string): Uint8Array {
+export function readInitializerBytes(tensor: OnnxTensor, modelPath: string): Uint8Array {
   if (tensor.rawData) return tensor.rawData
   if (tensor.floatData) return new Uint8Array(new Float32Array(tensor.floatData).buffer)
   const size = elementSize(tensor.dataType)
@@ -26,24 +27,20 @@ export function readTensorBytes(tensor: OnnxTensor, modelPath: string): Uint8Arr
     fd = openSync(path, 'r')
   } catch (error) {
     throw new CmaamError(`Missing external data file ${path} of ${modelPath}`, {
+      code: 'NOT_FOUND',
       hint: 'Download the .onnx_data file(s) together with the .onnx file.',
       cause: error,
     })
   }
+  let length = 0
   try {
-    const length = tensor.externalData.length ?? statSync(path).size - offset
-    const bytes = new Uint8Array(length)
-    let done = 0
-    while (done < length) {
-      const got = readSync(fd, bytes, done, length - done, offset + done)
-      if (got === 0) {
-        throw new CmaamError(`${path} ends before initializer ${tensor.name} (offset ${offset}, length ${length})`, {
-          hint: 'The external data file is incomplete: download it again.',
-        })
-      }
-      done += got
-    }
-    return bytes
+    length = tensor.externalData.length ?? statSync(path).size - offset
+    return readExactlySync(fd, new Uint8Array(length), offset)
+  } catch (error) {
+    if (!(error instanceof EndOfFileError)) throw error
+    throw new CmaamError(`${path} ends before initializer ${tensor.name} (offset ${offset}, length ${length})`, {
+      hint: 'The external data file is incomplete: download it again.',
+    })
   } finally {
     closeSync(fd)
   }

@@ -6,7 +6,7 @@ import {
   momentsOf,
   std,
   varianceUnbiased,
-} from '../../../src/merge/analysis/moments'
+} from '../../src/compute/moments'
 
 /** Deterministic pseudo-random numbers (mulberry32), so failures reproduce. */
 function rng(seed: number): () => number {

@@ -1,5 +1,4 @@
-import {silentProgress, type ProgressFactory} from '../progress'
-import type {ProgressEvent} from './types'
+import {silentProgress, type ProgressEvent, type ProgressFactory} from '.'
 
 /** The engine's progress passes as `onProgress` events: one when a pass starts, one per step, one when it is done. */
 export function progressCallback(onProgress?: (event: ProgressEvent) => void): ProgressFactory {

@@ -3,7 +3,7 @@ import {torchDtypeName} from '../report/torch-dtype-name'
 import type {ExampleFamily} from './families'
 
 /** The non-weight files of an example model: config, generation config, a tiny tokenizer, processor, card. */
-export function modelFiles(family: ExampleFamily, config: Record<string, unknown>, dtype: FloatDType): Record<string, string> {
+export function exampleModelFiles(family: ExampleFamily, config: Record<string, unknown>, dtype: FloatDType): Record<string, string> {
   const json = (value: unknown): string => JSON.stringify(value, null, 2) + '\n'
   const vocab = Object.fromEntries(['<unk>', '<s>', '</s>', '<image>', 'hello', 'world'].map((t, i) => [t, i]))
   return {

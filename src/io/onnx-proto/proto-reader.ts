@@ -2,7 +2,7 @@ import {CmaamError} from '../../errors'
 
 /** Protobuf wire types (the low 3 bits of a field tag). */
 export const WIRE_VARINT = 0
-export const WIRE_FIXED64 = 1
+const WIRE_FIXED64 = 1
 export const WIRE_LEN = 2
 export const WIRE_FIXED32 = 5
 

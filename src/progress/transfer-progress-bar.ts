@@ -1,5 +1,4 @@
-import type {Progress, ProgressFactory} from '../progress'
-import type {TransferProgress} from './types'
+import type {Progress, ProgressFactory, TransferProgress} from '.'
 
 export interface TransferProgressBar {
   /** Give this to `downloadModel` or `pushFolder`. */

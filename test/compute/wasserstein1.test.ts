@@ -1,4 +1,4 @@
-import {wasserstein1Sorted} from '../../../src/merge/analysis/wasserstein1'
+import {wasserstein1Sorted} from '../../src/compute/wasserstein1'
 
 const sorted = (xs: number[]) => Float64Array.from([...xs].sort((a, b) => a - b))
 

@@ -2,12 +2,12 @@ import {existsSync} from 'node:fs'
 import {join} from 'node:path'
 import {silentProgress, type ProgressFactory} from '../progress'
 import {MODEL_FILES} from '../io/output/copy-model-files'
-import {listTemplateFiles} from '../onnx/list-template-files'
-import type {OnnxDtype} from '../onnx/onnx-variants'
-import {downloadModel} from './download-model'
-import {parseModelRef} from './parse-model-ref'
-import {transferProgressBar} from './transfer-progress-bar'
-import type {HubSettings} from './types'
+import {listTemplateFiles} from './list-template-files'
+import type {OnnxDtype} from './onnx-variants'
+import {downloadModel} from '../hub/download-model'
+import {parseModelRef} from '../hub/parse-model-ref'
+import {transferProgressBar} from '../progress/transfer-progress-bar'
+import type {HubSettings} from '../hub/types'
 
 export interface ResolveOnnxTemplateOptions {
   /** A folder, or `org/name[@revision]` of an ONNX export (e.g. onnx-community/Qwen2-VL-2B-Instruct). */

@@ -5,10 +5,11 @@ import {isPickleWeights} from '../io/is-pickle-weights'
 import {resolveInside} from '../io/paths/resolve-inside'
 import {readSafetensorsHeader} from '../io/safetensors/read-safetensors-header'
 import type {SafetensorsHeader} from '../io/safetensors/types'
-import {ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, readAdapterConfig, type LoraConfig} from './adapter-config'
+import {ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE} from '../io/peft-file-names'
+import {readAdapterConfig, type LoraConfig} from './adapter-config'
 import {parseAdapterKeys, type AdapterKeys} from './parse-adapter-keys'
 
-export interface OpenedAdapter {
+export interface LoraAdapter {
   /** Absolute path of the adapter folder. */
   dir: string
   config: LoraConfig
@@ -26,7 +27,7 @@ export async function isAdapterFolder(dir: string): Promise<boolean> {
 }
 
 /** Opens a PEFT LoRA adapter folder: its config and the header of its safetensors weights (pickles refused). */
-export async function openAdapter(dir: string): Promise<OpenedAdapter> {
+export async function openLoraAdapter(dir: string): Promise<LoraAdapter> {
   const absolute = resolve(dir)
   const config = await readAdapterConfig(absolute)
   const names = await readdir(absolute)

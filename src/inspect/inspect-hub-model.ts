@@ -1,11 +1,11 @@
 import {readFile} from 'node:fs/promises'
 import {CmaamError} from '../errors'
-import {classifyTensors, type InspectReport} from '../inspect/classify-tensors'
-import type {ModelAdapter} from '../models/types'
-import {hubFetch, MAX_JSON_BYTES} from './hub-fetch'
-import {inspectRemote} from './inspect-remote'
-import {repoCachePaths} from './repo-cache-paths'
-import type {HubSettings} from './types'
+import {classifyTensors, type InspectReport} from './classify-tensors'
+import type {ModelTypeAdapter} from '../models/types'
+import {hubFetch, MAX_JSON_BYTES} from '../hub/hub-fetch'
+import {inspectRemote} from '../hub/inspect-remote'
+import {repoCachePaths} from '../hub/repo-cache-paths'
+import type {HubSettings} from '../hub/types'
 import {parseJson} from '../io/parse-json'
 
 export interface HubInspectReport extends InspectReport {
@@ -30,7 +30,7 @@ export interface InspectHubModelOptions {
   /** An adapter name, or `auto`. */
   modelType: string
   /** An adapter from `--adapter FILE`, used instead of detection. */
-  adapter?: ModelAdapter
+  adapter?: ModelTypeAdapter
 }
 
 /**
@@ -41,7 +41,7 @@ export interface InspectHubModelOptions {
 export async function inspectHubModel(options: InspectHubModelOptions): Promise<HubInspectReport> {
   const {repo, revision, settings} = options
   const remote = await inspectRemote({repo, revision, settings})
-  if (remote.tensors.length === 0) throw new CmaamError(`No tensors in ${repo}@${revision}`, {hint: 'Check that the repo holds a model.'})
+  if (remote.tensors.length === 0) throw new CmaamError(`No tensors in ${repo}@${revision}`, {code: 'NOT_FOUND', hint: 'Check that the repo holds a model.'})
   const config = options.modelType === 'auto' && options.adapter === undefined && remote.files.includes('config.json') ? await readConfig(options, remote.sha) : null
   const report = classifyTensors({
     entries: remote.tensors.map(({name, dtype, shape}) => ({name, dtype, shape})),
