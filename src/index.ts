@@ -35,6 +35,7 @@ export type {
   PrepareDataOptions,
   ProgressEvent,
   ReportingOptions,
+  ServerOptions,
 } from './api/types'
 export {CmaamError, type CmaamErrorCode} from './errors'
 // Which device `device: 'auto'` would pick here, and why (without running anything else).

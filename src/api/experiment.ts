@@ -7,6 +7,7 @@ import {libraryContext, type RunContext} from './context'
 import {analysisSettings} from './options/analysis-settings'
 import {deviceOption} from './options/device-option'
 import {methodSettings} from './options/method-settings'
+import {serveSettings} from './options/server-settings'
 import {choiceOption, integerOption, numberOption} from './options/values'
 import type {ExperimentOptions} from './types'
 
@@ -15,7 +16,8 @@ const EXPERIMENT_DEFAULTS = {baseAlpha: '0.3', linearAlphas: '0.3,0.5,0.7', maxN
 
 /**
  * Merges the fine-tune back into the base with CMAAM, builds linear baselines, writes an ONNX
- * export of every model, evaluates them all and writes report.md/report.json with charts: what
+ * export of every model (or, with `serve`, evaluates each through a server started for it: no
+ * ONNX), evaluates them all and writes report.md/report.json with charts: what
  * `cmaam experiment` does, resolving to the report it prints with `--json`. A second run with
  * the same `output` does only what is missing or what a changed setting affects.
  */
@@ -29,6 +31,7 @@ export async function experimentWith(options: ExperimentOptions, context: RunCon
   const analysis = analysisSettings({...options, baseAlpha: options.baseAlpha ?? EXPERIMENT_DEFAULTS.baseAlpha})
   // One device for the whole run: the merges' kernels and the evaluations.
   const device = await deviceOption(analysis.device, context)
+  const maxNewTokens = integerOption(options.maxNewTokens ?? EXPERIMENT_DEFAULTS.maxNewTokens, '--max-new-tokens', 1)
   return runExperiment({
     base: options.base,
     finetuned: options.finetuned,
@@ -36,10 +39,11 @@ export async function experimentWith(options: ExperimentOptions, context: RunCon
     extraData,
     output: options.output,
     onnxTemplate: options.onnxTemplate,
+    serve: options.serve === undefined ? undefined : {serve: options.serve, ...serveSettings(options, maxNewTokens)},
     linearAlphas,
     merge: {...methodSettings(options), ...analysis, device, dtype: 'keep', maxShardBytes: 5e9},
     maxSamples: options.maxSamples === undefined ? undefined : integerOption(options.maxSamples, '--max-samples', 1),
-    maxNewTokens: integerOption(options.maxNewTokens ?? EXPERIMENT_DEFAULTS.maxNewTokens, '--max-new-tokens', 1),
+    maxNewTokens,
     device,
     dtype: choiceOption(options.dtype ?? EXPERIMENT_DEFAULTS.dtype, '--dtype', Object.keys(EVAL_DTYPES) as EvalDtype[]),
     settings: context.hub,

@@ -132,9 +132,30 @@ export interface OnnxApplyOptions extends ReportingOptions, HubOptions {
   force?: boolean
 }
 
-export interface EvaluateOptions extends ReportingOptions, HubOptions {
-  /** Model folders with onnx/, or Hub repos. */
-  model: string | string[]
+/** How cmaam asks OpenAI-compatible servers (`endpoint`, `serve`). */
+export interface ServerOptions {
+  /** Sent as the bearer token; default OPENAI_API_KEY. Never written to output, logs or results. */
+  apiKey?: string
+  /** Requests in flight (default 8). */
+  concurrency?: number
+  /** Seconds one request may take before it is retried (default 300). */
+  requestTimeout?: number
+  /** Retries of a 429/5xx, dropped connection or timeout, with backoff and Retry-After (default 5). */
+  maxRetries?: number
+  /** Seconds a started server may take to answer GET /v1/models (default 900). */
+  serveTimeout?: number
+}
+
+export interface EvaluateOptions extends ReportingOptions, HubOptions, ServerOptions {
+  /**
+   * Model folders with onnx/ or Hub repos (transformers.js); with `serve`, folders or Hub repos with
+   * safetensors; with `endpoint`, served model ids (optional when the server serves one).
+   */
+  model?: string | string[]
+  /** API base of an OpenAI-compatible server that already serves the models, e.g. `http://host:8000/v1`. */
+  endpoint?: string
+  /** Start a server per model: `vllm`, `sglang`, `llama.cpp`, or a command template with `{model}`, `{model_id}`, `{port}`. */
+  serve?: string
   /** JSONL test set. */
   data: string
   images?: string
@@ -195,7 +216,7 @@ export interface HubPushOptions extends ReportingOptions, HubOptions {
 }
 
 /** `cmaam experiment`: merges, linear baselines, ONNX exports, evaluations and the report. */
-export interface ExperimentOptions extends Omit<AnalysisOptions, 'source' | 'target'>, MethodOptions {
+export interface ExperimentOptions extends Omit<AnalysisOptions, 'source' | 'target'>, MethodOptions, ServerOptions {
   /** Base model: a folder or a Hub repo. */
   base: string
   /** The fine-tune: a folder, a Hub repo, or a PEFT LoRA adapter folder. */
@@ -204,8 +225,10 @@ export interface ExperimentOptions extends Omit<AnalysisOptions, 'source' | 'tar
   data: string
   /** Experiment folder: models/, eval/, charts/, report.md, report.json, experiment.json. */
   output: string
-  /** ONNX export of the base (folder or Hub repo); default: the base, when it has onnx/. */
+  /** ONNX export of the base (folder or Hub repo); default: the base, when it has onnx/. Not used with `serve`. */
   onnxTemplate?: string
+  /** Evaluate every model through a server started for it: `vllm`, `sglang`, `llama.cpp`, or a command template with `{model}`, `{model_id}`, `{port}`. */
+  serve?: string
   /** α of the linear baselines: `[0.3, 0.5]` or `'0.3,0.5'`; default `'0.3,0.5,0.7'`. */
   linearAlphas?: number[] | string
   /** More test sets: `'english=./en/test.jsonl'` or `{name, file}`. */

@@ -58,6 +58,12 @@ export abstract class BaseCommand extends Command {
     for (const {plugin, reason} of problems) process.stderr.write(`Warning: plugin ${plugin} skipped: ${reason}\n`)
   }
 
+  /** A flag's value as typed (`--flag value` or `--flag=value`), read from argv. */
+  private flagValue(flag: string): string | undefined {
+    const at = this.argv.indexOf(flag)
+    return at >= 0 ? this.argv[at + 1] : this.argv.find((arg) => arg.startsWith(`${flag}=`))?.slice(flag.length + 1)
+  }
+
   protected printJson(value: unknown): void {
     process.stdout.write(strictJson(value) + '\n')
   }
@@ -72,12 +78,10 @@ export abstract class BaseCommand extends Command {
     if (hint) text += `\n${hint}`
     if (!known && !debug) text += '\n(this looks like a bug in cmaam: run again with --debug and report the output)'
     if (debug && error.stack) text += `\n\n${error.stack}`
-    // No message should hold the token or a URL's password; if one ever does (a library's, or oclif's about a
-    // mistyped flag), the token is not shown.
-    const at = this.argv.indexOf('--token')
-    const given = at >= 0 ? this.argv[at + 1] : this.argv.find((arg) => arg.startsWith('--token='))?.slice('--token='.length)
-    // …nor a URL's credentials or signed query.
-    const hide = (value: string): string => redactUrl([this.hub?.token, given].reduce<string>((out, secret) => (secret ? out.split(secret).join('***') : out), value))
+    // No message should hold the token, the API key, a URL's credentials or signed query; if one ever
+    // does (a library's, a server's, or oclif's about a mistyped flag), it is not shown.
+    const secrets = [this.hub?.token, this.flagValue('--token'), this.flagValue('--api-key'), process.env.OPENAI_API_KEY]
+    const hide = (value: string): string => redactUrl(secrets.reduce<string>((out, secret) => (secret ? out.split(secret).join('***') : out), value))
     process.stderr.write(hide(text) + '\n')
     // With --json a script reads the failure on stdout too, as oclif's enableJsonFlag prints it.
     if (this.argv.includes('--json')) this.printJson({error: {message: hide(error.message), hint: hint === undefined ? null : hide(hint), code: errorCode(error)}})
