@@ -30,6 +30,7 @@ export type {
   MergeOptions,
   MethodOptions,
   OnnxApplyOptions,
+  ParamOption,
   PerComponentOption,
   PrepareDataOptions,
   ProgressEvent,
@@ -52,6 +53,7 @@ export type {AnalysisRecord} from './merge/run-analysis'
 export type {AdapterDefinition, AdapterOrigin, AdapterRule, Component} from './models'
 export type {OnnxApplyReport, OnnxFileReport, OnnxInitializerRecord} from './onnx/types'
 export type {ComponentMethodRecord, MergeRecord} from './report/merge-record'
+export type {ParamValue, RescaleMode} from './merge/methods/types'
 export type {LoraMergeRecord} from './report/lora-merge-record'
 
 // Building blocks for evaluation set-ups: ONNX protobuf, the metrics, transformers.js loading, tiny test models.

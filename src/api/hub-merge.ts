@@ -43,6 +43,9 @@ export function hubMerge(options: HubMergeOptions): Promise<HubMergeResult> {
 }
 
 export async function hubMergeWith(options: HubMergeOptions, context: RunContext): Promise<HubMergeResult> {
+  // Given as flags or by a --config file, so not required by the command's parser.
+  const missing = (['source', 'target'] as const).filter((name) => !options[name])
+  if (missing.length > 0) throw new CmaamError(`Missing ${missing.map((name) => `--${name}`).join(', ')}`, {hint: 'Give them on the command line or in the --config file.'})
   const checked = await checkMergeOptions(options, context, 1)
   const hub = context.hub()
   // Checked before downloading gigabytes: the upload would fail anyway.

@@ -2,6 +2,7 @@ import {CmaamError} from '../errors'
 import {resolveModelInput, type ModelInput} from '../hub/resolve-model-input'
 import {resolveOnnxTemplate} from '../onnx/resolve-onnx-template'
 import {mergeConfigYaml} from '../merge/config/merge-config-yaml'
+import {mergekitConfigYaml} from '../merge/config/mergekit-config-yaml'
 import {runMerge, type MergeSettings} from '../merge/run-merge'
 import type {MergeRecord} from '../report/merge-record'
 import {adapterOption} from './adapter-option'
@@ -91,6 +92,6 @@ export async function mergeInputs(
     labels: modelLabels(sources, target),
     reproduce: mergeReproduction(options, replay, placement.named),
   }
-  const record = await runMerge({...merge, config: mergeConfigYaml({...replay, settings: merge})})
+  const record = await runMerge({...merge, config: mergeConfigYaml({...replay, settings: merge}), mergekitConfig: mergekitConfigYaml({...replay, settings: merge})})
   return {record, sources, target}
 }

@@ -7,7 +7,7 @@ import type {StepEvent} from '../experiment/types'
 import type {EvalDtype} from '../eval/eval-model'
 import type {GroupingCompat} from '../merge/analysis/layer-groups'
 import type {MergeStrategy} from '../merge/analysis/types'
-import type {MethodName} from '../merge/methods/types'
+import type {MethodName, ParamValue, RescaleMode} from '../merge/methods/types'
 import type {AdapterDefinition, Component} from '../models/types'
 import type {OnnxDtype} from '../onnx/onnx-variants'
 
@@ -29,6 +29,14 @@ export interface HubOptions {
 /** A value for every component, or a default and per-component values: `0.5`, `'0.5,vision=0.2'`, `{default: 0.5, vision: 0.2}`. */
 export type PerComponentOption<T> = T | string | ({default?: T} & Partial<Record<Component, T>>)
 
+/**
+ * A method parameter: `0.5`, a gradient `[0.2, 0.8]`, or per component and per module
+ * `'0.5,vision=[0.1,0.3],self_attn=0.2'` (a name that is not a component is a module filter, matched
+ * on the tensor's name as mergekit's `filter` is), or the same as an object
+ * `{default: 0.5, vision: [0.1, 0.3], self_attn: 0.2}`.
+ */
+export type ParamOption = ParamValue | string | ({default?: ParamValue} & Record<string, ParamValue | undefined>)
+
 /** An adapter given to one run: a file (JSON or YAML), or a definition. */
 export type AdapterOption = string | AdapterDefinition
 
@@ -43,7 +51,7 @@ export interface AnalysisOptions extends ReportingOptions, HubOptions {
   minAlpha?: number | string
   maxAlpha?: number | string
   /** Per-component α₀ of the component α: `{vision: 0.3}` or `'vision=0.3,bridge=0.5'`. */
-  componentAlpha?: string | Partial<Record<Component, number>>
+  componentAlpha?: string | Partial<Record<Component, ParamValue>>
   /** An adapter name, or `auto` (detect from config.json, then the names). */
   modelType?: string
   adapter?: AdapterOption
@@ -59,14 +67,17 @@ export interface AnalysisOptions extends ReportingOptions, HubOptions {
 export interface MethodOptions {
   /** `'ties'`, `'ties,vision=keep-target'` or `{default: 'ties', vision: 'keep-target'}`. */
   method?: PerComponentOption<MethodName>
-  alpha?: PerComponentOption<number>
-  lambda?: PerComponentOption<number>
-  density?: PerComponentOption<number>
-  gamma?: PerComponentOption<number>
-  t?: PerComponentOption<number>
-  /** wᵢ of each source, in source order: `[0.7, 0.3]` or `'0.7,0.3'`. */
-  weights?: number[] | string
+  /** Each parameter: a number, a gradient over the layers (`[0.2, 0.8]`), per component and per module filter: `'0.5,vision=[0.1,0.3],self_attn=0.2'` or `{default: 0.5, vision: [0.1, 0.3], self_attn: 0.2}`. */
+  alpha?: ParamOption
+  lambda?: ParamOption
+  density?: ParamOption
+  gamma?: ParamOption
+  t?: ParamOption
+  /** wᵢ of each source, in source order, each a number or a gradient: `[0.7, 0.3]`, `'0.7,0.3'` or `'[0.2,0.8],0.5'`. */
+  weights?: Array<number | number[]> | string
   normalize?: boolean
+  /** DARE's rescale of the kept entries: `density` (default), `l1` (mergekit ≥ 0.1) or `none`. */
+  rescale?: RescaleMode
   alphaFrom?: 'cmaam'
 }
 

@@ -3,6 +3,7 @@ import type {Device} from '../compute/device/device'
 import {createWorkerPool} from '../compute/worker-pool'
 import type {GroupingCompat} from './analysis/layer-groups'
 import {analyzePairs} from './analysis/analyze'
+import {layerPositions} from './tower-layers'
 import {resolveAlphaOptions} from './analysis/options'
 import type {AlphaOptions, CmaamReport} from './analysis/types'
 import {alphaBreakdown, type AlphaBreakdown} from './alpha-breakdown'
@@ -48,7 +49,7 @@ export interface AnalysisRecord {
   unmatched: UnmatchedGroup[]
   /** Where onnxruntime ran the spectra (`--device`, resolved); the scores agree within 1e-6 on every device. */
   device: Device
-  config: {base_alpha: number; strategy: string; compat: GroupingCompat; seed: number; min_alpha: number; max_alpha: number; component_alpha: Record<string, number>}
+  config: {base_alpha: number; strategy: string; compat: GroupingCompat; seed: number; min_alpha: number; max_alpha: number; component_alpha: Record<string, number | readonly number[]>}
   compatibility: {common_params: number; source_only: number; target_only: number; shape_mismatches: number; dtype_mismatches: number}
   /** The method each component would be merged with. */
   methods: Record<Component, ComponentMethodRecord>
@@ -68,7 +69,7 @@ export async function runAnalysis(settings: AnalysisSettings): Promise<AnalysisR
   const plan = planMerge([source], models.target, models.adapter, {dtype: 'keep', vocabularyRows: source !== first})
   const pool = createWorkerPool({threads: settings.threads})
   try {
-    const analysis = analyzePairs(await collectStatistics(plan, pool, settings), plan.bridgeCounts, alphaOptions)
+    const analysis = analyzePairs(await collectStatistics(plan, pool, settings), plan.bridgeCounts, alphaOptions, layerPositions(plan.tensors))
     return {
       source: settings.sources[0],
       sources: settings.sources,
@@ -85,7 +86,7 @@ export async function runAnalysis(settings: AnalysisSettings): Promise<AnalysisR
         seed: settings.seed,
         min_alpha: alphaOptions.minAlpha,
         max_alpha: alphaOptions.maxAlpha,
-        component_alpha: alphaOptions.componentBaseAlpha as Record<string, number>,
+        component_alpha: alphaOptions.componentBaseAlpha,
       },
       compatibility: {
         common_params: plan.commonKeys,

@@ -13,13 +13,16 @@ import {analyzePairs} from './analysis/analyze'
 import {resolveAlphaOptions} from './analysis/options'
 import type {AlphaOptions, CmaamAnalysis} from './analysis/types'
 import {alphaBreakdown} from './alpha-breakdown'
+import {MERGEKIT_CONFIG_FILE} from './config/mergekit-config-yaml'
 import {checkCoverage} from './check-coverage'
 import {collectStatistics} from './collect-statistics'
 import {genericFallbackError} from './generic-fallback-error'
 import {mapTextModel, isTextModel} from './map-text-model'
 import {methodRecords} from './methods/method-records'
 import {describeMethods, PARAM_DEFAULTS, resolveMethods, type MethodSettings, type ResolvedMethods} from './methods/resolve-methods'
-import type {MethodInputs, TensorParams} from './methods/types'
+import {tensorParams} from './methods/tensor-params'
+import type {MethodInputs, ParamValue} from './methods/types'
+import {layerPositions, towerKey, towerLayers} from './tower-layers'
 import {openModels} from './open-models'
 import {planMerge, type PlannedTensor} from './plan-merge'
 import {writeMerged} from './write-merged'
@@ -59,6 +62,8 @@ export interface MergeSettings extends MethodSettings, WriteSettings {
   notice?: (message: string) => void
   /** Text of a `cmaam_config.yaml` to write beside the card (`cmaam merge --config` replays it). */
   config?: string
+  /** The same merge in mergekit's schema, written as mergekit_config.yml; null when mergekit has no equal. */
+  mergekitConfig?: string | null
   /** After the merge, write the merged weights into this ONNX template as `onnx/` (see `cmaam onnx apply`). */
   onnx?: MergeOnnxStep
 }
@@ -95,13 +100,13 @@ export async function runMerge(settings: MergeSettings): Promise<MergeRecord> {
     let analysis: CmaamAnalysis | null = null
     if (methods.needsAnalysis || settings.analyze) {
       const pairs = await collectStatistics(plan, pool, settings)
-      analysis = analyzePairs(pairs, plan.bridgeCounts, alphaOptions)
+      analysis = analyzePairs(pairs, plan.bridgeCounts, alphaOptions, layerPositions(plan.tensors))
     }
     await checkInputsUnchanged(inputs)
     const statisticsDone = Date.now()
     // The weight each merged tensor gets: its method's α, t or λ (CMAAM's α where asked for).
     const alphas = new Map<string, number>()
-    const mergeJob = mergeJobOf(methods, settings.seed, analysis, alphas)
+    const mergeJob = mergeJobOf(methods, towerLayers(plan.tensors.map((t) => t.class)), settings.seed, analysis, alphas)
 
     const {layout, weights} = await writeMerged(plan, pool, {
       dir: staging.dir,
@@ -147,16 +152,20 @@ async function openAndPlan(settings: MergeSettings) {
   return {models, text, plan, coverage}
 }
 
-/** The job that merges one tensor with its component's method; records the weight it got in `alphas`. */
-function mergeJobOf(methods: ResolvedMethods, seed: number, analysis: CmaamAnalysis | null, alphas: Map<string, number>): (tensor: PlannedTensor, inputs: MethodInputs) => Job {
+/**
+ * The job that merges one tensor with its component's method and the parameters resolved for that
+ * tensor (`layers`: numbered blocks per tower, for gradients); records the weight it got in `alphas`.
+ */
+function mergeJobOf(methods: ResolvedMethods, layers: Map<string, number>, seed: number, analysis: CmaamAnalysis | null, alphas: Map<string, number>): (tensor: PlannedTensor, inputs: MethodInputs) => Job {
   return (tensor, inputs) => {
-    const {method, params} = methods.components[tensor.class.component]
-    const tensorParams: TensorParams = {...params, seed}
+    const component = methods.components[tensor.class.component]
+    const {method} = component
+    const params = tensorParams(component, {name: tensor.name, layer: tensor.class.layer, layers: layers.get(towerKey(tensor.class)) ?? 0}, seed)
     if (method.weightParam !== null) {
-      if (method.needsAnalysis || methods.alphaFrom === 'cmaam') tensorParams[method.weightParam] = analysis!.alphas.get(tensor.name)!
-      alphas.set(tensor.name, tensorParams[method.weightParam])
+      if (method.needsAnalysis || methods.alphaFrom === 'cmaam') params[method.weightParam] = analysis!.alphas.get(tensor.name)!
+      alphas.set(tensor.name, params[method.weightParam])
     }
-    return method.job(inputs, tensorParams)
+    return method.job(inputs, params)
   }
 }
 
@@ -193,7 +202,7 @@ function mergeRecord({settings, labels, methods, alphaOptions, models, plan, cov
       method: describeMethods(settings.method),
       methods: methodRecords(methods),
       alpha_from: methods.alphaFrom,
-      base_alpha: single === 'cmaam' ? alphaOptions.baseAlpha : single === 'linear' ? (settings.params.alpha?.default ?? PARAM_DEFAULTS.alpha) : null,
+      base_alpha: single === 'cmaam' ? alphaOptions.baseAlpha : single === 'linear' ? linearAlpha(settings.params.alpha?.default ?? PARAM_DEFAULTS.alpha) : null,
       strategy: methods.needsAnalysis ? alphaOptions.strategy : null,
       model_type: models.adapter.name,
       model_type_reason: models.adapterReason,
@@ -202,7 +211,7 @@ function mergeRecord({settings, labels, methods, alphaOptions, models, plan, cov
       dtype: settings.dtype === 'keep' ? 'keep' : settings.dtype.toLowerCase(),
       min_alpha: alphaOptions.minAlpha,
       max_alpha: alphaOptions.maxAlpha,
-      component_alpha: alphaOptions.componentBaseAlpha as Record<string, number>,
+      component_alpha: alphaOptions.componentBaseAlpha,
       shard_size: settings.maxShardBytes,
     },
     compatibility: {
@@ -225,6 +234,7 @@ function mergeRecord({settings, labels, methods, alphaOptions, models, plan, cov
       weights: layout.shards.map((s) => s.fileName),
       total_size: layout.shards.reduce((sum, s) => sum + s.tensors.reduce((n, t) => n + t.byteLength, 0), 0),
       copied,
+      ...(settings.mergekitConfig ? {mergekit_config: MERGEKIT_CONFIG_FILE} : {}),
     },
     timing: {
       seconds: (Date.now() - started) / 1000,
@@ -274,5 +284,11 @@ async function writeReports(settings: MergeSettings, dir: string, record: MergeR
     buildModelCard(record, {modelType, targetCard, reproduce: settings.reproduce, hubIds}),
   )
   if (settings.config !== undefined) await writeFileSynced(join(dir, 'cmaam_config.yaml'), settings.config)
+  if (settings.mergekitConfig) await writeFileSynced(join(dir, MERGEKIT_CONFIG_FILE), settings.mergekitConfig)
   if (settings.adapter !== undefined) await writeJsonFile(join(dir, ADAPTER_FILE), settings.adapter.definition)
+}
+
+/** The record's `base_alpha` of a linear merge: its α, unless a gradient makes it vary by layer. */
+function linearAlpha(value: ParamValue): number | null {
+  return typeof value === 'number' ? value : null
 }

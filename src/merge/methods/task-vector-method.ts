@@ -12,6 +12,8 @@ export interface TaskVectorMethodSpec extends Pick<MergeMethod, 'name' | 'title'
   consensus: boolean
   /** --normalize when not given (mergekit's default for the method); default false. */
   defaultNormalize?: boolean
+  /** Whether it reads --rescale (DARE). */
+  rescales?: boolean
 }
 
 /**
@@ -26,6 +28,7 @@ export function taskVectorMethod(spec: TaskVectorMethodSpec): MergeMethod {
     sources: {min: 1, max: Infinity},
     params: spec.params,
     weighted: true,
+    ...(spec.rescales ? {rescales: true} : {}),
     defaultNormalize: spec.defaultNormalize ?? false,
     weightParam: 'lambda',
     needsAnalysis: false,
