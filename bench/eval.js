@@ -81,7 +81,7 @@ function randomWeights() {
 
 async function writeExport() {
   const {writeQwen2VLGraphs} = require('../dist/example/qwen2vl-onnx/write-qwen2vl-graphs')
-  const {qwen2VLModelFiles} = require('../dist/example/qwen2vl-onnx/model-files')
+  const {qwen2VLModelFiles} = require('../dist/example/qwen2vl-onnx/qwen2vl-model-files')
   mkdirSync(modelDir, {recursive: true})
   for (const [name, text] of Object.entries(qwen2VLModelFiles(SHAPE))) {
     // The tiny model's processor limits fit 28-pixel images; the bench's images are 224 × 224.
@@ -143,7 +143,7 @@ async function memoryBandwidth(threads) {
 
 /** The graph with every MatMulNBits node's accuracy_level set to `level`. */
 function withAccuracyLevel(bytes, level) {
-  const {decodeModel, encodeModel} = require('../dist/onnx/proto')
+  const {decodeModel, encodeModel} = require('../dist/io/onnx-proto')
   const model = decodeModel(bytes)
   for (const node of model.graph.node) {
     if (node.opType !== 'MatMulNBits') continue

@@ -7,7 +7,7 @@
 'use strict'
 const {closeSync, mkdirSync, openSync, writeFileSync, writeSync} = require('node:fs')
 const {join} = require('node:path')
-const {encodeModel, TensorDataType: T} = require('../dist/onnx/proto')
+const {encodeModel, TensorDataType: T} = require('../dist/io/onnx-proto')
 
 const ZEROS = Buffer.alloc(1 << 22)
 const BLOCK = 32

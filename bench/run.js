@@ -18,7 +18,7 @@ const {join, resolve} = require('node:path')
 const {generatePair} = require('../dist/example/generate-pair')
 const {familyLayout} = require('../dist/example/families')
 const {planShards} = require('../dist/io/safetensors/plan-shards')
-const {terminalProgress} = require('../dist/cli/progress')
+const {terminalProgress} = require('../dist/progress/terminal-progress')
 const {generateLoraAdapter} = require('../dist/example/generate-lora-adapter')
 const {writeBenchTemplate} = require('./onnx-template')
 

@@ -1,5 +1,5 @@
 import {listAdapters as registeredAdapters, registerAdapter as addAdapter} from '../models/registry'
-import type {AdapterDefinition, AdapterOrigin, ModelAdapter} from '../models/types'
+import type {AdapterDefinition, AdapterOrigin, ModelTypeAdapter} from '../models/types'
 import {adapterOption} from './adapter-option'
 import type {ListAdaptersOptions} from './types'
 
@@ -31,6 +31,6 @@ export function defineAdapter<T extends AdapterDefinition>(definition: T): T {
   return definition
 }
 
-function adapterInfo(adapter: ModelAdapter): AdapterInfo {
+function adapterInfo(adapter: ModelTypeAdapter): AdapterInfo {
   return {name: adapter.name, title: adapter.title, origin: adapter.origin, model_types: adapter.definition.modelTypes, architectures: adapter.definition.architectures}
 }

@@ -1,4 +1,4 @@
-import {modelLabels} from '../hub/model-labels'
+import {modelLabels} from './model-labels'
 import {resolveModelInput} from '../hub/resolve-model-input'
 import {resolveMethods} from '../merge/methods/resolve-methods'
 import {runAnalysis, type AnalysisRecord} from '../merge/run-analysis'

@@ -1,7 +1,7 @@
 import {resolveHubSettings} from '../hub/hub-settings'
 import type {HubSettings} from '../hub/types'
 import type {ProgressFactory} from '../progress'
-import {progressCallback} from './progress-callback'
+import {progressCallback} from '../progress/progress-callback'
 import type {HubOptions, ReportingOptions} from './types'
 
 /** Where a run reports and how it reaches the Hub: callbacks for a library caller, the terminal for a command. */

@@ -1,4 +1,4 @@
-import {inspectHubModel, type HubInspectReport} from '../hub/inspect-hub-model'
+import {inspectHubModel, type HubInspectReport} from '../inspect/inspect-hub-model'
 import {parseModelRef} from '../hub/parse-model-ref'
 import {inspectModel, type InspectReport} from '../inspect/inspect-model'
 import {genericFallbackWarning} from '../report/generic-fallback-warning'

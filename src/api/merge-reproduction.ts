@@ -14,6 +14,7 @@ const FLAGS: Array<[string, keyof ReproducedOptions]> = [
   ['gamma', 'gamma'],
   ['t', 't'],
   ['weights', 'weights'],
+  ['rescale', 'rescale'],
   ['normalize', 'normalize'],
   ['alpha-from', 'alphaFrom'],
   ['strategy', 'strategy'],
@@ -47,7 +48,7 @@ export function mergeReproduction(options: ReproducedOptions, inputs: {sources: 
     const value = key === 'adapter' && options.adapter !== undefined ? ADAPTER_FILE : options[key]
     if (value === undefined || value === false) continue
     if (key === 'onnxDtype' && options.onnxTemplate === undefined) continue
-    const text = flagText(value)
+    const text = (key === 'weights' || key === 'onnxDtype') && Array.isArray(value) ? value.map(flagValue).join(',') : flagText(value)
     if (key in OPTION_DEFAULTS && text === String(OPTION_DEFAULTS[key as keyof typeof OPTION_DEFAULTS])) continue
     parts.push(value === true ? `--${flag}` : `--${flag} ${quoteArg(text)}`)
   }
@@ -57,14 +58,18 @@ export function mergeReproduction(options: ReproducedOptions, inputs: {sources: 
   return `merge ${sources} --target ${quoteArg(inputs.target)} --output ${quoteArg(name)} ${parts.join(' ')}${off}`.trim()
 }
 
-/** An option value as its flag's text: `0.5,vision=0.2` for a per-component object, `0.7,0.3` for a list. */
+/** An option value as its flag's text: `0.5,vision=[0.2,0.4]` for a per-component object, `[0.2,0.8]` for a gradient. */
 function flagText(value: unknown): string {
-  if (Array.isArray(value)) return value.join(',')
-  if (typeof value === 'object' && value !== null) {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
     return Object.entries(value)
       .filter(([, v]) => v !== undefined)
-      .map(([name, v]) => (name === 'default' ? String(v) : `${name}=${String(v)}`))
+      .map(([name, v]) => (name === 'default' ? flagValue(v) : `${name}=${flagValue(v)}`))
       .join(',')
   }
-  return String(value)
+  return flagValue(value)
+}
+
+/** One value: a gradient in brackets. */
+function flagValue(value: unknown): string {
+  return Array.isArray(value) ? `[${value.join(',')}]` : String(value)
 }

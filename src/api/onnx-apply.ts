@@ -1,4 +1,4 @@
-import {resolveOnnxTemplate} from '../hub/resolve-onnx-template'
+import {resolveOnnxTemplate} from '../onnx/resolve-onnx-template'
 import {applyOnnx} from '../onnx/apply-onnx'
 import {onnxDtypesOption} from './options/onnx-dtypes'
 import type {OnnxApplyReport} from '../onnx/types'

@@ -1,19 +1,17 @@
+import type {ProgressEvent} from '../progress'
 import type {DeviceRequest} from '../compute/device/device'
+import type {CategoryMap} from '../data/categories'
+import type {PrepareMode} from '../data/modes'
+import type {ExampleFamily} from '../example/families'
+import type {StepEvent} from '../experiment/types'
 import type {EvalDtype} from '../eval/eval-model'
 import type {GroupingCompat} from '../merge/analysis/layer-groups'
 import type {MergeStrategy} from '../merge/analysis/types'
-import type {MethodName} from '../merge/methods/types'
+import type {MethodName, ParamValue, RescaleMode} from '../merge/methods/types'
 import type {AdapterDefinition, Component} from '../models/types'
 import type {OnnxDtype} from '../onnx/onnx-variants'
 
-/** One step of a long pass (a download, pass 1, writing the shards, an evaluation). */
-export interface ProgressEvent {
-  /** What runs, e.g. `statistics`, `merge`, `eval merged`, or a Hub repo being downloaded. */
-  label: string
-  done: number
-  total: number
-  unit: 'bytes' | 'samples'
-}
+export type {ProgressEvent} from '../progress'
 
 /** How a library call reports, instead of printing: nothing reaches stdout or stderr. */
 export interface ReportingOptions {
@@ -31,6 +29,14 @@ export interface HubOptions {
 /** A value for every component, or a default and per-component values: `0.5`, `'0.5,vision=0.2'`, `{default: 0.5, vision: 0.2}`. */
 export type PerComponentOption<T> = T | string | ({default?: T} & Partial<Record<Component, T>>)
 
+/**
+ * A method parameter: `0.5`, a gradient `[0.2, 0.8]`, or per component and per module
+ * `'0.5,vision=[0.1,0.3],self_attn=0.2'` (a name that is not a component is a module filter, matched
+ * on the tensor's name as mergekit's `filter` is), or the same as an object
+ * `{default: 0.5, vision: [0.1, 0.3], self_attn: 0.2}`.
+ */
+export type ParamOption = ParamValue | string | ({default?: ParamValue} & Record<string, ParamValue | undefined>)
+
 /** An adapter given to one run: a file (JSON or YAML), or a definition. */
 export type AdapterOption = string | AdapterDefinition
 
@@ -45,7 +51,7 @@ export interface AnalysisOptions extends ReportingOptions, HubOptions {
   minAlpha?: number | string
   maxAlpha?: number | string
   /** Per-component α₀ of the component α: `{vision: 0.3}` or `'vision=0.3,bridge=0.5'`. */
-  componentAlpha?: string | Partial<Record<Component, number>>
+  componentAlpha?: string | Partial<Record<Component, ParamValue>>
   /** An adapter name, or `auto` (detect from config.json, then the names). */
   modelType?: string
   adapter?: AdapterOption
@@ -63,14 +69,17 @@ export interface AnalysisOptions extends ReportingOptions, HubOptions {
 export interface MethodOptions {
   /** `'ties'`, `'ties,vision=keep-target'` or `{default: 'ties', vision: 'keep-target'}`. */
   method?: PerComponentOption<MethodName>
-  alpha?: PerComponentOption<number>
-  lambda?: PerComponentOption<number>
-  density?: PerComponentOption<number>
-  gamma?: PerComponentOption<number>
-  t?: PerComponentOption<number>
-  /** wᵢ of each source, in source order: `[0.7, 0.3]` or `'0.7,0.3'`. */
-  weights?: number[] | string
+  /** Each parameter: a number, a gradient over the layers (`[0.2, 0.8]`), per component and per module filter: `'0.5,vision=[0.1,0.3],self_attn=0.2'` or `{default: 0.5, vision: [0.1, 0.3], self_attn: 0.2}`. */
+  alpha?: ParamOption
+  lambda?: ParamOption
+  density?: ParamOption
+  gamma?: ParamOption
+  t?: ParamOption
+  /** wᵢ of each source, in source order, each a number or a gradient: `[0.7, 0.3]`, `'0.7,0.3'` or `'[0.2,0.8],0.5'`. */
+  weights?: Array<number | number[]> | string
   normalize?: boolean
+  /** DARE's rescale of the kept entries: `density` (default), `l1` (mergekit ≥ 0.1) or `none`. */
+  rescale?: RescaleMode
   alphaFrom?: 'cmaam'
 }
 
@@ -129,9 +138,30 @@ export interface OnnxApplyOptions extends ReportingOptions, HubOptions {
   force?: boolean
 }
 
-export interface EvaluateOptions extends ReportingOptions, HubOptions {
-  /** Model folders with onnx/, or Hub repos. */
-  model: string | string[]
+/** How cmaam asks OpenAI-compatible servers (`endpoint`, `serve`). */
+export interface ServerOptions {
+  /** Sent as the bearer token; default OPENAI_API_KEY. Never written to output, logs or results. */
+  apiKey?: string
+  /** Requests in flight (default 8). */
+  concurrency?: number
+  /** Seconds one request may take before it is retried (default 300). */
+  requestTimeout?: number
+  /** Retries of a 429/5xx, dropped connection or timeout, with backoff and Retry-After (default 5). */
+  maxRetries?: number
+  /** Seconds a started server may take to answer GET /v1/models (default 900). */
+  serveTimeout?: number
+}
+
+export interface EvaluateOptions extends ReportingOptions, HubOptions, ServerOptions {
+  /**
+   * Model folders with onnx/ or Hub repos (transformers.js); with `serve`, folders or Hub repos with
+   * safetensors; with `endpoint`, served model ids (optional when the server serves one).
+   */
+  model?: string | string[]
+  /** API base of an OpenAI-compatible server that already serves the models, e.g. `http://host:8000/v1`. */
+  endpoint?: string
+  /** Start a server per model: `vllm`, `sglang`, `llama.cpp`, or a command template with `{model}`, `{model_id}`, `{port}`. */
+  serve?: string
   /** JSONL test set. */
   data: string
   images?: string
@@ -157,4 +187,91 @@ export interface CombineEvaluationsOptions {
 export interface ListAdaptersOptions {
   /** An adapter file or definition listed first, as `cmaam adapters list --adapter FILE`. */
   adapter?: AdapterOption
+}
+
+/** `cmaam hub merge`: the options of `merge`, Hub repos as inputs, and where to publish. */
+export interface HubMergeOptions extends Omit<MergeOptions, 'source' | 'output'> {
+  /** The fine-tune, `org/name[@revision]`. */
+  source: string
+  /** The base, `org/name[@revision]`. */
+  target: string
+  /** Hub repo to publish the merged model to, `org/name` (created when missing). */
+  push: string
+  /** Create the `push` repo private (an existing repo keeps its visibility). */
+  private?: boolean
+  /** Default: `Merge <source> into <target> with cmaam`. */
+  commitMessage?: string
+  /** Keep the merged model in this folder (default: a temporary folder, removed after the upload). */
+  output?: string
+}
+
+export interface HubPullOptions extends ReportingOptions, HubOptions {
+  /** `org/name[@revision]` (a branch, tag or commit). */
+  model: string
+}
+
+export interface HubPushOptions extends ReportingOptions, HubOptions {
+  /** A model folder written by `merge`. */
+  dir: string
+  /** `org/name`, created when missing. */
+  repo: string
+  /** Create the repo private (an existing repo keeps its visibility). */
+  private?: boolean
+  /** Default `Upload model merged with cmaam`. */
+  commitMessage?: string
+}
+
+/** `cmaam experiment`: merges, linear baselines, ONNX exports, evaluations and the report. */
+export interface ExperimentOptions extends Omit<AnalysisOptions, 'source' | 'target'>, MethodOptions, ServerOptions {
+  /** Base model: a folder or a Hub repo. */
+  base: string
+  /** The fine-tune: a folder, a Hub repo, or a PEFT LoRA adapter folder. */
+  finetuned: string
+  /** Folder with test.jsonl, as `prepareData` writes it. */
+  data: string
+  /** Experiment folder: models/, eval/, charts/, report.md, report.json, experiment.json. */
+  output: string
+  /** ONNX export of the base (folder or Hub repo); default: the base, when it has onnx/. Not used with `serve`. */
+  onnxTemplate?: string
+  /** Evaluate every model through a server started for it: `vllm`, `sglang`, `llama.cpp`, or a command template with `{model}`, `{model_id}`, `{port}`. */
+  serve?: string
+  /** α of the linear baselines: `[0.3, 0.5]` or `'0.3,0.5'`; default `'0.3,0.5,0.7'`. */
+  linearAlphas?: number[] | string
+  /** More test sets: `'english=./en/test.jsonl'` or `{name, file}`. */
+  extraData?: Array<string | {name: string; file: string}>
+  /** Evaluate only the first N items of each test set. */
+  maxSamples?: number
+  /** Default 512. */
+  maxNewTokens?: number
+  /** ONNX variant written and evaluated; default fp32. */
+  dtype?: EvalDtype
+  /** Called when a step starts and when it ends (or is found done in an earlier run). */
+  onStep?: (event: StepEvent) => void
+}
+
+/** `cmaam data prepare`: a JSONL corpus split into train/val/test by category. */
+export interface PrepareDataOptions extends ReportingOptions {
+  /** Corpus folder: JSONL files in label_v2/ (or at its top), images in images/. */
+  source: string
+  output: string
+  /** `tiny`, `quick` or `full` (default): the caps below when they are not given. */
+  mode?: PrepareMode
+  maxPerCategory?: number
+  totalMax?: number
+  /** A JSON file mapping category → list of JSONL file names, or the map itself; default: the Korean VQA map. */
+  categories?: string | CategoryMap
+  validateImages?: boolean
+  /** Default 42. */
+  seed?: number
+  force?: boolean
+}
+
+/** `cmaam example`: synthetic base/fine-tune pairs with each family's real names and files. */
+export interface GenerateExampleOptions extends ReportingOptions {
+  /** A family, a list of them, or `all` (default). */
+  family?: ExampleFamily | 'all' | ExampleFamily[]
+  /** Folder the pairs are written into (`<out>/<family>/{target,source}`); default `examples`. */
+  out?: string
+  /** Seed of the weights; default 0. */
+  seed?: number
 }

@@ -1,13 +1,13 @@
 import {Command, Flags} from '@oclif/core'
 import type {RunContext} from '../api/context'
-import {CmaamError} from '../errors'
+import {CmaamError, type CmaamErrorCode} from '../errors'
 import {redactUrl} from '../redact-url'
 import {resolveHubSettings} from '../hub/hub-settings'
 import type {HubSettings} from '../hub/types'
 import {registerPluginAdapters, type AdapterHookResults} from '../models/register-plugin-adapters'
 import {strictJson} from '../report/write-json-file'
 import {silentProgress, type ProgressFactory} from '../progress'
-import {terminalProgress} from './progress'
+import {terminalProgress} from '../progress/terminal-progress'
 
 /** A plugin whose cmaam:adapters hook takes longer is reported and skipped, rather than hanging every command. */
 const PLUGIN_HOOK_TIMEOUT_MS = 10_000
@@ -58,6 +58,12 @@ export abstract class BaseCommand extends Command {
     for (const {plugin, reason} of problems) process.stderr.write(`Warning: plugin ${plugin} skipped: ${reason}\n`)
   }
 
+  /** A flag's value as typed (`--flag value` or `--flag=value`), read from argv. */
+  private flagValue(flag: string): string | undefined {
+    const at = this.argv.indexOf(flag)
+    return at >= 0 ? this.argv[at + 1] : this.argv.find((arg) => arg.startsWith(`${flag}=`))?.slice(flag.length + 1)
+  }
+
   protected printJson(value: unknown): void {
     process.stdout.write(strictJson(value) + '\n')
   }
@@ -72,13 +78,19 @@ export abstract class BaseCommand extends Command {
     if (hint) text += `\n${hint}`
     if (!known && !debug) text += '\n(this looks like a bug in cmaam: run again with --debug and report the output)'
     if (debug && error.stack) text += `\n\n${error.stack}`
-    // No message should hold the token or a URL's password; if one ever does (a library's, or oclif's about a
-    // mistyped flag), the token is not shown.
-    const at = this.argv.indexOf('--token')
-    const given = at >= 0 ? this.argv[at + 1] : this.argv.find((arg) => arg.startsWith('--token='))?.slice('--token='.length)
-    for (const secret of [this.hub?.token, given]) if (secret) text = text.split(secret).join('***')
-    text = redactUrl(text)
-    process.stderr.write(text + '\n')
+    // No message should hold the token, the API key, a URL's credentials or signed query; if one ever
+    // does (a library's, a server's, or oclif's about a mistyped flag), it is not shown.
+    const secrets = [this.hub?.token, this.flagValue('--token'), this.flagValue('--api-key'), process.env.OPENAI_API_KEY]
+    const hide = (value: string): string => redactUrl(secrets.reduce<string>((out, secret) => (secret ? out.split(secret).join('***') : out), value))
+    process.stderr.write(hide(text) + '\n')
+    // With --json a script reads the failure on stdout too, as oclif's enableJsonFlag prints it.
+    if (this.argv.includes('--json')) this.printJson({error: {message: hide(error.message), hint: hint === undefined ? null : hide(hint), code: errorCode(error)}})
     this.exit(error instanceof CmaamError ? error.exitCode : (error.oclif?.exit ?? 1))
   }
+}
+
+/** The `code` of an error printed with --json: a CmaamError's own, INVALID_INPUT for oclif's flag errors, INTERNAL for a bug. */
+function errorCode(error: Error & {oclif?: unknown}): CmaamErrorCode | 'INTERNAL' {
+  if (error instanceof CmaamError) return error.code
+  return error.oclif === undefined ? 'INTERNAL' : 'INVALID_INPUT'
 }

@@ -4,7 +4,7 @@ import {MERGE_DTYPES} from '../api/options/merge-settings'
 import {mergeDeviceFlag} from './device-flag'
 import {MERGE_STRATEGIES} from '../merge/analysis/types'
 import {PARAM_DEFAULTS} from '../merge/methods/resolve-methods'
-import {METHOD_NAMES} from '../merge/methods/types'
+import {METHOD_NAMES, RESCALE_MODES} from '../merge/methods/types'
 
 /** Flags of the CMAAM analysis, shared by `merge`, `analyze` and `hub merge`. */
 export const analysisFlags = {
@@ -12,7 +12,7 @@ export const analysisFlags = {
   'base-alpha': Flags.string({description: 'Base merge coefficient α₀ in [0, 1].', default: String(D.baseAlpha)}),
   'min-alpha': Flags.string({description: 'Lower clamp of every per-tensor α.', default: String(D.minAlpha)}),
   'max-alpha': Flags.string({description: 'Upper clamp of every per-tensor α.', default: String(D.maxAlpha)}),
-  'component-alpha': Flags.string({description: 'Per-component α₀ for the component α, e.g. vision=0.3,bridge=0.5.'}),
+  'component-alpha': Flags.string({description: 'Per-component α₀ for the component α, each a number or a gradient over the component\'s layers, e.g. vision=0.3,bridge=0.5,language=[0.2,0.5].'}),
   'model-type': Flags.string({description: 'Adapter that maps parameter names to components (auto: detect from config.json, then names).', default: D.modelType}),
   compat: Flags.string({description: 'Layer grouping: per-tower (default) or the reference implementation’s bare layer numbers.', options: ['default', 'reference'], default: D.compat}),
   seed: Flags.integer({description: 'Seed of the PDA sampling and spectra: same inputs and seed give byte-identical outputs.', default: D.seed, min: 0}),
@@ -30,7 +30,8 @@ export const hubFlags = {
   }),
 }
 
-const perComponent = (what: string): string => `${what}; one value, or per component: 0.5,vision=0.2 (see docs/methods.md).`
+const perComponent = (what: string): string =>
+  `${what}; one value or a gradient over the layers [0.2,0.8], per component and per module filter: 0.5,vision=[0.1,0.3],self_attn=0.2 (see docs/methods.md).`
 
 /** Flags that choose the merge method and its parameters, per component: `merge`, `hub merge`, and `analyze` (which shows the choice). */
 export const methodFlags = {
@@ -43,7 +44,11 @@ export const methodFlags = {
   density: Flags.string({description: perComponent(`Fraction of each task vector kept by ties, dare_*, breadcrumbs, in (0, 1] (default ${PARAM_DEFAULTS.density}: nothing dropped)`)}),
   gamma: Flags.string({description: perComponent(`Fraction of largest entries breadcrumbs drops, in [0, 1] (default ${PARAM_DEFAULTS.gamma})`)}),
   t: Flags.string({description: perComponent(`SLERP position from target (0) to source (1) (default ${PARAM_DEFAULTS.t})`)}),
-  weights: Flags.string({description: 'Weight wᵢ of each --source for the task-vector methods, in --source order, e.g. 0.7,0.3 (default 1 each).'}),
+  weights: Flags.string({description: 'Weight wᵢ of each --source for the task-vector methods, in --source order, each a number or a gradient over the layers, e.g. 0.7,0.3 or [0.2,0.8],0.5 (default 1 each).'}),
+  rescale: Flags.string({
+    description: 'How dare_linear and dare_ties rescale the entries they keep: density (÷ density, the DARE paper; default), l1 (× ‖Δ‖₁/‖kept‖₁ per tensor, mergekit ≥ 0.1) or none.',
+    options: [...RESCALE_MODES],
+  }),
   normalize: Flags.boolean({description: 'Divide the mixed task vector by the sum of the weights (default: on for ties, off for the others, as mergekit).', allowNo: true}),
   'alpha-from': Flags.string({description: "Use each tensor's CMAAM α as its method's α (linear), t (slerp) or λ (task-vector methods).", options: ['cmaam']}),
 }

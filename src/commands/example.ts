@@ -1,8 +1,8 @@
-import {resolve} from 'node:path'
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command'
-import {EXAMPLE_FAMILIES, type ExampleFamily} from '../example/families'
-import {generateExample} from '../example/generate-example'
+import {generateExampleWith} from '../api/generate-example'
+import type {GenerateExampleOptions} from '../api/types'
+import {EXAMPLE_FAMILIES} from '../example/families'
 
 export default class Example extends BaseCommand {
   static override summary = 'Generate small example model pairs (base and fine-tune) to try cmaam on.'
@@ -21,9 +21,7 @@ export default class Example extends BaseCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Example)
-    const families = flags.family === 'all' ? EXAMPLE_FAMILIES : [flags.family as ExampleFamily]
-    const examples = []
-    for (const family of families) examples.push(await generateExample({family, dir: resolve(flags.out, family), seed: flags.seed, progress: this.progressFor(flags)}))
+    const examples = await generateExampleWith({family: flags.family as GenerateExampleOptions['family'], out: flags.out, seed: flags.seed}, this.context(flags))
     if (flags.json) return this.printJson(examples)
     if (flags.quiet) return
     for (const e of examples) {

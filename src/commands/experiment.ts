@@ -1,27 +1,23 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command'
-import {analysisSettings} from '../api/options/analysis-settings'
-import {methodSettings} from '../api/options/method-settings'
-import {numberOption} from '../api/options/values'
-import type {AnalysisOptions, MethodOptions} from '../api/types'
+import {experimentWith} from '../api/experiment'
+import type {ExperimentOptions} from '../api/types'
 import {analysisFlags, hubFlags, methodFlags} from '../cli/merge-flags'
+import {serverFlags} from '../cli/server-flags'
 import {optionsFromFlags} from '../cli/options-from-flags'
-import {CmaamError} from '../errors'
 import {comparisonText} from '../eval/comparison'
-import {EVAL_DTYPES, type EvalDtype} from '../eval/eval-model'
+import {EVAL_DTYPES} from '../eval/eval-model'
 import {deviceFlag} from '../cli/device-flag'
-import {deviceOption} from '../api/options/device-option'
-import {loadTransformersModel} from '../eval/load-transformers-model'
-import {runExperiment} from '../experiment/run-experiment'
 import {stepTime} from '../experiment/write-experiment-report'
 
 export default class Experiment extends BaseCommand {
   static override summary = 'Run the CMAAM experiment end to end: merges, linear baselines, ONNX exports, evaluation, report with charts.'
-  static override description = `From a base and its fine-tune (a full checkpoint or the PEFT LoRA adapter the trainer wrote): merges the fine-tune back into the base with CMAAM (the seed's settings by default: --strategy full --base-alpha 0.3), builds linear merges at --linear-alphas, writes an ONNX export of every model through the template, evaluates base, fine-tune and merges on DATA/test.jsonl (and each --extra-data set) with transformers.js, and writes report.md (tables, α per component, charts), report.json and charts/*.svg into --output. Every step is recorded in experiment.json: running the command again does only what is missing or what a changed setting affects.`
+  static override description = `From a base and its fine-tune (a full checkpoint or the PEFT LoRA adapter the trainer wrote): merges the fine-tune back into the base with CMAAM (the seed's settings by default: --strategy full --base-alpha 0.3), builds linear merges at --linear-alphas, writes an ONNX export of every model through the template, evaluates base, fine-tune and merges on DATA/test.jsonl (and each --extra-data set) with transformers.js (or, with --serve vllm|sglang|llama.cpp|CMD, through a server started for each model from its safetensors folder: no ONNX, no template), and writes report.md (tables, α per component, charts), report.json and charts/*.svg into --output. Every step is recorded in experiment.json: running the command again does only what is missing or what a changed setting affects.`
 
   static override examples = [
     '<%= config.bin %> experiment --base Qwen/Qwen2-VL-2B-Instruct --finetuned ./lora-adapter --data ./korean_vqa --onnx-template onnx-community/Qwen2-VL-2B-Instruct --output ./experiment',
     '<%= config.bin %> experiment --base ./base --finetuned ./ft --data ./data --output ./exp --linear-alphas 0.3,0.5 --extra-data english=./english/test.jsonl --max-samples 500',
+    '<%= config.bin %> experiment --base Qwen/Qwen2-VL-7B-Instruct --finetuned ./adapter --data ./korean_vqa --serve vllm --output ./experiment-7b',
   ]
 
   static override flags = {
@@ -29,7 +25,7 @@ export default class Experiment extends BaseCommand {
     finetuned: Flags.string({description: 'The fine-tune: a folder, a Hub repo, or a PEFT LoRA adapter folder (adapter_config.json + adapter_model.safetensors).', required: true}),
     data: Flags.string({description: 'Folder with test.jsonl, as `cmaam data prepare` writes it (image paths are relative to it).', required: true}),
     output: Flags.string({char: 'o', description: 'Experiment folder: models/, eval/, charts/, report.md, report.json, experiment.json.', required: true}),
-    'onnx-template': Flags.string({description: 'ONNX export of the base (folder or Hub repo, e.g. onnx-community/Qwen2-VL-2B-Instruct); default: the base, when it has onnx/.'}),
+    'onnx-template': Flags.string({description: 'ONNX export of the base (folder or Hub repo, e.g. onnx-community/Qwen2-VL-2B-Instruct); default: the base, when it has onnx/.', exclusive: ['serve']}),
     'linear-alphas': Flags.string({description: 'α of the linear baselines, comma-separated.', default: '0.3,0.5,0.7'}),
     'extra-data': Flags.string({description: 'Another test set to evaluate every model on, NAME=FILE.jsonl (repeatable), e.g. english=./en/test.jsonl.', multiple: true}),
     ...methodFlags,
@@ -39,46 +35,21 @@ export default class Experiment extends BaseCommand {
     'max-new-tokens': Flags.integer({description: 'Longest answer, in tokens.', default: 512, min: 1}),
     device: deviceFlag('Where transformers.js runs the models and onnxruntime the merges’ spectra and LoRA products'),
     dtype: Flags.string({description: 'ONNX variant written and evaluated.', options: Object.keys(EVAL_DTYPES), default: 'fp32'}),
+    ...serverFlags,
     ...hubFlags,
   }
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Experiment)
-    const linearAlphas = flags['linear-alphas'].split(',').filter((part) => part.trim() !== '').map((part) => numberOption(part, '--linear-alphas'))
-    const extraData = (flags['extra-data'] ?? []).map((entry) => {
-      const at = entry.indexOf('=')
-      if (at <= 0 || at === entry.length - 1) throw new CmaamError(`--extra-data "${entry}" is not NAME=FILE`, {hint: 'e.g. --extra-data english=./english/test.jsonl'})
-      return {name: entry.slice(0, at), file: entry.slice(at + 1)}
-    })
     const context = this.context(flags)
-    const analysis = analysisSettings(optionsFromFlags<AnalysisOptions>(flags))
-    // One device for the whole run: the merges' kernels and the evaluations.
-    const device = await deviceOption(analysis.device, context)
-    const report = await runExperiment({
-      base: flags.base,
-      finetuned: flags.finetuned,
-      data: flags.data,
-      extraData,
-      output: flags.output,
-      onnxTemplate: flags['onnx-template'],
-      linearAlphas,
-      merge: {
-        ...methodSettings(optionsFromFlags<MethodOptions>(flags)),
-        ...analysis,
-        device,
-        dtype: 'keep',
-        maxShardBytes: 5e9,
+    const report = await experimentWith(
+      {
+        ...optionsFromFlags<ExperimentOptions>(flags),
+        onStep: (event) =>
+          context.notice(event.state === 'running' ? `▸ ${event.id}` : event.state === 'reused' ? `· ${event.id} (done in an earlier run)` : `✓ ${event.id} in ${stepTime(event.seconds ?? 0)}`),
       },
-      maxSamples: flags['max-samples'],
-      maxNewTokens: flags['max-new-tokens'],
-      device,
-      dtype: flags.dtype as EvalDtype,
-      settings: () => this.hubSettings(flags),
-      loadModel: loadTransformersModel,
-      progress: context.progress,
-      onStep: (event) =>
-        context.notice(event.state === 'running' ? `▸ ${event.id}` : event.state === 'reused' ? `· ${event.id} (done in an earlier run)` : `✓ ${event.id} in ${stepTime(event.seconds ?? 0)}`),
-    })
+      context,
+    )
     if (flags.json) return this.printJson(report)
     if (flags.quiet) return
     for (const result of report.results) this.log(`${result.data}\n${comparisonText(result.metrics)}\n`)

@@ -2,12 +2,11 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command'
 import {adapterFlags} from '../cli/adapter-flags'
 import {analysisFlags, hubFlags, mergeOnlyFlags} from '../cli/merge-flags'
+import {configArgv} from '../cli/config-argv'
 import {optionsFromFlags} from '../cli/options-from-flags'
 import {mergeWith} from '../api/merge'
 import type {MergeOptions} from '../api/types'
-import {formatBytes} from '../report/format-bytes'
-import {CmaamError} from '../errors'
-import {readMergeConfig} from '../merge/config/read-merge-config'
+import {formatBytes} from '../progress/format-bytes'
 import {formatAnalysis} from '../report/format-analysis'
 
 export default class Merge extends BaseCommand {
@@ -23,6 +22,8 @@ export default class Merge extends BaseCommand {
     '<%= config.bin %> merge -s ./math-ft -s ./code-ft -t ./base -o ./merged-dare --method dare_ties --density 0.3 --weights 0.6,0.4 --seed 1',
     '<%= config.bin %> merge -s ./qwen2-7b-math -t ./Qwen2-VL-7B-Instruct -o ./merged-math --method task_arithmetic --alpha-from cmaam',
     '<%= config.bin %> merge --config ./merged/cmaam_config.yaml --output ./merged-again --dtype bf16',
+    '<%= config.bin %> merge --config ./mergekit_config.yml --output ./merged',
+    '<%= config.bin %> merge -s ./ft -t ./base -o ./merged-slerp --method slerp --t \'[0,0.5,1],self_attn=[0,0.3,0.7]\'',
   ]
 
   static override flags = {
@@ -36,7 +37,7 @@ export default class Merge extends BaseCommand {
     'source-id': Flags.string({description: 'The Hub id (org/name) of a --source folder, in --source order (repeatable), for the model card’s base_model and links.', multiple: true, helpGroup: 'CARD'}),
     ...mergeOnlyFlags,
     output: Flags.string({char: 'o', description: 'Folder for the merged model (written elsewhere, moved into place when complete).'}),
-    config: Flags.string({description: 'Replay a cmaam_config.yaml (written next to every merged model); flags given on the command line override its keys.'}),
+    config: Flags.string({description: 'Replay a cmaam_config.yaml (written next to every merged model), or run a mergekit config (mergekit_config.yml: merge_method, base_model, models, parameters); flags given on the command line override its keys.'}),
     ...analysisFlags,
     ...adapterFlags,
     ...hubFlags,
@@ -46,26 +47,11 @@ export default class Merge extends BaseCommand {
     const parsed = await this.parse(Merge)
     let {flags} = parsed
     if (flags.config) {
-      // The file's keys become flags, placed before the command line's own, which win: oclif
-      // then checks every value as if typed.
       const given = new Set(parsed.raw.flatMap((token) => (token.type === 'flag' ? [token.flag] : [])))
-      const config = await readMergeConfig(flags.config)
-      const fromFile = Object.entries(config).flatMap(([key, value]) => {
-        if (given.has(key)) return []
-        if (value === false) return key === 'normalize' ? ['--no-normalize'] : []
-        if (value === true) return [`--${key}`]
-        return (Array.isArray(value) ? value : [value]).map((item) => `--${key}=${item}`)
-      })
-      ;({flags} = await this.parse(Merge, [...fromFile, ...this.argv]))
-    }
-    const missing = (['source', 'target', 'output'] as const).filter((name) => !flags[name] || flags[name]?.length === 0)
-    if (missing.length > 0) {
-      throw new CmaamError(`Missing ${missing.map((name) => `--${name}`).join(', ')}`, {
-        hint: `Give ${missing.length === 1 ? 'it' : 'them'} on the command line${flags.config ? ` or in ${flags.config}` : ', or replay a merge with --config cmaam_config.yaml --output DIR'}.`,
-      })
+      ;({flags} = await this.parse(Merge, [...(await configArgv(flags.config, given)), ...this.argv]))
     }
     await this.loadPlugins()
-    const record = await mergeWith(optionsFromFlags<MergeOptions>(flags), this.context(flags))
+    const record = await mergeWith(optionsFromFlags<MergeOptions>(flags), this.context(flags), flags.config)
     if (flags.json) return this.printJson(record)
     if (flags.quiet) return
     const method = record.config.method === 'cmaam' ? `CMAAM (${record.config.strategy})` : record.config.method === 'linear' ? `linear α=${record.config.base_alpha}` : record.config.method

@@ -1,4 +1,5 @@
-import {closeSync, fsyncSync, openSync, readSync, writeSync} from 'node:fs'
+import {closeSync, fsyncSync, openSync, writeSync} from 'node:fs'
+import {readExactlySync} from '../io/read-exactly'
 
 /**
  * Positional reads and writes with one open descriptor per file and thread: the engine never
@@ -10,12 +11,7 @@ export class FileAccess {
 
   readAt(path: string, position: number, into: Uint8Array): void {
     const fd = this.descriptor(this.readers, path, 'r')
-    let done = 0
-    while (done < into.byteLength) {
-      const got = readSync(fd, into, done, into.byteLength - done, position + done)
-      if (got === 0) throw new Error(`${path}: unexpected end of file at byte ${position + done}`)
-      done += got
-    }
+    readExactlySync(fd, into, position, path)
   }
 
   writeAt(path: string, position: number, bytes: Uint8Array): void {

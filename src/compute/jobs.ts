@@ -1,7 +1,7 @@
 import type {DType} from '../io/dtype'
 import type {Device} from './device/device'
 import type {VirtualTensor} from '../io/safetensors/types'
-import type {MomentStats} from '../merge/analysis/types'
+import type {MomentStats} from './moments'
 
 /** Where a tensor's bytes are: an absolute file path and byte offset, and their dtype. */
 export interface TensorLocation {
@@ -67,8 +67,11 @@ export type Sparsify =
   | {kind: 'magnitude'; density: number}
   /** Breadcrumbs: drop the ⌊gamma·n⌋ largest entries and the smallest ones, keep ⌊density·n⌋ between. */
   | {kind: 'band'; density: number; gamma: number}
-  /** DARE: keep each entry with probability `density` (seeded by `seed` and the tensor's name), × 1/density when `rescale`. */
-  | {kind: 'random'; density: number; rescale: boolean; seed: number}
+  /**
+   * DARE: keep each entry with probability `density` (seeded by `seed` and the tensor's name); kept
+   * entries ÷ density (`density`), × ‖Δ‖₁/‖kept‖₁ of their task vector (`l1`), or as they are (`none`).
+   */
+  | {kind: 'random'; density: number; rescale: 'density' | 'l1' | 'none'; seed: number}
 
 /**
  * Pass 2 of the task-vector methods (task arithmetic, TIES, DARE, Breadcrumbs), mergekit's

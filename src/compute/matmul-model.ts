@@ -1,5 +1,5 @@
-import {encodeModel, TensorDataType} from '../onnx/proto'
-import type {OnnxNode} from '../onnx/proto'
+import {encodeModel, TensorDataType} from '../io/onnx-proto'
+import type {OnnxNode} from '../io/onnx-proto'
 
 /** The ONNX model `C = MatMul(A, B)` with float32 inputs of symbolic shape [m, k] and [k, n]. */
 export function matmulModel(): Uint8Array {

@@ -4,8 +4,8 @@ import {contextLane, readChunk, readValues, type JobContext} from './job-context
 import {KERNEL_BLOCK, MAX_KERNEL_SOURCES} from './wasm/kernels'
 import {CHUNK_ELEMENTS, type MergeJobResult, type ModelStockJob} from './jobs'
 
-/** Floor of a norm product in the cosine (mergekit's eps). */
-export const MODEL_STOCK_EPS = 1e-8
+/** Floor of the norm product ‖Δᵢ‖·‖Δⱼ‖ in the cosine: mergekit's `clamp(min=1e-6)`, so tiny task vectors get mergekit's ratio. */
+export const MODEL_STOCK_EPS = 1e-6
 
 /**
  * Model Stock's interpolation ratio t = N·cos θ / (1 + (N − 1)·cos θ), θ the mean pairwise angle

@@ -1,4 +1,4 @@
-import type {MomentStats} from '../merge/analysis/types'
+import type {MomentStats} from './moments'
 import {bf16Value} from './float-codecs'
 import type {Kernels} from './wasm/kernels'
 

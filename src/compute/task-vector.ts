@@ -49,10 +49,10 @@ type Thinning = {kind: 'band'; bands: Band[]} | {kind: 'random'; keys: Array<[nu
 export function taskVector(job: TaskVectorJob, context: JobContext, progress: (bytes: number) => void): MergeJobResult {
   const kernels = context.scratch.kernels
   const thinning = thinningOf(job, context)
-  const {sparsify, weights, consensus} = job
+  const {weights, consensus} = job
   const weightSum = weights.reduce((a, b) => a + b, 0)
-  // DARE's rescale divides each kept entry; a per-source factor (an L1 rescale) would go here.
-  const divisors = job.sources.map(() => (sparsify.kind === 'random' && sparsify.rescale ? sparsify.density : 1))
+  // DARE's rescale divides each kept entry, by one factor per source (keptDivisors).
+  const divisors = keptDivisors(job, context, thinning)
   const mixing = {
     sources: job.sources.length,
     weights,
@@ -109,6 +109,39 @@ export function taskVector(job: TaskVectorJob, context: JobContext, progress: (b
     progress(n * inputBytes)
   }
   return {finite}
+}
+
+/** mergekit's tolerance: below it, ‖Δ‖₁ or ‖kept‖₁ is too small to rescale by. */
+const L1_EPS = 1e-7
+
+/**
+ * What each source's kept entries are divided by: DARE's density (`--rescale density`), 1 (`none`,
+ * or nothing dropped), or ‖kept‖₁/‖Δ‖₁ of that source's task vector (`l1`: mergekit's
+ * `rescaled_masked_tensor` with the L1 norm, 1 when either sum is under 1e-7) — a read of the
+ * tensor drawing the same masks as the write pass.
+ */
+function keptDivisors(job: TaskVectorJob, context: JobContext, thinning: Thinning): number[] {
+  const {sparsify} = job
+  if (sparsify.kind !== 'random' || sparsify.rescale === 'none') return job.sources.map(() => 1)
+  if (sparsify.rescale === 'density') return job.sources.map(() => sparsify.density)
+  if (thinning.kind !== 'random') return job.sources.map(() => 1)
+  const kernels = context.scratch.kernels
+  const all = new Float64Array(job.sources.length)
+  const kept = new Float64Array(job.sources.length)
+  for (let start = 0; start < job.count; start += CHUNK_ELEMENTS) {
+    const n = Math.min(CHUNK_ELEMENTS, job.count - start)
+    const t = readValues(context, 0, job.target, start, n)
+    for (let i = 0; i < job.sources.length; i++) {
+      const s = readValues(context, i + 1, job.sources[i], start, n)
+      const mask = thin(kernels, thinning, i, 0, start, 0, n, false)
+      for (let j = 0; j < n; j++) {
+        const magnitude = Math.abs(s[j] - t[j])
+        all[i] += magnitude
+        if (mask[j] !== 0) kept[i] += magnitude
+      }
+    }
+  }
+  return job.sources.map((_, i) => (all[i] < L1_EPS || kept[i] < L1_EPS ? 1 : kept[i] / all[i]))
 }
 
 /**

@@ -1,6 +1,6 @@
 import {existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync} from 'node:fs'
 import {join, resolve} from 'node:path'
-import type {ProgressFactory} from '../progress'
+import type {Progress, ProgressFactory} from '../progress'
 import {createRandom} from '../compute/random'
 import {CmaamError} from '../errors'
 import {writeJsonFile} from '../report/write-json-file'
@@ -11,7 +11,7 @@ import {readJsonl} from './read-items'
 import {permutation, sampleSorted} from './sample-sorted'
 import {splitSizes} from './split-sizes'
 
-export interface PrepareDataOptions {
+export interface PrepareSplitsOptions {
   /** Folder with the JSONL files (in `label_v2/`, else at its top) and the images (in `images/`). */
   source: string
   output: string
@@ -85,135 +85,32 @@ const OUTPUT_FILES = ['train.jsonl', 'val.jsonl', 'test.jsonl', 'metadata.json']
  * sorted one at a time into the split files. Memory: 4 bytes per kept item plus one bucket, however
  * large the corpus; same inputs and seed, same bytes.
  */
-export async function prepareData(options: PrepareDataOptions): Promise<PrepareDataRecord> {
+export async function prepareSplits(options: PrepareSplitsOptions): Promise<PrepareDataRecord> {
   const source = resolve(options.source)
   const output = resolve(options.output)
   const categories = options.categories ?? DEFAULT_CATEGORIES
   if (!isDirectory(source)) throw new CmaamError(`--source ${source} is not a folder`, {hint: 'Give the folder that holds label_v2/ (or the JSONL files) and images/.'})
-  const labelDir = isDirectory(join(source, 'label_v2')) ? join(source, 'label_v2') : source
-  const present = new Set(readdirSync(labelDir).filter((name) => name.endsWith('.jsonl')))
-  const listed = new Set(Object.values(categories).flat())
-  const missing = [...listed].filter((file) => !present.has(file))
-  const uncategorized = [...present].filter((file) => !listed.has(file)).sort()
-  const work = Object.entries(categories).flatMap(([category, files]) => files.filter((f) => present.has(f)).map((file) => ({category, file, path: join(labelDir, file)})))
-  if (work.length === 0) {
-    throw new CmaamError(`No file of the category map is in ${labelDir}`, {
-      hint: `Found ${present.size === 0 ? 'no .jsonl files' : [...present].slice(0, 5).join(', ')}; pass --categories map.json to name your files.`,
-    })
-  }
+  const {work, missing, uncategorized} = findCategoryFiles(source, categories)
   checkOutput(output, options.force)
   const totalBytes = work.reduce((sum, w) => sum + statSync(w.path).size, 0)
 
   // Pass 1: usable items per category.
-  const isUsable = (item: Record<string, unknown> | null): 'ok' | 'broken' | 'missing-image' => {
-    if (item === null) return 'broken'
-    const paths = rewriteImagePaths(item)
-    if (options.validateImages && localImagePaths(paths).some((p) => !existsSync(resolve(source, p)))) return 'missing-image'
-    return 'ok'
-  }
-  const files: FileStats[] = []
-  const available = new Map<string, number>(Object.keys(categories).map((c) => [c, 0]))
-  let progress = options.progress('pass 1/2 count', totalBytes)
-  for (const {category, file, path} of work) {
-    const stats: FileStats = {file, category, lines: 0, broken: 0, missing_images: 0, valid: 0}
-    for await (const line of readJsonl(path)) {
-      stats.lines++
-      const usable = isUsable(line.item)
-      if (usable === 'broken') stats.broken++
-      else if (usable === 'missing-image') stats.missing_images++
-      else stats.valid++
-      progress.advance(line.bytes)
-    }
-    available.set(category, available.get(category)! + stats.valid)
-    files.push(stats)
-  }
-  progress.done()
+  const isUsable = usability(source, options.validateImages)
+  const {files, available} = await countUsable(work, Object.keys(categories), isUsable, options.progress('pass 1/2 count', totalBytes))
 
   // What the seed keeps: per category, then in all; then each kept item's shuffled position.
-  const perCategory = new Map<string, Uint32Array | null>()
-  let pooled = 0
-  for (const [category, n] of available) {
-    const keep = options.maxPerCategory === null ? n : Math.min(n, options.maxPerCategory)
-    perCategory.set(category, keep < n ? sampleSorted(n, keep, createRandom(options.seed, `category:${category}`)) : null)
-    pooled += keep
-  }
-  const total = options.totalMax === null ? pooled : Math.min(pooled, options.totalMax)
-  const overall = total < pooled ? sampleSorted(pooled, total, createRandom(options.seed, 'total')) : null
-  const position = permutation(total, createRandom(options.seed, 'split'))
+  const chosen = chooseKept(available, options)
+  const {total} = chosen
   const sizes = splitSizes(total)
 
   const temp = join(output, `.cmaam-prepare-${process.pid}`)
   mkdirSync(temp, {recursive: true})
   try {
     // Pass 2: each kept item into the bucket of its position.
-    const buckets = Array.from({length: Math.max(1, Math.ceil(total / BUCKET_ITEMS))}, (_, i) => new BufferedWriter(join(temp, `bucket-${i}`)))
-    const counts: Record<string, number> = Object.fromEntries(Object.keys(categories).map((c) => [c, 0]))
-    let pooledIndex = 0
-    let overallCursor = 0
-    let kept = 0
-    progress = options.progress('pass 2/2 split', totalBytes)
-    try {
-      let fileIndex = 0
-      for (const [category] of available) {
-        const chosen = perCategory.get(category)!
-        let ordinal = 0
-        let cursor = 0
-        for (; fileIndex < work.length && work[fileIndex].category === category; fileIndex++) {
-          const {path} = work[fileIndex]
-          let valid = 0
-          for await (const line of readJsonl(path)) {
-            progress.advance(line.bytes)
-            if (isUsable(line.item) !== 'ok') continue
-            valid++
-            const k = ordinal++
-            if (chosen !== null) {
-              if (cursor >= chosen.length || chosen[cursor] !== k) continue
-              cursor++
-            }
-            const g = pooledIndex++
-            if (overall !== null) {
-              if (overallCursor >= overall.length || overall[overallCursor] !== g) continue
-              overallCursor++
-            }
-            const p = position[kept++]
-            counts[category]++
-            buckets[Math.floor(p / BUCKET_ITEMS)].write(`${p}\t${JSON.stringify({...line.item, category})}\n`)
-          }
-          if (valid !== files[fileIndex].valid) {
-            throw new CmaamError(`${path} changed while it was being read (${files[fileIndex].valid} usable items, then ${valid})`, {hint: 'Run again once nothing writes to the source folder.'})
-          }
-        }
-      }
-    } finally {
-      for (const bucket of buckets) bucket.close()
-      progress.done()
-    }
+    const {buckets, counts} = await bucketKept({temp, work, files, available, categoryNames: Object.keys(categories), isUsable, chosen, progress: options.progress('pass 2/2 split', totalBytes)})
 
     // The buckets, in position order, into the three splits.
-    const splits = [
-      {name: 'train.jsonl', end: sizes.train},
-      {name: 'val.jsonl', end: sizes.train + sizes.val},
-      {name: 'test.jsonl', end: total},
-    ].map((s) => ({...s, writer: new BufferedWriter(join(temp, s.name), 1 << 20)}))
-    try {
-      let split = 0
-      for (const bucket of buckets) {
-        const lines = readFileSync(bucket.path, 'utf8').split('\n')
-        lines.pop()
-        const entries = lines.map((line) => {
-          const tab = line.indexOf('\t')
-          return {p: Number(line.slice(0, tab)), text: line.slice(tab + 1)}
-        })
-        entries.sort((a, b) => a.p - b.p)
-        for (const {p, text} of entries) {
-          while (p >= splits[split].end) split++
-          splits[split].writer.write(`${text}\n`)
-        }
-        rmSync(bucket.path)
-      }
-    } finally {
-      for (const s of splits) s.writer.close()
-    }
+    writeSplits(buckets, temp, sizes, total)
 
     const metadata: DataMetadata = {
       source,
@@ -276,5 +173,161 @@ function linkImages(source: string, output: string): PrepareDataRecord['images']
     return {path, target, state: 'created'}
   } catch (error) {
     return {path, target, state: 'failed', note: `could not link ${path} to ${target} (${(error as Error).message}): copy or link the images there before training`}
+  }
+}
+
+/** A JSONL file of the corpus and its category. */
+interface CategoryFile {
+  category: string
+  file: string
+  path: string
+}
+
+/** The JSONL files of each category that are in the label folder, and the names that are in only one of the map and the folder. */
+function findCategoryFiles(source: string, categories: CategoryMap): {work: CategoryFile[]; missing: string[]; uncategorized: string[]} {
+  const labelDir = isDirectory(join(source, 'label_v2')) ? join(source, 'label_v2') : source
+  const present = new Set(readdirSync(labelDir).filter((name) => name.endsWith('.jsonl')))
+  const listed = new Set(Object.values(categories).flat())
+  const missing = [...listed].filter((file) => !present.has(file))
+  const uncategorized = [...present].filter((file) => !listed.has(file)).sort()
+  const work = Object.entries(categories).flatMap(([category, files]) => files.filter((f) => present.has(f)).map((file) => ({category, file, path: join(labelDir, file)})))
+  if (work.length === 0) {
+    throw new CmaamError(`No file of the category map is in ${labelDir}`, {
+      hint: `Found ${present.size === 0 ? 'no .jsonl files' : [...present].slice(0, 5).join(', ')}; pass --categories map.json to name your files.`,
+    })
+  }
+  return {work, missing, uncategorized}
+}
+
+type Usability = 'ok' | 'broken' | 'missing-image'
+
+/** Whether an item is kept: valid JSON, and (with --validate-images) its local images exist. */
+function usability(source: string, validateImages: boolean): (item: Record<string, unknown> | null) => Usability {
+  return (item) => {
+    if (item === null) return 'broken'
+    const paths = rewriteImagePaths(item)
+    if (validateImages && localImagePaths(paths).some((p) => !existsSync(resolve(source, p)))) return 'missing-image'
+    return 'ok'
+  }
+}
+
+/** Pass 1: lines, broken lines, items with missing images and usable items, per file and per category. */
+async function countUsable(work: CategoryFile[], categoryNames: string[], isUsable: (item: Record<string, unknown> | null) => Usability, progress: Progress) {
+  const files: FileStats[] = []
+  const available = new Map<string, number>(categoryNames.map((c) => [c, 0]))
+  for (const {category, file, path} of work) {
+    const stats: FileStats = {file, category, lines: 0, broken: 0, missing_images: 0, valid: 0}
+    for await (const line of readJsonl(path)) {
+      stats.lines++
+      const usable = isUsable(line.item)
+      if (usable === 'broken') stats.broken++
+      else if (usable === 'missing-image') stats.missing_images++
+      else stats.valid++
+      progress.advance(line.bytes)
+    }
+    available.set(category, available.get(category)! + stats.valid)
+    files.push(stats)
+  }
+  progress.done()
+  return {files, available}
+}
+
+/** The seeded samples: which usable items each category keeps, which of those the total keeps (null: all), and each kept item's position in the shuffled output. */
+function chooseKept(available: Map<string, number>, options: Pick<PrepareSplitsOptions, 'maxPerCategory' | 'totalMax' | 'seed'>) {
+  const perCategory = new Map<string, Uint32Array | null>()
+  let pooled = 0
+  for (const [category, n] of available) {
+    const keep = options.maxPerCategory === null ? n : Math.min(n, options.maxPerCategory)
+    perCategory.set(category, keep < n ? sampleSorted(n, keep, createRandom(options.seed, `category:${category}`)) : null)
+    pooled += keep
+  }
+  const total = options.totalMax === null ? pooled : Math.min(pooled, options.totalMax)
+  const overall = total < pooled ? sampleSorted(pooled, total, createRandom(options.seed, 'total')) : null
+  const position = permutation(total, createRandom(options.seed, 'split'))
+  return {perCategory, overall, position, total}
+}
+
+interface BucketOptions {
+  temp: string
+  work: CategoryFile[]
+  files: FileStats[]
+  available: Map<string, number>
+  categoryNames: string[]
+  isUsable: (item: Record<string, unknown> | null) => Usability
+  chosen: ReturnType<typeof chooseKept>
+  progress: Progress
+}
+
+/** Pass 2: every kept item, with its category, into the temporary bucket of its shuffled position. */
+async function bucketKept({temp, work, files, available, categoryNames, isUsable, chosen: {perCategory, overall, position, total}, progress}: BucketOptions) {
+  const buckets = Array.from({length: Math.max(1, Math.ceil(total / BUCKET_ITEMS))}, (_, i) => new BufferedWriter(join(temp, `bucket-${i}`)))
+  const counts: Record<string, number> = Object.fromEntries(categoryNames.map((c) => [c, 0]))
+  let pooledIndex = 0
+  let overallCursor = 0
+  let kept = 0
+  try {
+    let fileIndex = 0
+    for (const [category] of available) {
+      const chosen = perCategory.get(category)!
+      let ordinal = 0
+      let cursor = 0
+      for (; fileIndex < work.length && work[fileIndex].category === category; fileIndex++) {
+        const {path} = work[fileIndex]
+        let valid = 0
+        for await (const line of readJsonl(path)) {
+          progress.advance(line.bytes)
+          if (isUsable(line.item) !== 'ok') continue
+          valid++
+          const k = ordinal++
+          if (chosen !== null) {
+            if (cursor >= chosen.length || chosen[cursor] !== k) continue
+            cursor++
+          }
+          const g = pooledIndex++
+          if (overall !== null) {
+            if (overallCursor >= overall.length || overall[overallCursor] !== g) continue
+            overallCursor++
+          }
+          const p = position[kept++]
+          counts[category]++
+          buckets[Math.floor(p / BUCKET_ITEMS)].write(`${p}\t${JSON.stringify({...line.item, category})}\n`)
+        }
+        if (valid !== files[fileIndex].valid) {
+          throw new CmaamError(`${path} changed while it was being read (${files[fileIndex].valid} usable items, then ${valid})`, {hint: 'Run again once nothing writes to the source folder.'})
+        }
+      }
+    }
+  } finally {
+    for (const bucket of buckets) bucket.close()
+    progress.done()
+  }
+  return {buckets, counts}
+}
+
+/** Sorts the buckets one at a time by position and writes their items to train, val and test. */
+function writeSplits(buckets: BufferedWriter[], temp: string, sizes: ReturnType<typeof splitSizes>, total: number): void {
+  const splits = [
+    {name: 'train.jsonl', end: sizes.train},
+    {name: 'val.jsonl', end: sizes.train + sizes.val},
+    {name: 'test.jsonl', end: total},
+  ].map((s) => ({...s, writer: new BufferedWriter(join(temp, s.name), 1 << 20)}))
+  try {
+    let split = 0
+    for (const bucket of buckets) {
+      const lines = readFileSync(bucket.path, 'utf8').split('\n')
+      lines.pop()
+      const entries = lines.map((line) => {
+        const tab = line.indexOf('\t')
+        return {p: Number(line.slice(0, tab)), text: line.slice(tab + 1)}
+      })
+      entries.sort((a, b) => a.p - b.p)
+      for (const {p, text} of entries) {
+        while (p >= splits[split].end) split++
+        splits[split].writer.write(`${text}\n`)
+      }
+      rmSync(bucket.path)
+    }
+  } finally {
+    for (const s of splits) s.writer.close()
   }
 }

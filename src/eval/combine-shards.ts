@@ -6,6 +6,7 @@ import {readPredictions, rewritePredictions} from './predictions-file'
 import {resultsFile} from './results-file'
 import {parseShard, shardOfItem} from './shard'
 import {summarizePredictions} from './summarize-predictions'
+import {settingsChanges} from './settings-changes'
 import type {EvalMetrics, EvalResultsFile, EvalSelection, PredictionRecord} from './types'
 import {writeComparison} from './write-comparison'
 
@@ -42,7 +43,7 @@ export async function combineShards(options: CombineShardsOptions): Promise<{mod
   const byModel = new Map<string, ShardOutput[]>()
   for (const dir of options.dirs) {
     const files = await readdir(dir).catch(() => {
-      throw new CmaamError(`--combine folder not found: ${dir}`, {hint: 'Pass the --output folders of the shard runs.'})
+      throw new CmaamError(`--combine folder not found: ${dir}`, {code: 'NOT_FOUND', hint: 'Pass the --output folders of the shard runs.'})
     })
     const names = files.filter((file) => file.endsWith('_results.json')).map((file) => file.slice(0, -'_results.json'.length))
     if (names.length === 0) throw new CmaamError(`${dir} holds no <model>_results.json`, {hint: 'A shard writes its results when it finishes: run (or resume) that shard to the end first.'})
@@ -112,10 +113,10 @@ function checkShards(model: string, shards: ShardOutput[]): void {
       shard.count !== first.count ? `--shard ?/${first.count} vs ?/${shard.count}` : '',
       a.selection.data_items !== b.selection.data_items ? `${a.selection.data_items} vs ${b.selection.data_items} data items` : '',
       a.selection.max_samples !== b.selection.max_samples ? `--max-samples ${a.selection.max_samples} vs ${b.selection.max_samples}` : '',
-      ...(Object.keys(a.settings) as (keyof typeof a.settings)[]).map((key) => (a.settings[key] !== b.settings[key] ? `${key} ${a.settings[key]} vs ${b.settings[key]}` : '')),
+      ...settingsChanges(a.settings, b.settings, 'vs'),
     ].filter(Boolean)
     if (differences.length > 0) {
-      throw new CmaamError(`Shards of ${model} in ${first.dir} and ${shard.dir} differ: ${differences.join(', ')}`, {hint: 'Combine only shards of one evaluation (same data, --max-samples, --dtype, --max-new-tokens and model).'})
+      throw new CmaamError(`Shards of ${model} in ${first.dir} and ${shard.dir} differ: ${differences.join(', ')}`, {hint: 'Combine only shards of one evaluation (same data, --max-samples, --dtype, --max-new-tokens, model and backend).'})
     }
   }
   const seen = new Map<number, string>()
@@ -127,6 +128,7 @@ function checkShards(model: string, shards: ShardOutput[]): void {
   const missing = Array.from({length: first.count}, (_, i) => i).filter((i) => !seen.has(i))
   if (missing.length > 0) {
     throw new CmaamError(`Missing shard${missing.length > 1 ? 's' : ''} ${missing.map((i) => `${i}/${first.count}`).join(', ')} of ${model}`, {
+      code: 'NOT_FOUND',
       hint: `Pass the output folders of all ${first.count} shards (or run the missing ones first).`,
     })
   }

@@ -8,7 +8,7 @@ const percent = (x: number): string => `${(100 * x).toFixed(1)}%`
  * table (exact / contains) when the data has categories. The markdown file and the terminal show
  * the same cells.
  */
-export function comparisonTables(all: EvalMetrics[]): string[][][] {
+function comparisonTables(all: EvalMetrics[]): string[][][] {
   const overall = [
     ['model', 'samples', 'exact match', 'contains', 'skipped', 'tokens/s'],
     ...all.map((m) => [

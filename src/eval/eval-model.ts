@@ -1,6 +1,6 @@
 import type {Device} from '../compute/device/device'
 
-/** A vision-language model ready to answer questions, whatever runs it. */
+/** A vision-language model loaded by transformers.js; its backend (backends/transformers-js.ts) asks it one item at a time. */
 export interface EvalModel {
   /** Decodes an image file; throws when the file is not an image it can read. */
   readImage(path: string): Promise<unknown>

@@ -15,6 +15,7 @@ export function onnxModelFiles(paths: string[], source: string, dtype: EvalDtype
   if (missing.length > 0) {
     const available = (Object.keys(EVAL_DTYPES) as EvalDtype[]).filter((d) => VLM_SESSIONS.every((s) => present.has(`onnx/${s}${EVAL_DTYPES[d]}.onnx`)))
     throw new CmaamError(`${source} has no ${missing.join(', ')} (needed for --dtype ${dtype})`, {
+      code: 'NOT_FOUND',
       hint: available.length > 0
         ? `Its ONNX export has: ${available.join(', ')}; pass one with --dtype.`
         : 'eval runs transformers.js ONNX exports: write one into a merged folder with `cmaam onnx apply`, or use an onnx-community/… repo.',

@@ -4,6 +4,7 @@ import {stat} from 'node:fs/promises'
 import {createInterface} from 'node:readline'
 import {CmaamError} from '../errors'
 import type {EvalItem} from './types'
+import {isObject} from '../io/is-object'
 
 const FORMAT_HINT =
   'Each line must be {"messages": [{"role": "user", "content": [{"type": "image", "path": "images/x.jpg"}, {"type": "text", "text": "…"}]}, {"role": "assistant", "content": "…"}]} (content may be a plain string; "category" and "id" are optional).'
@@ -71,8 +72,4 @@ function readContent(content: unknown, bad: (what: string) => CmaamError): {text
     } else throw bad(`unknown content part ${JSON.stringify(part).slice(0, 80)}`)
   }
   return {text: texts.join('\n'), images}
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }

@@ -13,8 +13,8 @@ export interface EvalItem {
   category: string | null
 }
 
-/** Why a sample was not asked. */
-export type SkipReason = 'missing_image' | 'unreadable_image'
+/** Why a sample has no answer: its image, or a request the server rejected for this item (400). */
+export type SkipReason = 'missing_image' | 'unreadable_image' | 'request_error'
 
 /** One line of `<model>_predictions.jsonl`: an answered sample, or a skipped one. */
 export type PredictionRecord =
@@ -65,12 +65,28 @@ export interface EvalSelection {
   items: number
 }
 
-/** Settings a prediction depends on: a resume or a combine refuses to mix different ones. */
+/** What produced the answers: transformers.js in this process, a running server, or servers cmaam started. */
+export type EvalBackendName = 'transformers.js' | 'endpoint' | 'serve'
+
+/**
+ * Settings a prediction depends on: a resume or a combine refuses to mix different ones (all keys
+ * but `endpoint`, which a load balancer or a fresh port may change). The transformers.js backend
+ * writes `model`, `dtype` and `max_new_tokens` only, as before servers existed.
+ */
 export interface EvalSettings {
-  /** The folder as given, or `org/name@<commit>` for a Hub model. */
+  /** The folder as given, `org/name@<commit>` for a Hub model, or the served model id of `--endpoint`. */
   model: string
-  dtype: string
+  /** transformers.js: the ONNX variant evaluated. */
+  dtype?: string
   max_new_tokens: number
+  /** Absent for transformers.js. */
+  backend?: Exclude<EvalBackendName, 'transformers.js'>
+  /** `--endpoint`: the API base URL (not compared). */
+  endpoint?: string
+  /** `--endpoint`: what the server says it serves under that id (vLLM's `root`: the weights' path). */
+  server_model?: string
+  /** `--serve`: the preset or command template that served the model. */
+  serve?: string
 }
 
 export interface EvalResultsFile {

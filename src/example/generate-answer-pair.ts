@@ -5,12 +5,13 @@ import {decodeFloats, encodeFloats} from '../compute/float-codecs'
 import {createRandom} from '../compute/random'
 import {dtypeSize, isFloatDType, type FloatDType} from '../io/dtype'
 import {openCheckpoint} from '../io/checkpoint/open-checkpoint'
+import {readExactly} from '../io/read-exactly'
 import {numel} from '../io/safetensors/numel'
 import {torchDtypeName} from '../report/torch-dtype-name'
 import {TINY_DIMS} from './families'
 import {generatePair} from './generate-pair'
 import {byteTokenIds, specialTokenId} from './qwen2vl-onnx/byte-level-tokenizer'
-import {qwen2VLModelFiles} from './qwen2vl-onnx/model-files'
+import {qwen2VLModelFiles} from './qwen2vl-onnx/qwen2vl-model-files'
 import {writeQwen2VLOnnx} from './qwen2vl-onnx/write-qwen2vl-onnx'
 
 /** What a model answers to every question: with an image in the prompt, and without. */
@@ -35,7 +36,7 @@ export interface GenerateAnswerPairOptions {
   sourceStrength?: number
 }
 
-export const DEFAULT_PLANTED_ANSWERS = {target: {text: 'no', image: 'yes'}, source: {text: 'no', image: '네'}}
+const DEFAULT_PLANTED_ANSWERS = {target: {text: 'no', image: 'yes'}, source: {text: 'no', image: '네'}}
 
 /** How much the layers may add to the residual stream: small, so that the answer table decides. */
 const LAYER_OUTPUT_SCALE = 1 / 64
@@ -58,7 +59,7 @@ const LAYER_OUTPUT_SCALE = 1 / 64
  * the coefficient α (merged = (1 − α)·base + α·fine-tune) answers like the base for α below
  * 1 / (1 + sourceStrength) (0.5 by default) and like the fine-tune above it.
  */
-export async function generateAnswerPair(options: GenerateAnswerPairOptions): Promise<{target: string; source: string; answers: {target: PlantedAnswers; source: PlantedAnswers}}> {
+export async function generateAnswerPair(options: GenerateAnswerPairOptions): Promise<{target: string; source: string; bytes: number; answers: {target: PlantedAnswers; source: PlantedAnswers}}> {
   const answers = options.answers ?? DEFAULT_PLANTED_ANSWERS
   const dtype = options.dtype ?? 'BF16'
   const dims = TINY_DIMS
@@ -161,7 +162,7 @@ async function rewriteTensors(dir: string, edit: (name: string, values: Float64A
     const bytes = new Uint8Array(entry.byteLength)
     const file = await open(entry.path, 'r+')
     try {
-      await file.read(bytes, 0, entry.byteLength, entry.offset)
+      await readExactly(file, bytes, entry.offset, entry.path)
       const values = new Float64Array(count)
       decodeFloats(entry.dtype, bytes, count, values)
       if (!edit(name, values)) continue

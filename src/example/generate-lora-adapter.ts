@@ -3,7 +3,7 @@ import {join, resolve} from 'node:path'
 import {createRandom} from '../compute/random'
 import {openCheckpoint} from '../io/checkpoint/open-checkpoint'
 import {writeSafetensors, type TensorData} from '../io/safetensors/write-safetensors'
-import {ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE} from '../lora/adapter-config'
+import {ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE} from '../io/peft-file-names'
 
 export interface GenerateLoraAdapterOptions {
   /** The model folder the adapter is for. */

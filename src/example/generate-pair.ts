@@ -11,7 +11,7 @@ import {planShards} from '../io/safetensors/plan-shards'
 import {getAdapter} from '../models/registry'
 import type {Component} from '../models/types'
 import {familyLayout, TINY_DIMS, type Dims, type ExampleFamily, type ExampleTensor} from './families'
-import {modelFiles} from './model-files'
+import {exampleModelFiles} from './example-model-files'
 
 export interface GeneratePairOptions {
   family: ExampleFamily
@@ -47,7 +47,7 @@ export async function generatePair(options: GeneratePairOptions): Promise<{sourc
     {maxShardBytes: options.maxShardBytes ?? 5e9},
   )
   const dirs = {target: resolve(options.dir, 'target'), source: resolve(options.dir, 'source')}
-  const files = modelFiles(options.family, layout.config, dtype)
+  const files = exampleModelFiles(options.family, layout.config, dtype)
   for (const [role, dir] of Object.entries(dirs)) {
     await rm(dir, {recursive: true, force: true})
     await mkdir(dir, {recursive: true})

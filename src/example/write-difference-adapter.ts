@@ -2,7 +2,7 @@ import {mkdir, writeFile} from 'node:fs/promises'
 import {join, resolve} from 'node:path'
 import {CmaamError} from '../errors'
 import {writeSafetensors, type TensorData} from '../io/safetensors/write-safetensors'
-import {ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE} from '../lora/adapter-config'
+import {ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE} from '../io/peft-file-names'
 import {readWeights} from './qwen2vl-onnx/read-weights'
 
 export interface WriteDifferenceAdapterOptions {

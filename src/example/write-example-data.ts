@@ -1,7 +1,7 @@
 import {mkdir, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {encodePng} from './encode-png'
-import {TINY_IMAGE_SIZE} from './qwen2vl-onnx/model-files'
+import {TINY_IMAGE_SIZE} from './qwen2vl-onnx/qwen2vl-model-files'
 
 /** One question of the example test set: an image (by colour) or none, and the reference answer. */
 export interface ExampleQuestion {

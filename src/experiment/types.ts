@@ -1,6 +1,7 @@
 import type {ProgressFactory} from '../progress'
 import type {EvalDevice, EvalDtype} from '../eval/eval-model'
-import type {RunEvalOptions} from '../eval/run-eval'
+import type {ServeBackendOptions} from '../eval/backends/serve'
+import type {TransformersJsBackendOptions} from '../eval/backends/transformers-js'
 import type {EvalMetrics} from '../eval/types'
 import type {HubSettings} from '../hub/types'
 import type {AlphaBreakdown} from '../merge/alpha-breakdown'
@@ -22,8 +23,13 @@ export interface ExperimentOptions {
   /** More test sets, e.g. an English set for retention: each is evaluated like `test.jsonl`. */
   extraData: Array<{name: string; file: string}>
   output: string
-  /** An ONNX export of the base (folder or Hub repo); default: the base itself when it has `onnx/`. */
+  /** An ONNX export of the base (folder or Hub repo); default: the base itself when it has `onnx/`. Not used with `serve`. */
   onnxTemplate?: string
+  /**
+   * Evaluate every model through a server started for it (`--serve`) instead of transformers.js:
+   * no ONNX is written and no template is needed.
+   */
+  serve?: ExperimentServeOptions
   /** α of the linear baselines. */
   linearAlphas: number[]
   /** Settings of the main merge (method, strategy, α₀…), also used for the linear baselines' shared keys. */
@@ -33,11 +39,15 @@ export interface ExperimentOptions {
   device: EvalDevice
   dtype: EvalDtype
   settings: () => HubSettings
-  loadModel: RunEvalOptions['loadModel']
+  /** Opens a model for transformers.js (without `serve`). */
+  loadModel: TransformersJsBackendOptions['loadModel']
   progress: ProgressFactory
   /** One call when a step starts and one when it ends (or is found done). */
   onStep?: (event: StepEvent) => void
 }
+
+/** How `experiment --serve` starts and asks the servers. */
+export type ExperimentServeOptions = Omit<ServeBackendOptions, 'maxNewTokens' | 'settings' | 'progress'>
 
 export interface StepEvent {
   id: string
@@ -50,7 +60,7 @@ export interface StepEvent {
 export interface ExperimentModel {
   name: string
   description: string
-  /** The folder transformers.js loads (config, tokenizer and `onnx/`). */
+  /** The folder evaluated: what transformers.js loads (config, tokenizer and `onnx/`), or what the server serves. */
   dir: string
 }
 
@@ -64,8 +74,14 @@ export interface ExperimentReport {
     strategy: string
     base_alpha: number
     linear_alphas: number[]
-    onnx_template: string
-    dtype: EvalDtype
+    /** What produced the numbers: transformers.js on ONNX exports, or a server per model (`--serve`). */
+    backend: 'transformers.js' | 'serve'
+    /** The `--serve` preset or command template; null for transformers.js. */
+    serve: string | null
+    /** null with `--serve`. */
+    onnx_template: string | null
+    /** The ONNX variant evaluated; null with `--serve`. */
+    dtype: EvalDtype | null
     device: EvalDevice
     max_samples: number | null
     max_new_tokens: number

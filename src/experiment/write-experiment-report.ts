@@ -1,6 +1,6 @@
 import {mkdir, writeFile} from 'node:fs/promises'
 import {join, relative} from 'node:path'
-import {formatDuration} from '../cli/progress'
+import {formatDuration} from '../progress/format-duration'
 import type {EvalMetrics} from '../eval/types'
 import {COMPONENTS} from '../models/types'
 import {writeJsonFile} from '../report/write-json-file'
@@ -61,13 +61,19 @@ function categoriesOf(metrics: EvalMetrics[]): string[] {
   return [...new Set(metrics.flatMap((m) => Object.keys(m.per_category)))].sort()
 }
 
+/** Which backend produced the numbers. */
+function evaluatedWith(settings: ExperimentReport['settings']): string {
+  if (settings.backend === 'serve') return `Evaluated through an OpenAI-compatible server started for each model with \`--serve ${settings.serve}\` (no ONNX export)`
+  return `Evaluated with transformers.js (${settings.dtype} ONNX through \`${settings.onnx_template}\`, ${settings.device})`
+}
+
 const percent = (value: number): string => `${(value * 100).toFixed(1)} %`
 
 export function reportMarkdown(report: ExperimentReport): string {
   const lines: string[] = [
     '# CMAAM experiment',
     '',
-    `Base \`${report.base}\`, fine-tune \`${report.finetuned}\`; ${report.settings.method === 'cmaam' ? `CMAAM with the ${report.settings.strategy} strategy and α₀ = ${report.settings.base_alpha}` : `method ${report.settings.method}`}, linear baselines at α = ${report.settings.linear_alphas.join(', ')}. Evaluated with transformers.js (${report.settings.dtype} ONNX through \`${report.settings.onnx_template}\`, ${report.settings.device}), greedy, at most ${report.settings.max_new_tokens} new tokens${report.settings.max_samples === null ? '' : `, first ${report.settings.max_samples} samples`}.`,
+    `Base \`${report.base}\`, fine-tune \`${report.finetuned}\`; ${report.settings.method === 'cmaam' ? `CMAAM with the ${report.settings.strategy} strategy and α₀ = ${report.settings.base_alpha}` : `method ${report.settings.method}`}, linear baselines at α = ${report.settings.linear_alphas.join(', ')}. ${evaluatedWith(report.settings)}, greedy, at most ${report.settings.max_new_tokens} new tokens${report.settings.max_samples === null ? '' : `, first ${report.settings.max_samples} samples`}.`,
   ]
   const description = new Map(report.models.map((m) => [m.name, m.description]))
   for (const result of report.results) {

@@ -1,5 +1,5 @@
 import {CmaamError} from '../errors'
-import {formatBytes} from '../report/format-bytes'
+import {formatBytes} from '../progress/format-bytes'
 
 export interface DiskFullErrorOptions {
   /** The folder written to. */
@@ -14,6 +14,7 @@ export interface DiskFullErrorOptions {
 export function diskFullError(options: DiskFullErrorOptions): CmaamError {
   const free = options.freeBytes === undefined ? '' : `, ${formatBytes(options.freeBytes)} free`
   return new CmaamError(`Not enough disk space in ${options.dir}: the download needs ${formatBytes(options.neededBytes)} more${free}`, {
+    code: 'DISK_FULL',
     hint: 'Free some space, or point HF_HUB_CACHE (or HF_HOME) at a disk with room, and run the command again.',
   })
 }

@@ -1,13 +1,14 @@
 import {createReadStream} from 'node:fs'
-import {open, rename, rm, stat} from 'node:fs/promises'
+import {open, rename, rm} from 'node:fs/promises'
 import {Readable} from 'node:stream'
 import type {ReadableStream as WebReadableStream} from 'node:stream/web'
+import {setTimeout as delay} from 'node:timers/promises'
 import {CmaamError} from '../errors'
 import {hasBlobDigest, newBlobHash} from './blob-hash'
 import {DEFAULT_RETRY, hubFetch} from './hub-fetch'
 import {networkError} from './network-error'
-import {sleep} from './sleep'
 import type {HubRequestContext, RepoFile} from './types'
+import {fileSize} from '../io/file-size'
 
 export interface DownloadBlobOptions {
   /** The file's `resolve` URL on the Hub. */
@@ -34,7 +35,7 @@ export async function downloadBlob(options: DownloadBlobOptions): Promise<void> 
   const progress = options.progress ?? ((): void => undefined)
   const retry = context.retry ?? DEFAULT_RETRY
 
-  let have = await sizeOf(incomplete)
+  let have = (await fileSize(incomplete)) ?? 0
   if (have > file.size) {
     await rm(incomplete, {force: true})
     have = 0
@@ -102,7 +103,7 @@ export async function downloadBlob(options: DownloadBlobOptions): Promise<void> 
     if (failures >= retry.attempts) {
       throw networkError(url, dropped ?? new Error(`the connection closed after ${have} of ${file.size} bytes`), failures)
     }
-    await sleep(Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (failures - 1)), context.signal)
+    await delay(Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (failures - 1)), undefined, {signal: context.signal}).catch(() => context.signal?.throwIfAborted())
   }
 
   const digest = hash.digest('hex')
@@ -126,10 +127,3 @@ function resumesAt(response: Response, offset: number): boolean {
   return response.status === 206 && range !== null && Number(range[1]) === offset
 }
 
-async function sizeOf(path: string): Promise<number> {
-  try {
-    return (await stat(path)).size
-  } catch {
-    return 0
-  }
-}

@@ -1,5 +1,5 @@
 import {randomBytes} from 'node:crypto'
-import {mkdir, readFile, readlink, rename, rm, stat, writeFile} from 'node:fs/promises'
+import {mkdir, readFile, readlink, rename, rm, writeFile} from 'node:fs/promises'
 import {freeBytes} from '../io/output/free-bytes'
 import {dirname} from 'node:path'
 import {CmaamError} from '../errors'
@@ -18,6 +18,7 @@ import {INDEX_FILE} from '../io/safetensors/names'
 import {selectMergeFiles} from './select-merge-files'
 import {withBlobLock} from './with-blob-lock'
 import type {DownloadedModel, HubRequestContext, HubSettings, RepoFile, RetryOptions, TransferProgress} from './types'
+import {fileSize} from '../io/file-size'
 
 const PARALLEL_DOWNLOADS = 4
 
@@ -73,6 +74,7 @@ export async function downloadModel(options: DownloadModelOptions): Promise<Down
     })
     if (selection.missing.length > 0) {
       throw new CmaamError(`${INDEX_FILE} of ${source} lists ${selection.missing.join(', ')}, not in the repo`, {
+        code: 'NOT_FOUND',
         hint: 'The repo is incomplete: ask its owner to fix the index or upload the missing shards.',
       })
     }
@@ -141,12 +143,12 @@ async function ensureFile(options: EnsureFileOptions): Promise<void> {
   const {file, sha, cache, context} = options
   const pointer = cache.pointer(sha, file.path)
   const blob = cache.blob(file.etag)
-  if ((await sizeOf(pointer)) === file.size && isSnapshotLink(await readlink(pointer).catch(() => null), file.etag)) return options.onBytes?.(file.size, 0)
+  if ((await fileSize(pointer)) === file.size && isSnapshotLink(await readlink(pointer).catch(() => null), file.etag)) return options.onBytes?.(file.size, 0)
 
   await mkdir(dirname(blob), {recursive: true})
   await withBlobLock({path: `${blob}.lock`, signal: context.signal}, async () => {
     // Another run may have finished this blob while we waited for the lock.
-    if ((await sizeOf(blob)) === file.size && (await hasBlobDigest(blob, file))) return
+    if ((await fileSize(blob)) === file.size && (await hasBlobDigest(blob, file))) return
     const url = `${context.settings.endpoint}/${context.repo}/resolve/${sha}/${file.path.split('/').map(encodeURIComponent).join('/')}`
     await downloadBlob({url, file, blobPath: blob, partialPath: cache.partialBlob(file.etag), context, progress: options.onBytes})
   })
@@ -155,10 +157,10 @@ async function ensureFile(options: EnsureFileOptions): Promise<void> {
 }
 
 async function bytesInCache(cache: RepoCachePaths, sha: string, file: RepoFile): Promise<number> {
-  if ((await sizeOf(cache.pointer(sha, file.path))) === file.size) return file.size
+  if ((await fileSize(cache.pointer(sha, file.path))) === file.size) return file.size
   const blob = cache.blob(file.etag)
-  if ((await sizeOf(blob)) === file.size) return file.size
-  return Math.max(0, Math.min(await sizeOf(cache.partialBlob(file.etag)), file.size))
+  if ((await fileSize(blob)) === file.size) return file.size
+  return Math.max(0, Math.min((await fileSize(cache.partialBlob(file.etag))) ?? 0, file.size))
 }
 
 /** Whether a snapshot file's link target (null: not a link, e.g. a copy where links are not allowed) names this blob. */
@@ -195,7 +197,7 @@ async function cacheWriteError(error: unknown, cacheDir: string, cleanUp: () => 
 
 async function bytesOfFinishedBlobs(cache: RepoCachePaths, files: RepoFile[]): Promise<number> {
   let bytes = 0
-  for (const file of files) if ((await sizeOf(cache.blob(file.etag))) === file.size) bytes += file.size
+  for (const file of files) if ((await fileSize(cache.blob(file.etag))) === file.size) bytes += file.size
   return bytes
 }
 
@@ -211,7 +213,3 @@ async function writeRef(path: string, sha: string): Promise<void> {
   await rename(temporary, path)
 }
 
-/** Size of the file at `path` (following symlinks), or -1 when there is none. */
-async function sizeOf(path: string): Promise<number> {
-  return stat(path).then((stats) => stats.size, () => -1)
-}

@@ -31,13 +31,13 @@ export async function findCachedModel(options: FindCachedModelOptions): Promise<
   const sha = COMMIT_SHA.test(revision) ? revision : (await readFile(cache.ref(revision), 'utf8').catch(() => '')).trim()
   const dir = COMMIT_SHA.test(sha) ? cache.snapshot(sha) : null
   if (dir === null || !(await isDirectory(dir))) {
-    throw new CmaamError(`Offline mode is on (HF_HUB_OFFLINE) and ${source} is not in the cache`, {hint})
+    throw new CmaamError(`Offline mode is on (HF_HUB_OFFLINE) and ${source} is not in the cache`, {code: 'OFFLINE', hint})
   }
 
   const paths = await listFiles(dir)
   if (options.select) return {dir, sha, files: options.select(paths)}
   const missingAll = (what: string): CmaamError =>
-    new CmaamError(`Offline mode is on (HF_HUB_OFFLINE) and the cache of ${source} (${sha}) lacks ${what}`, {hint})
+    new CmaamError(`Offline mode is on (HF_HUB_OFFLINE) and the cache of ${source} (${sha}) lacks ${what}`, {code: 'OFFLINE', hint})
   if (!paths.some((path) => path.endsWith('.safetensors') || path === INDEX_FILE || isPickleWeights(path))) {
     throw missingAll(`its weights: model.safetensors, or ${INDEX_FILE} and its shards`)
   }

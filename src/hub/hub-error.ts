@@ -27,9 +27,11 @@ export async function hubResponseError(response: Response, context: HubRequestCo
   if (code === 'GatedRepo' || (response.status === 403 && /\bgated\b|restricted/i.test(serverMessage))) {
     return settings.token
       ? new CmaamError(`${repo} is a gated model and the account of this token has not been granted access to it`, {
+          code: 'AUTH',
           hint: `Request access at ${repoPage}, wait until it is granted, then try again.`,
         })
       : new CmaamError(`${repo} is a gated model: it requires a token of an account that accepted its conditions`, {
+          code: 'AUTH',
           hint: `Accept its conditions at ${repoPage}, then set HF_TOKEN or pass --token.`,
         })
   }
@@ -37,9 +39,11 @@ export async function hubResponseError(response: Response, context: HubRequestCo
     case 401:
       return settings.token
         ? new CmaamError(`The Hugging Face token is invalid or expired: the Hub refused to ${verb} ${repo}`, {
+            code: 'AUTH',
             hint: `Create a new token at ${tokensPage}, then set HF_TOKEN or pass --token.`,
           })
         : new CmaamError(`${repo} requires a token: set HF_TOKEN or pass --token`, {
+            code: 'AUTH',
             hint:
               'The Hub answers this way without a token for private and gated repos, and for repos that do not exist. ' +
               `Tokens: ${tokensPage}`,
@@ -47,27 +51,33 @@ export async function hubResponseError(response: Response, context: HubRequestCo
     case 403:
       return context.operation === 'upload'
         ? new CmaamError(`This token has no write access to ${repo}: the Hub refused the upload${because}`, {
+            code: 'AUTH',
             hint: `Use a token with write access to ${repo.split('/')[0]} (create one at ${tokensPage}).`,
           })
         : new CmaamError(`The Hub refused to let this token ${verb} ${repo}${because}`, {
+            code: 'AUTH',
             hint: `Check that the token's account can open ${repoPage}; a fine-grained token needs read access to it.`,
           })
     case 404:
       if (code === 'RevisionNotFound') {
         return new CmaamError(`Revision "${context.revision}" not found in ${repo}`, {
+          code: 'NOT_FOUND',
           hint: `Use a branch, tag or commit sha of the repo (see ${repoPage}/tree/main).`,
         })
       }
       if (code === 'EntryNotFound' || (code !== 'RepoNotFound' && context.path !== undefined)) {
         return new CmaamError(`File ${context.path ?? 'requested'} not found in ${repo}@${context.revision ?? 'main'}`, {
+          code: 'NOT_FOUND',
           hint: `The repo changed while cmaam read it, or the file is missing: check ${repoPage}.`,
         })
       }
       return new CmaamError(`Repo ${repo} not found on ${settings.endpoint}`, {
+        code: 'NOT_FOUND',
         hint: 'Check the spelling of org/name; the Hub also answers this way for private repos the token cannot read.',
       })
     case 429:
       return new CmaamError(`The Hub kept rate-limiting requests to ${verb} ${repo} (HTTP 429), even after waiting`, {
+        code: 'NETWORK',
         hint: settings.token
           ? 'Wait a few minutes and try again.'
           : 'Wait a few minutes, or use a token: anonymous requests get lower limits.',
@@ -75,6 +85,7 @@ export async function hubResponseError(response: Response, context: HubRequestCo
     default:
       return response.status >= 500
         ? new CmaamError(`The Hub failed to ${verb} ${repo} (HTTP ${response.status}), even after retries${because}`, {
+            code: 'NETWORK',
             hint: `${new URL(settings.endpoint).host} may be having trouble: try again later.`,
           })
         : new CmaamError(`The Hub refused to ${verb} ${repo} (HTTP ${response.status})${because}`)

@@ -1,8 +1,8 @@
+import {setTimeout as delay} from 'node:timers/promises'
 import {CmaamError} from '../errors'
 import {redactUrl} from '../redact-url'
 import {hubResponseError} from './hub-error'
 import {networkError} from './network-error'
-import {sleep} from './sleep'
 import type {HubRequestContext, HubSettings, RetryOptions} from './types'
 
 export const DEFAULT_RETRY: RetryOptions = {attempts: 5, baseDelayMs: 1000, maxDelayMs: 30_000}
@@ -62,13 +62,14 @@ export async function hubFetch(options: HubFetchOptions): Promise<Response> {
       if (error instanceof CmaamError) throw error
       const cause = stalled.signal.aborted ? stalled.signal.reason : error
       if (attempt >= retry.attempts) throw networkError(url, cause, attempt)
-      await sleep(backoffMs(retry, attempt), signal)
+      // An abort during the wait rejects with its reason, as every abort of the Hub code does.
+      await delay(backoffMs(retry, attempt), undefined, {signal}).catch(() => signal?.throwIfAborted())
       continue
     }
     if (response.ok || acceptStatus.includes(response.status)) return response
     if ((response.status === 429 || response.status >= 500) && attempt < retry.attempts) {
       await response.body?.cancel().catch(() => undefined)
-      await sleep(Math.max(backoffMs(retry, attempt), retryAfterMs(response)), signal)
+      await delay(Math.max(backoffMs(retry, attempt), retryAfterMs(response)), undefined, {signal}).catch(() => signal?.throwIfAborted())
       continue
     }
     throw await hubResponseError(response, context)

@@ -56,6 +56,7 @@ function readTokenFile(path: string): string | null {
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'ENOENT' || code === 'ENOTDIR') return null
     throw new CmaamError(`Cannot read the Hugging Face token file ${path} (${code ?? 'unknown error'})`, {
+      code: 'AUTH',
       hint: 'Fix its permissions, or set HF_TOKEN or pass --token instead.',
     })
   }

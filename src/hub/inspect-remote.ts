@@ -16,9 +16,9 @@ import {runPool} from './run-pool'
 import {INDEX_FILE} from '../io/safetensors/names'
 import {selectMergeFiles} from './select-merge-files'
 import type {HubRequestContext, HubSettings, RemoteInspection, RemoteTensor, RepoFile, RetryOptions} from './types'
+import {headerLengthProblem} from '../io/safetensors/header-length-problem'
+import {fileSize} from '../io/file-size'
 
-/** The reference implementation's limit on a header. */
-const MAX_HEADER_LENGTH = 100_000_000
 const PARALLEL_HEADERS = 8
 
 export interface InspectRemoteOptions {
@@ -65,6 +65,7 @@ export async function inspectRemote(options: InspectRemoteOptions): Promise<Remo
   })
   if (selection.missing.length > 0) {
     throw new CmaamError(`${INDEX_FILE} of ${source} lists ${selection.missing.join(', ')}, not in the repo`, {
+      code: 'NOT_FOUND',
       hint: 'The repo is incomplete: ask its owner to fix the index or upload the missing shards.',
     })
   }
@@ -76,12 +77,11 @@ export async function inspectRemote(options: InspectRemoteOptions): Promise<Remo
     const file = byPath.get(path) as RepoFile
     const fileContext = {...context, revision: sha, path, signal}
     const where = `${settings.endpoint}/${repo}/blob/${sha}/${path}`
-    if (file.size < 8) throw invalid(where, `it is ${file.size} bytes long, shorter than the 8-byte header length`)
+    const tooShort = headerLengthProblem(file.size, null)
+    if (tooShort) throw invalid(where, tooShort)
     const length = (await readRemoteRange({url: urlOf(path), start: 0, length: 8, context: fileContext})).readBigUInt64LE(0)
-    if (length > BigInt(MAX_HEADER_LENGTH)) throw invalid(where, `the header length ${length} exceeds the ${MAX_HEADER_LENGTH}-byte limit`)
-    if (8n + length > BigInt(file.size)) {
-      throw invalid(where, `the header length ${length} reaches past the end of the file (${file.size} bytes)`)
-    }
+    const problem = headerLengthProblem(file.size, length)
+    if (problem) throw invalid(where, problem)
     const json = await readRemoteRange({url: urlOf(path), start: 8, length: Number(length), context: fileContext})
     headers.set(path, parseSafetensorsHeader(json, {path: where, fileSize: file.size, dataOffset: 8 + Number(length)}))
   })
@@ -91,7 +91,7 @@ export async function inspectRemote(options: InspectRemoteOptions): Promise<Remo
   let cachedBytes = 0
   for (const file of wanted) {
     const sizes = await Promise.all(
-      [cache.pointer(sha, file.path), cache.blob(file.etag)].map((path) => stat(path).then((stats) => stats.size, () => -1)),
+      [cache.pointer(sha, file.path), cache.blob(file.etag)].map(fileSize),
     )
     if (sizes.includes(file.size)) cachedBytes += file.size
   }

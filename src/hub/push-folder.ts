@@ -44,11 +44,12 @@ export async function pushFolder(options: PushFolderOptions): Promise<PushResult
   const tokensPage = `${settings.endpoint}/settings/tokens`
   if (!settings.token) {
     throw new CmaamError('Uploading to the Hub requires a token: set HF_TOKEN or pass --token', {
+      code: 'AUTH',
       hint: `Create a token with write access at ${tokensPage}.`,
     })
   }
   if (settings.offline) {
-    throw new CmaamError(`Offline mode is on (HF_HUB_OFFLINE): cannot upload to ${repo}`, {hint: 'Unset HF_HUB_OFFLINE to upload.'})
+    throw new CmaamError(`Offline mode is on (HF_HUB_OFFLINE): cannot upload to ${repo}`, {code: 'OFFLINE', hint: 'Unset HF_HUB_OFFLINE to upload.'})
   }
   if (!isRepoId(repo)) {
     throw new CmaamError(`"${repo}" is not a valid repo id`, {hint: 'Name the repo as org/name (or your-user-name/name).'})

@@ -1,7 +1,7 @@
+import {setTimeout as delay} from 'node:timers/promises'
 import {CmaamError} from '../errors'
 import {DEFAULT_RETRY, hubFetch} from './hub-fetch'
 import {networkError} from './network-error'
-import {sleep} from './sleep'
 import type {HubRequestContext} from './types'
 
 export interface ReadRemoteRangeOptions {
@@ -36,7 +36,7 @@ export async function readRemoteRange(options: ReadRemoteRangeOptions): Promise<
       if (context.signal?.aborted) throw context.signal.reason
       if (error instanceof CmaamError) throw error
       if (attempt >= retry.attempts) throw networkError(url, error, attempt)
-      await sleep(retry.baseDelayMs * 2 ** (attempt - 1), context.signal)
+      await delay(retry.baseDelayMs * 2 ** (attempt - 1), undefined, {signal: context.signal}).catch(() => context.signal?.throwIfAborted())
     }
   }
 }

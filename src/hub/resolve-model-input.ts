@@ -5,7 +5,7 @@ import {downloadModel} from './download-model'
 import {localHubId} from './local-hub-id'
 import {parseModelRef} from './parse-model-ref'
 import {repoOfCachePath} from './repo-of-cache-path'
-import {transferProgressBar} from './transfer-progress-bar'
+import {transferProgressBar} from '../progress/transfer-progress-bar'
 import type {HubSettings} from './types'
 
 /** A model argument made ready to read: its folder, and how reports should name it. */

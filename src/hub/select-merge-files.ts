@@ -2,7 +2,7 @@ import {CmaamError} from '../errors'
 import {isPickleWeights} from '../io/is-pickle-weights'
 import {MODEL_FILES} from '../io/output/copy-model-files'
 import {INDEX_FILE, SINGLE_FILE} from '../io/safetensors/names'
-import {ADAPTER_CONFIG_FILE} from '../lora/adapter-config'
+import {ADAPTER_CONFIG_FILE} from '../io/peft-file-names'
 import type {WeightIndex} from '../io/checkpoint/parse-weight-index'
 
 

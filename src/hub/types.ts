@@ -26,20 +26,7 @@ export interface RetryOptions {
   maxDelayMs: number
 }
 
-/** Progress of a download or an upload, enough to draw a bar with an ETA. */
-export interface TransferProgress {
-  phase: 'download' | 'hash' | 'upload' | 'commit'
-  /** The file the event is about, or null for the whole transfer. */
-  file: string | null
-  /** Bytes of that file done, and its size (0 when `file` is null). */
-  fileBytes: number
-  fileTotalBytes: number
-  /** Bytes of the whole operation done, files already in the cache counted as done. */
-  bytes: number
-  totalBytes: number
-  /** Bytes moved over the network by this run: divide by the elapsed time for a rate. */
-  transferredBytes: number
-}
+export type {TransferProgress} from '../progress'
 
 export interface DownloadedModel {
   /** The snapshot folder: `<cache>/models--org--name/snapshots/<sha>`. */

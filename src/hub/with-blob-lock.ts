@@ -1,7 +1,7 @@
 import {randomBytes} from 'node:crypto'
 import {readFile, rm, stat, utimes, writeFile} from 'node:fs/promises'
 import {hostname} from 'node:os'
-import {sleep} from './sleep'
+import {setTimeout as delay} from 'node:timers/promises'
 
 /** The holder touches its lock this often, so that others can tell a live lock from a dead one. */
 const HEARTBEAT_MS = 10_000
@@ -36,7 +36,7 @@ export async function withBlobLock<T>(options: WithBlobLockOptions, work: () => 
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
     }
-    if (!(await removeIfStale(path))) await sleep(POLL_MS, signal)
+    if (!(await removeIfStale(path))) await delay(POLL_MS, undefined, {signal}).catch(() => signal?.throwIfAborted())
   }
 
   const heartbeat = setInterval(() => {

@@ -1,7 +1,7 @@
 import type {DType} from '../io/dtype'
 import {numel} from '../io/safetensors/numel'
 import {chooseAdapter} from '../models/choose-adapter'
-import {COMPONENTS, type Component, type ModelAdapter} from '../models/types'
+import {COMPONENTS, type Component, type ModelTypeAdapter} from '../models/types'
 import {unmatchedNames, type UnmatchedGroup} from '../models/unmatched-names'
 
 export interface InspectedTensor {
@@ -36,7 +36,7 @@ export interface ClassifyTensorsOptions {
   /** An adapter name, or `auto`. */
   modelType: string
   /** An adapter from `--adapter FILE`, used instead of detection. */
-  adapter?: ModelAdapter
+  adapter?: ModelTypeAdapter
   from: InspectReport['from']
 }
 

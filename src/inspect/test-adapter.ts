@@ -1,4 +1,4 @@
-import {COMPONENTS, type Component, type ModelAdapter} from '../models/types'
+import {COMPONENTS, type Component, type ModelTypeAdapter} from '../models/types'
 import {unmatchedNames, type UnmatchedGroup} from '../models/unmatched-names'
 
 /** Tensors of one component and tower, and the block numbers they span. */
@@ -24,7 +24,7 @@ export interface AdapterTestReport {
  * each (with gaps, which usually mean a layer pattern that misses some names), and every name it
  * classifies only by default.
  */
-export function testAdapter(adapter: ModelAdapter, names: readonly string[]): AdapterTestReport {
+export function testAdapter(adapter: ModelTypeAdapter, names: readonly string[]): AdapterTestReport {
   const towers = new Map<string, {component: Component; tower: string | null; tensors: number; layers: Set<number>}>()
   const unmatched: AdapterTestReport['unmatched_names'] = []
   for (const name of [...names].sort()) {

@@ -4,8 +4,7 @@ import {CmaamError} from '../errors'
 import {compileLoraPatterns} from './module-scale'
 import {parseJson} from '../io/parse-json'
 
-export const ADAPTER_CONFIG_FILE = 'adapter_config.json'
-export const ADAPTER_WEIGHTS_FILE = 'adapter_model.safetensors'
+import {ADAPTER_CONFIG_FILE} from '../io/peft-file-names'
 
 /** What cmaam uses of a PEFT LoRA `adapter_config.json`. */
 export interface LoraConfig {
@@ -36,6 +35,7 @@ export async function readAdapterConfig(dir: string): Promise<LoraConfig> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     throw new CmaamError(code === 'ENOENT' ? `No ${ADAPTER_CONFIG_FILE} in ${dir}` : `Cannot read ${path}: ${(error as Error).message}`, {
+      code: 'NOT_FOUND',
       hint: 'A LoRA adapter folder holds adapter_config.json and adapter_model.safetensors, as PEFT saves them.',
       cause: error,
     })

@@ -4,7 +4,7 @@
  * `visual…` to `model.visual…`; llava-hf's `language_model.model…` and `language_model.lm_head`
  * became `model.language_model…` and `lm_head`).
  */
-export function layoutFreeName(name: string): string {
+function layoutFreeName(name: string): string {
   return name.replace(/^(?:(?:model|language_model)\.)+/, '')
 }
 

@@ -7,7 +7,7 @@ import type {Checkpoint, CheckpointTensor} from '../io/safetensors/types'
 import {computeLoraTensor, computeReplacement} from './lora-tensor'
 import {createBaseNameMatcher} from './match-base-name'
 import {isTargetModule, moduleScale} from './module-scale'
-import type {OpenedAdapter} from './open-adapter'
+import type {LoraAdapter} from './open-lora-adapter'
 
 export interface LoraCheckpoint {
   /** The fine-tuned model as a checkpoint: the base's tensors, the adapted ones virtual. */
@@ -19,7 +19,7 @@ export interface LoraCheckpoint {
 }
 
 export interface OpenLoraCheckpointOptions {
-  adapter: OpenedAdapter
+  adapter: LoraAdapter
   base: Checkpoint
   /** dtype of the tensors the adapter changes; default: each base tensor's own. */
   dtype?: FloatDType

@@ -9,9 +9,9 @@ import type {TensorPairStats} from './analysis/types'
 import type {MergePlan, PlannedTensor} from './plan-merge'
 
 /** Values per model that PDA compares (spec §3). */
-export const PDA_SAMPLE_SIZE = 50_000
+const PDA_SAMPLE_SIZE = 50_000
 /** Singular values compared by the CMBC spectral term (spec §3). */
-export const SPECTRUM_TOP_K = 50
+const SPECTRUM_TOP_K = 50
 
 export interface CollectStatisticsOptions {
   compat: GroupingCompat

@@ -1,7 +1,7 @@
 import {CmaamError} from '../errors'
 import type {Checkpoint} from '../io/safetensors/types'
 import {decoderKey} from '../models/decoder-key'
-import type {ModelAdapter} from '../models/types'
+import type {ModelTypeAdapter} from '../models/types'
 
 /** A text-only LLM under the VLM's names: what the plan reads in its place. */
 export interface TextModelMapping {
@@ -17,7 +17,7 @@ export interface TextModelMapping {
  * of another shape, is refused. Embeddings and LM head may differ in rows (vocabulary size): the
  * plan merges their common rows.
  */
-export function mapTextModel(llm: Checkpoint, target: Checkpoint, adapter: ModelAdapter): TextModelMapping {
+export function mapTextModel(llm: Checkpoint, target: Checkpoint, adapter: ModelTypeAdapter): TextModelMapping {
   const byKey = new Map<string, string>()
   for (const name of target.tensors.keys()) {
     const {component} = adapter.classify(name)

@@ -1,18 +1,18 @@
 import type {Device} from '../compute/device/device'
 import {openCheckpoint} from '../io/checkpoint/open-checkpoint'
-import {isAdapterFolder} from '../lora/open-adapter'
+import {isAdapterFolder} from '../lora/open-lora-adapter'
 import {openFineTune} from '../lora/open-fine-tune'
 import {readModelConfig} from '../io/read-model-config'
 import type {Checkpoint} from '../io/safetensors/types'
 import {chooseAdapter} from '../models/choose-adapter'
-import type {ModelAdapter} from '../models/types'
+import type {ModelTypeAdapter} from '../models/types'
 import {checkFamilies} from './check-families'
 
 export interface OpenedModels {
   sources: Checkpoint[]
   target: Checkpoint
   targetConfig: Record<string, unknown> | null
-  adapter: ModelAdapter
+  adapter: ModelTypeAdapter
   /** Why this adapter: `--adapter`, `--model-type`, or what detection matched. */
   adapterReason: string
   /** Detection recognised no family and fell back to the generic rules. */
@@ -25,7 +25,7 @@ export interface OpenModelsOptions {
   sources: string[]
   target: string
   modelType: string
-  adapter?: ModelAdapter
+  adapter?: ModelTypeAdapter
   device: Device
   /** How messages name the models (default: the folders). */
   labels?: {sources: string[]; target: string}

@@ -4,7 +4,7 @@ import {isFloatDType} from '../io/dtype'
 import {numel} from '../io/safetensors/numel'
 import type {Checkpoint, CheckpointTensor} from '../io/safetensors/types'
 import type {TensorLocation} from '../compute/jobs'
-import type {ModelAdapter, ParamClass} from '../models/types'
+import type {ModelTypeAdapter, ParamClass} from '../models/types'
 import type {BridgeKeyCounts} from './analysis/types'
 
 /**
@@ -60,7 +60,7 @@ export interface PlanOptions {
 /** `--dtype`: `keep` leaves each tensor's dtype; otherwise float tensors are written in that dtype. */
 export type OutputDtype = 'keep' | FloatDType
 
-export function planMerge(sources: Checkpoint[], target: Checkpoint, adapter: ModelAdapter, options: PlanOptions): MergePlan {
+export function planMerge(sources: Checkpoint[], target: Checkpoint, adapter: ModelTypeAdapter, options: PlanOptions): MergePlan {
   const classOf = (name: string): ParamClass => adapter.classify(name)
   const outDtypeOf = (stored: DType): DType => (options.dtype !== 'keep' && isFloatDType(stored) ? options.dtype : stored)
   const tensors: PlannedTensor[] = []
@@ -120,7 +120,7 @@ function sameShape(a: number[], b: number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i])
 }
 
-function bridgeCounts(source: Checkpoint, target: Checkpoint, adapter: ModelAdapter): BridgeKeyCounts {
+function bridgeCounts(source: Checkpoint, target: Checkpoint, adapter: ModelTypeAdapter): BridgeKeyCounts {
   const bridgeKeys = (checkpoint: Checkpoint): Set<string> =>
     new Set([...checkpoint.tensors.keys()].filter((name) => adapter.classify(name).component === 'bridge'))
   const s = bridgeKeys(source)

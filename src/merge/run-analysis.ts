@@ -3,6 +3,7 @@ import type {Device} from '../compute/device/device'
 import {createWorkerPool} from '../compute/worker-pool'
 import type {GroupingCompat} from './analysis/layer-groups'
 import {analyzePairs} from './analysis/analyze'
+import {layerPositions} from './tower-layers'
 import {resolveAlphaOptions} from './analysis/options'
 import type {AlphaOptions, CmaamReport} from './analysis/types'
 import {alphaBreakdown, type AlphaBreakdown} from './alpha-breakdown'
@@ -14,7 +15,7 @@ import {methodRecords} from './methods/method-records'
 import type {ComponentMethodRecord} from '../report/merge-record'
 import type {Component} from '../models/types'
 import {planMerge} from './plan-merge'
-import type {ModelAdapter} from '../models/types'
+import type {ModelTypeAdapter} from '../models/types'
 import {unmatchedNames, type UnmatchedGroup} from '../models/unmatched-names'
 
 export interface AnalysisSettings {
@@ -26,7 +27,7 @@ export interface AnalysisSettings {
   alpha: Partial<AlphaOptions>
   modelType: string
   /** An adapter from `--adapter FILE`, used instead of detection. */
-  adapter?: ModelAdapter
+  adapter?: ModelTypeAdapter
   compat: GroupingCompat
   seed: number
   allowNonfinite: boolean
@@ -52,7 +53,7 @@ export interface AnalysisRecord {
   unmatched: UnmatchedGroup[]
   /** Where onnxruntime ran the spectra (`--device`, resolved); the scores agree within 1e-6 on every device. */
   device: Device
-  config: {base_alpha: number; strategy: string; compat: GroupingCompat; seed: number; min_alpha: number; max_alpha: number; component_alpha: Record<string, number>}
+  config: {base_alpha: number; strategy: string; compat: GroupingCompat; seed: number; min_alpha: number; max_alpha: number; component_alpha: Record<string, number | readonly number[]>}
   compatibility: {common_params: number; source_only: number; target_only: number; shape_mismatches: number; dtype_mismatches: number}
   /** The method each component would be merged with. */
   methods: Record<Component, ComponentMethodRecord>
@@ -80,7 +81,7 @@ export async function runAnalysis(settings: AnalysisSettings): Promise<AnalysisR
   const plan = planMerge([source], models.target, models.adapter, {dtype: 'keep', vocabularyRows: source !== first})
   const pool = createWorkerPool({threads: settings.threads})
   try {
-    const analysis = analyzePairs(await collectStatistics(plan, pool, settings), plan.bridgeCounts, alphaOptions)
+    const analysis = analyzePairs(await collectStatistics(plan, pool, settings), plan.bridgeCounts, alphaOptions, layerPositions(plan.tensors))
     return {
       source: settings.sources[0],
       sources: settings.sources,
@@ -97,7 +98,7 @@ export async function runAnalysis(settings: AnalysisSettings): Promise<AnalysisR
         seed: settings.seed,
         min_alpha: alphaOptions.minAlpha,
         max_alpha: alphaOptions.maxAlpha,
-        component_alpha: alphaOptions.componentBaseAlpha as Record<string, number>,
+        component_alpha: alphaOptions.componentBaseAlpha,
       },
       compatibility: {
         common_params: plan.commonKeys,

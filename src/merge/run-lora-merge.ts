@@ -1,7 +1,5 @@
 import {readFile} from 'node:fs/promises'
 import {join, resolve} from 'node:path'
-import type {ProgressFactory} from '../progress'
-import type {Device} from '../compute/device/device'
 import {createWorkerPool} from '../compute/worker-pool'
 import {openCheckpoint} from '../io/checkpoint/open-checkpoint'
 import {copyModelFiles} from '../io/output/copy-model-files'
@@ -9,7 +7,7 @@ import {createStaging} from '../io/output/create-staging'
 import {writeFileSynced} from '../io/output/write-file-synced'
 import {readModelConfig} from '../io/read-model-config'
 import {INDEX_FILE} from '../io/safetensors/names'
-import {openAdapter} from '../lora/open-adapter'
+import {openLoraAdapter} from '../lora/open-lora-adapter'
 import {openLoraCheckpoint} from '../lora/open-lora-checkpoint'
 import {getAdapter} from '../models/registry'
 import {buildLoraModelCard} from '../report/lora-model-card'
@@ -17,26 +15,16 @@ import type {LoraMergeRecord} from '../report/lora-merge-record'
 import {torchDtypeName} from '../report/torch-dtype-name'
 import {writeJsonFile} from '../report/write-json-file'
 import {CMAAM_VERSION} from '../version'
-import {planMerge, type OutputDtype} from './plan-merge'
+import {planMerge} from './plan-merge'
 import {writeMerged} from './write-merged'
+import type {WriteSettings} from './write-settings'
 
-export interface LoraMergeSettings {
+export interface LoraMergeSettings extends WriteSettings {
   /** Local folders of the base model and the PEFT adapter. */
   base: string
   adapter: string
-  output: string
   /** How reports name the inputs (as given, or Hub repo ids); defaults to the folders. */
   labels?: {base: string; adapter: string; hubBase: boolean; revisions?: {base?: string; adapter?: string}}
-  dtype: OutputDtype
-  maxShardBytes: number
-  force: boolean
-  allowNonfinite: boolean
-  threads: number
-  /** Where onnxruntime runs the LoRA products (already resolved from `auto`). */
-  device: Device
-  progress: ProgressFactory
-  /** `lora merge …` arguments that make this model again, for the model card. */
-  reproduce: string
 }
 
 /**
@@ -48,7 +36,7 @@ export interface LoraMergeSettings {
 export async function runLoraMerge(settings: LoraMergeSettings): Promise<LoraMergeRecord> {
   const started = Date.now()
   const base = await openCheckpoint(settings.base)
-  const adapter = await openAdapter(settings.adapter)
+  const adapter = await openLoraAdapter(settings.adapter)
   const lora = openLoraCheckpoint({adapter, base, dtype: settings.dtype === 'keep' ? undefined : settings.dtype, device: settings.device})
   const none = {dir: base.dir, files: [], tensors: new Map(), indexMetadata: null}
   // Every tensor is "source-only": copied from the fine-tune, converted when --dtype asks.

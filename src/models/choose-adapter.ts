@@ -1,13 +1,13 @@
 import {CmaamError} from '../errors'
 import {detectAdapter, type DetectedAdapter} from './detect-adapter'
 import {getAdapter} from './registry'
-import type {ModelAdapter} from './types'
+import type {ModelTypeAdapter} from './types'
 
 export interface ChooseAdapterOptions {
   /** `--model-type`: an adapter name, or `auto`. */
   modelType: string
   /** An adapter read from a file (`--adapter`): it wins over detection for this run. */
-  adapter?: ModelAdapter
+  adapter?: ModelTypeAdapter
   /** The model's config.json, or null; read only by detection. */
   config: Record<string, unknown> | null
   names: string[]

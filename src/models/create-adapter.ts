@@ -1,6 +1,6 @@
 import {CmaamError} from '../errors'
 import {compilePattern, type Pattern} from '../io/patterns/compile-pattern'
-import {RULE_ORDER, type AdapterDefinition, type AdapterOrigin, type AdapterRule, type Component, type ModelAdapter, type ParamClass, type RuleMatch} from './types'
+import {RULE_ORDER, type AdapterDefinition, type AdapterOrigin, type AdapterRule, type Component, type ModelTypeAdapter, type ParamClass, type RuleMatch} from './types'
 import {validateDefinition} from './validate-definition'
 
 interface CompiledRule {
@@ -17,7 +17,7 @@ interface CompiledRule {
  * rule whose `match` matches at the start of the name decides. Its `layer` and `tower` patterns are
  * searched anywhere in the name, so they anchor themselves with `^` where that matters.
  */
-export function createAdapter(definition: AdapterDefinition, options: {origin?: AdapterOrigin} = {}): ModelAdapter {
+export function createAdapter(definition: AdapterDefinition, options: {origin?: AdapterOrigin} = {}): ModelTypeAdapter {
   const checked = deepFreeze(validateDefinition(definition))
   const compile = (rule: AdapterRule, index: number): CompiledRule => {
     const where = `adapter "${checked.name}" rule ${index + 1}`

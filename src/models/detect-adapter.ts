@@ -1,7 +1,7 @@
 import {compilePattern} from '../io/patterns/compile-pattern'
 import {generic} from './adapters/generic'
 import {listAdapters} from './registry'
-import type {ModelAdapter} from './types'
+import type {ModelTypeAdapter} from './types'
 
 export interface DetectAdapterInput {
   /** The model's `config.json`, or null when there is none. */
@@ -9,11 +9,11 @@ export interface DetectAdapterInput {
   /** The checkpoint's tensor names. */
   names: string[]
   /** Adapters to choose from, in detection order; defaults to the registry. */
-  adapters?: readonly ModelAdapter[]
+  adapters?: readonly ModelTypeAdapter[]
 }
 
 export interface DetectedAdapter {
-  adapter: ModelAdapter
+  adapter: ModelTypeAdapter
   /** Why this adapter was chosen, as a short sentence for the user. */
   reason: string
   /** No adapter recognised the model: the generic name-based rules were used as a last resort. */

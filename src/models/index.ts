@@ -13,7 +13,7 @@ export {
   type AdapterOrigin,
   type AdapterRule,
   type Component,
-  type ModelAdapter,
+  type ModelTypeAdapter,
   type ParamClass,
   type RuleMatch,
 } from './types'

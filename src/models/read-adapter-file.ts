@@ -3,7 +3,7 @@ import {extname, resolve} from 'node:path'
 import {CmaamError} from '../errors'
 import {parseYaml, YamlSyntaxError, type YamlNode} from '../io/parse-yaml'
 import {createAdapter} from './create-adapter'
-import type {ModelAdapter} from './types'
+import type {ModelTypeAdapter} from './types'
 import {AdapterDefinitionError, type DefinitionKey} from './validate-definition'
 import {parseJson} from '../io/parse-json'
 
@@ -13,7 +13,7 @@ const HINT = 'An adapter file holds one definition: name, title, modelTypes, arc
  * Reads a declarative adapter (`--adapter FILE`): JSON (`.json`) or YAML (anything else), with
  * the fields of an AdapterDefinition. Errors name the file, the line (YAML) and the key at fault.
  */
-export async function readAdapterFile(path: string): Promise<ModelAdapter> {
+export async function readAdapterFile(path: string): Promise<ModelTypeAdapter> {
   const file = resolve(path)
   let text: string
   try {

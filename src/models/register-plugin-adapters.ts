@@ -1,5 +1,5 @@
 import {listAdapters, registerAdapter, unregisterAdapter} from './registry'
-import type {ModelAdapter} from './types'
+import type {ModelTypeAdapter} from './types'
 
 /** What oclif's `runHook('cmaam:adapters')` gives back, reduced to what is read here. */
 export interface AdapterHookResults {
@@ -18,21 +18,21 @@ export interface PluginProblem {
  * array of valid definitions, or claims a name, model_type or architecture another adapter has,
  * none of its adapters is registered and the problem is returned, so the CLI can report it and go on.
  */
-export function registerPluginAdapters(results: AdapterHookResults): {adapters: ModelAdapter[]; problems: PluginProblem[]} {
+export function registerPluginAdapters(results: AdapterHookResults): {adapters: ModelTypeAdapter[]; problems: PluginProblem[]} {
   for (const adapter of listAdapters()) if (adapter.origin.kind === 'plugin') unregisterAdapter(adapter.name)
   const byName = <T extends {plugin: {name: string}}>(a: T, b: T): number => (a.plugin.name < b.plugin.name ? -1 : a.plugin.name > b.plugin.name ? 1 : 0)
   const problems: PluginProblem[] = [...results.failures].sort(byName).map(({plugin, error}) => ({
     plugin: plugin.name,
     reason: `its cmaam:adapters hook failed: ${error instanceof Error ? error.message : String(error)}`,
   }))
-  const adapters: ModelAdapter[] = []
+  const adapters: ModelTypeAdapter[] = []
 
   for (const {plugin, result} of [...results.successes].sort(byName)) {
     if (!Array.isArray(result)) {
       problems.push({plugin: plugin.name, reason: `its cmaam:adapters hook returned ${describe(result)}, not an array of adapter definitions`})
       continue
     }
-    const registered: ModelAdapter[] = []
+    const registered: ModelTypeAdapter[] = []
     try {
       for (const definition of result) registered.push(registerAdapter(definition, {origin: {kind: 'plugin', plugin: plugin.name}}))
       adapters.push(...registered)

@@ -6,7 +6,7 @@ import {llavaOnevision} from './adapters/llava-onevision'
 import {mplugowl} from './adapters/mplugowl'
 import {qwen2vl} from './adapters/qwen2vl'
 import {createAdapter} from './create-adapter'
-import type {AdapterDefinition, AdapterOrigin, ModelAdapter} from './types'
+import type {AdapterDefinition, AdapterOrigin, ModelTypeAdapter} from './types'
 
 const BUILT_IN: AdapterOrigin = {kind: 'built-in'}
 
@@ -16,17 +16,17 @@ const BUILT_IN: AdapterOrigin = {kind: 'built-in'}
  * registered later (plugins, code) follow the built-ins; the generic rules stay outside the list
  * and always come last, so that they are only ever the fallback.
  */
-const adapters: ModelAdapter[] = []
+const adapters: ModelTypeAdapter[] = []
 const fallback = createAdapter(generic, {origin: BUILT_IN})
 for (const definition of [qwen2vl, llavaOnevision, llava, cogvlm, mplugowl]) registerAdapter(definition, {origin: BUILT_IN})
 
 /** Every adapter in detection order, `generic` last. */
-export function listAdapters(): ModelAdapter[] {
+export function listAdapters(): ModelTypeAdapter[] {
   return [...adapters, fallback]
 }
 
 /** The adapter for a `--model-type` value. */
-export function getAdapter(name: string): ModelAdapter {
+export function getAdapter(name: string): ModelTypeAdapter {
   const adapter = listAdapters().find((candidate) => candidate.name === name)
   if (adapter === undefined) {
     const names = listAdapters().map((candidate) => candidate.name).join(', ')
@@ -42,7 +42,7 @@ export function getAdapter(name: string): ModelAdapter {
  * Adds an adapter. Its name, `model_type` values and architectures must be new: two adapters
  * claiming the same config value would make detection depend on load order.
  */
-export function registerAdapter(definition: AdapterDefinition, options: {origin?: AdapterOrigin} = {}): ModelAdapter {
+export function registerAdapter(definition: AdapterDefinition, options: {origin?: AdapterOrigin} = {}): ModelTypeAdapter {
   const adapter = createAdapter(definition, options)
   const {name, modelTypes, architectures} = adapter.definition
   const fail = (problem: string): never => {

@@ -53,7 +53,7 @@ export interface RuleMatch {
   catchAll: boolean
 }
 
-export interface ModelAdapter {
+export interface ModelTypeAdapter {
   readonly name: string
   readonly title: string
   readonly definition: AdapterDefinition

@@ -1,4 +1,4 @@
-import type {ModelAdapter} from './types'
+import type {ModelTypeAdapter} from './types'
 
 /** Names that no specific rule recognises, grouped by module prefix. */
 export interface UnmatchedGroup {
@@ -15,7 +15,7 @@ export interface UnmatchedGroup {
  * The names an adapter classifies by default rather than by recognising them: matched by no rule,
  * or only by a catch-all. Grouped by prefix (`mlp1.*`, `vision_model.encoder.*`), largest group first.
  */
-export function unmatchedNames(adapter: ModelAdapter, names: Iterable<string>): UnmatchedGroup[] {
+export function unmatchedNames(adapter: ModelTypeAdapter, names: Iterable<string>): UnmatchedGroup[] {
   const groups = new Map<string, UnmatchedGroup>()
   for (const name of names) {
     const rule = adapter.ruleFor(name)

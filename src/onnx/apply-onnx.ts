@@ -16,7 +16,7 @@ import {listTemplateFiles} from './list-template-files'
 import {isExternalDataOf, type OnnxDtype} from './onnx-variants'
 import type {OnnxApplyReport, OnnxFileReport} from './types'
 
-export const ONNX_REPORT_FILE = 'cmaam_onnx_report.json'
+const ONNX_REPORT_FILE = 'cmaam_onnx_report.json'
 
 export interface ApplyOnnxSettings {
   /** Folder with the safetensors weights to write into the template (e.g. a merged model). */

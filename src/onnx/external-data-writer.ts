@@ -1,7 +1,7 @@
 import {closeSync, fsyncSync, openSync, writeSync} from 'node:fs'
 import {resolveInside} from '../io/paths/resolve-inside'
 import {unsafeInputError} from '../io/paths/unsafe-input-error'
-import type {OnnxExternalData} from './proto/types'
+import type {OnnxExternalData} from '../io/onnx-proto/types'
 
 /** Offsets of tensors larger than this are aligned to 4 KiB, so onnxruntime can map them. */
 const ALIGN_ABOVE = 1 << 20

@@ -24,6 +24,7 @@ export function listTemplateFiles(paths: string[], dtypes: OnnxDtype[] | 'all', 
   const missing = wanted.filter((dtype) => !has.includes(dtype))
   if (missing.length > 0) {
     throw new CmaamError(`Template ${template} has no ${missing.join(', ')} ONNX files (file suffix ${missing.map((d) => `"${ONNX_DTYPE_SUFFIXES[d] || '(none)'}"`).join(', ')})`, {
+      code: 'NOT_FOUND',
       hint: `It has ${has.join(', ')}: pass --dtype with those, or all.`,
     })
   }

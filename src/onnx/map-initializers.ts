@@ -1,8 +1,8 @@
 import {CmaamError} from '../errors'
-import type {ModelAdapter} from '../models/types'
+import type {ModelTypeAdapter} from '../models/types'
 import {modulePath} from './module-path'
-import type {OnnxGraph, OnnxNode, OnnxTensor} from './proto/types'
-import {TensorDataType} from './proto/types'
+import type {OnnxGraph, OnnxNode, OnnxTensor} from '../io/onnx-proto/types'
+import {TensorDataType} from '../io/onnx-proto/types'
 import {floatDtypeOf, product} from './tensor-types'
 
 /** How an initializer holds a parameter: as it is ([out, in] for a Linear), or transposed ([in, out]). */
@@ -44,7 +44,7 @@ export interface MapInitializersOptions {
   /** Parameter name → shape of every float tensor of the checkpoint. */
   parameters: Map<string, number[]>
   role: SessionRole
-  adapter: ModelAdapter
+  adapter: ModelTypeAdapter
   /** The file, for messages. */
   file: string
 }
@@ -109,64 +109,14 @@ interface Entry {
  */
 export function mapInitializers(graph: OnnxGraph, options: MapInitializersOptions): InitializerMap {
   const initializers = new Map(graph.initializer.map((tensor) => [tensor.name, tensor]))
-  const consumers = new Map<string, {node: OnnxNode; index: number}[]>()
-  for (const node of graph.node) {
-    node.input.forEach((input, index) => {
-      if (input === '') return
-      let list = consumers.get(input)
-      if (!list) consumers.set(input, (list = []))
-      list.push({node, index})
-    })
-  }
+  const consumers = consumersOf(graph)
   const {schemes, auxiliary} = findQuantizedWeights(graph, initializers, consumers, options.file)
 
-  const entries: Entry[] = graph.initializer.filter((tensor) => !auxiliary.has(tensor.name)).map((tensor) => ({name: tensor.name, tensor}))
-  for (const node of graph.node) {
-    const source = node.opType === 'Identity' ? initializers.get(node.input[0]) : undefined
-    if (source && !initializers.has(node.output[0]) && !schemes.has(source.name) && floatDtypeOf(source.dataType)) {
-      entries.push({name: node.output[0], tensor: source, twinOf: source.name})
-    }
-  }
+  const entries = initializerEntries(graph, initializers, schemes, auxiliary)
 
-  const parameterNames = [...options.parameters.keys()]
-  const fits = (parameter: string, dims: number[], layout: Layout): boolean => {
-    const shape = options.parameters.get(parameter) as number[]
-    if (layout === 'transposed') return dims.length === 2 && shape.length === 2 && shape[0] === dims[1] && shape[1] === dims[0]
-    return shape.length === dims.length && shape.every((size, i) => size === dims[i])
-  }
-  /** Parameters whose name ends with `key` (dropping leading segments of `key` until one does) and whose shape fits. */
-  const search = (key: string, dims: number[], layout: Layout): {key: string; found: string[]} => {
-    const parts = key.split('.')
-    for (let drop = 0; drop === 0 || parts.length - drop >= 2; drop++) {
-      const suffix = parts.slice(drop).join('.')
-      const found = parameterNames.filter((name) => (name === suffix || name.endsWith(`.${suffix}`)) && fits(name, dims, layout))
-      if (found.length > 0) return {key: suffix, found}
-    }
-    return {key, found: []}
-  }
+  const {fits, search} = parameterSearch(options.parameters)
 
-  interface Route {
-    key: string
-    layout: Layout
-    via: InitializerMapping['via']
-  }
-  const plans = entries.map((entry) => {
-    const scheme = schemes.get(entry.name) ?? (floatDtypeOf(entry.tensor.dataType) ? {kind: 'float' as const} : null)
-    const dims = scheme?.kind === 'q4' ? [scheme.K, scheme.N] : entry.tensor.dims
-    const readers = (consumers.get(entry.name) ?? []).flatMap(({node, index}) =>
-      weightInputs(node).filter((input) => input.index === index).map((input) => ({node, ...input})),
-    )
-    const primary = readers.find((reader) => reader.primary)
-    const ownName = entry.name.replace(/(_Q4|_quantized)$/, '')
-    const routes: Route[] = [{key: ownName, layout: primary?.layout ?? 'same', via: 'name'}]
-    for (const reader of readers) {
-      const module = modulePath(reader.node.name)
-      if (module) routes.push({key: `${module}.${reader.kind}`, layout: reader.layout, via: 'consumer'})
-    }
-    const looksLikeParameter =
-      scheme !== null && (scheme.kind !== 'float' || PARAMETER_SUFFIX.test(entry.name) || (primary !== undefined && dims.length >= 2))
-    return {entry, scheme, dims, routes, looksLikeParameter}
-  })
+  const plans = entries.map((entry) => routesOf(entry, schemes, consumers))
 
   // Pass 1: unique matches, and the prefixes they reveal (`model.`, `visual.`, `model.visual.`…).
   const prefixes = new Set<string>()
@@ -231,7 +181,7 @@ export function mapInitializers(graph: OnnxGraph, options: MapInitializersOption
   return result
 }
 
-function fitsRole(name: string, role: SessionRole, adapter: ModelAdapter): boolean {
+function fitsRole(name: string, role: SessionRole, adapter: ModelTypeAdapter): boolean {
   switch (role) {
     case 'embed':
       return /(^|\.)(embed_tokens|wte|word_embeddings)\./.test(name)
@@ -334,4 +284,76 @@ function findQuantizedWeights(
     if (odd) refuse(odd.node, `reads the quantization parameter ${name}`)
   }
   return {schemes, auxiliary}
+}
+
+/** The nodes that read each value, with the input position they read it at. */
+function consumersOf(graph: OnnxGraph): Map<string, {node: OnnxNode; index: number}[]> {
+  const consumers = new Map<string, {node: OnnxNode; index: number}[]>()
+  for (const node of graph.node) {
+    node.input.forEach((input, index) => {
+      if (input === '') return
+      let list = consumers.get(input)
+      if (!list) consumers.set(input, (list = []))
+      list.push({node, index})
+    })
+  }
+  return consumers
+}
+
+/** The initializers to map (quantization scales and zero points left out), and the outputs of Identity nodes that copy a float one (its twins). */
+function initializerEntries(graph: OnnxGraph, initializers: Map<string, OnnxTensor>, schemes: Map<string, unknown>, auxiliary: Set<string>): Entry[] {
+  const entries: Entry[] = graph.initializer.filter((tensor) => !auxiliary.has(tensor.name)).map((tensor) => ({name: tensor.name, tensor}))
+  for (const node of graph.node) {
+    const source = node.opType === 'Identity' ? initializers.get(node.input[0]) : undefined
+    if (source && !initializers.has(node.output[0]) && !schemes.has(source.name) && floatDtypeOf(source.dataType)) {
+      entries.push({name: node.output[0], tensor: source, twinOf: source.name})
+    }
+  }
+  return entries
+}
+
+/** Whether a parameter's shape fits an initializer's dims, and the search of parameters by name suffix. */
+function parameterSearch(parameters: Map<string, number[]>) {
+  const parameterNames = [...parameters.keys()]
+  const fits = (parameter: string, dims: number[], layout: Layout): boolean => {
+    const shape = parameters.get(parameter) as number[]
+    if (layout === 'transposed') return dims.length === 2 && shape.length === 2 && shape[0] === dims[1] && shape[1] === dims[0]
+    return shape.length === dims.length && shape.every((size, i) => size === dims[i])
+  }
+  /** Parameters whose name ends with `key` (dropping leading segments of `key` until one does) and whose shape fits. */
+  const search = (key: string, dims: number[], layout: Layout): {key: string; found: string[]} => {
+    const parts = key.split('.')
+    for (let drop = 0; drop === 0 || parts.length - drop >= 2; drop++) {
+      const suffix = parts.slice(drop).join('.')
+      const found = parameterNames.filter((name) => (name === suffix || name.endsWith(`.${suffix}`)) && fits(name, dims, layout))
+      if (found.length > 0) return {key: suffix, found}
+    }
+    return {key, found: []}
+  }
+  return {fits, search}
+}
+
+interface Route {
+  key: string
+  layout: Layout
+  via: InitializerMapping['via']
+}
+
+/** How an initializer may be found: by its own name, then by the module path of each node that reads it as a weight; and whether it looks like a parameter at all. */
+function routesOf(entry: Entry, schemes: ReturnType<typeof findQuantizedWeights>['schemes'], consumers: Map<string, {node: OnnxNode; index: number}[]>) {
+  const scheme = schemes.get(entry.name) ?? (floatDtypeOf(entry.tensor.dataType) ? {kind: 'float' as const} : null)
+  const dims = scheme?.kind === 'q4' ? [scheme.K, scheme.N] : entry.tensor.dims
+  const readers = (consumers.get(entry.name) ?? []).flatMap(({node, index}) =>
+    weightInputs(node).filter((input) => input.index === index).map((input) => ({node, ...input})),
+  )
+  const primary = readers.find((reader) => reader.primary)
+  const ownName = entry.name.replace(/(_Q4|_quantized)$/, '')
+  const routes: Route[] = [{key: ownName, layout: primary?.layout ?? 'same', via: 'name'}]
+  for (const reader of readers) {
+    const module = modulePath(reader.node.name)
+    if (module) routes.push({key: `${module}.${reader.kind}`, layout: reader.layout, via: 'consumer'})
+  }
+  const looksLikeParameter =
+    scheme !== null && (scheme.kind !== 'float' || PARAMETER_SUFFIX.test(entry.name) || (primary !== undefined && dims.length >= 2))
+  return {entry, scheme, dims, routes, looksLikeParameter}
 }

@@ -1,5 +1,5 @@
 import type {FloatDType} from '../io/dtype'
-import {TensorDataType} from './proto/types'
+import {TensorDataType} from '../io/onnx-proto/types'
 
 const FLOAT_TYPES: Record<number, FloatDType> = {
   [TensorDataType.FLOAT]: 'F32',

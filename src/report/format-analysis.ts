@@ -71,6 +71,7 @@ export function componentParameters(m: ComponentMethodRecord): string {
   if (m.alpha_from_cmaam) parts.push('CMAAM α per tensor')
   if (m.weights) parts.push(`weights ${m.weights.join(',')}`)
   if (m.normalize !== undefined) parts.push(m.normalize ? 'normalized' : 'not normalized')
+  if (m.rescale) parts.push(`rescale ${m.rescale}`)
   return parts.join(' · ')
 }
 

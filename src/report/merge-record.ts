@@ -3,16 +3,19 @@ import type {AlphaBreakdown} from '../merge/alpha-breakdown'
 import type {CmaamReport} from '../merge/analysis/types'
 import type {MergeCoverage} from '../merge/check-coverage'
 import type {OutcomeCounts} from '../merge/outcome-counts'
-import type {MethodName, ParamName} from '../merge/methods/types'
+import type {MethodName, ParamName, RescaleMode} from '../merge/methods/types'
 import type {Component} from '../models/types'
 
 /** How one component was merged: its method and the parameters that method reads. */
 export interface ComponentMethodRecord {
   method: MethodName
-  params: Partial<Record<ParamName, number>>
-  /** wᵢ per source and --normalize, for the task-vector methods. */
-  weights?: number[]
+  /** A number, or the flag text of a gradient or module filters (`[0.2,0.8],self_attn=0.3`). */
+  params: Partial<Record<ParamName, number | string>>
+  /** wᵢ per source (a number or a gradient's flag text) and --normalize, for the task-vector methods. */
+  weights?: Array<number | string>
   normalize?: boolean
+  /** How DARE rescaled the kept entries. */
+  rescale?: RescaleMode
   /** The method's weight parameter (α, t or λ) is each tensor's CMAAM α. */
   alpha_from_cmaam?: boolean
 }
@@ -53,7 +56,8 @@ export interface MergeRecord {
     dtype: string
     min_alpha: number
     max_alpha: number
-    component_alpha: Record<string, number>
+    /** α₀ per component: a number, or a gradient over the component's layers. */
+    component_alpha: Record<string, number | readonly number[]>
     shard_size: number
   }
   compatibility: {
@@ -88,6 +92,7 @@ export interface MergeRecord {
   alphas_path?: string
   /** ONNX variants written by `--onnx-template` (files relative to the output; details in onnx/cmaam_onnx_report.json). */
   onnx?: {template: string; dtypes: string[]; files: string[]}
-  files: {weights: string[]; total_size: number; copied: string[]}
+  /** `mergekit_config`: the same merge in mergekit's schema, when mergekit has an equal. */
+  files: {weights: string[]; total_size: number; copied: string[]; mergekit_config?: string}
   timing: {seconds: number; statistics_seconds: number; merge_seconds: number}
 }

@@ -106,6 +106,9 @@ export function buildModelCard(record: MergeRecord, options: ModelCardOptions): 
   }
   if (record.onnx) lines.push(...onnxSection(record.onnx))
   lines.push('', '## Reproduce', '', CMAAM_INSTALL_NOTE, '', '```bash', `cmaam ${options.reproduce}`, '```', '')
+  if (record.files.mergekit_config) {
+    lines.push(`\`${record.files.mergekit_config}\` holds the same merge in [mergekit](https://github.com/arcee-ai/mergekit)'s schema, for the tools that read it (\`cmaam merge --config ${record.files.mergekit_config}\` reads it too).`, '')
+  }
   return `---\n${toYaml(front)}---\n\n${lines.join('\n')}`
 }
 

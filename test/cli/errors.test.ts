@@ -131,3 +131,41 @@ describe('cmaam merge: bad input', () => {
     expect(run.stderr).not.toMatch(/\n\s+at /)
   })
 })
+
+/** With --json, scripts read an error on stdout as `{"error": {message, hint, code}}`; the exit code stays non-zero. */
+describe('errors with --json', () => {
+  const tmp = useTempDir()
+
+  it('a missing model folder: NOT_FOUND, with the message and hint of the text form', async () => {
+    const missing = join(tmp(), 'nope')
+    const run = await cmaam(['inspect', missing, '--json'])
+    expect(run.code).not.toBe(0)
+    const printed = JSON.parse(run.stdout) as {error: {message: string; hint: string | null; code: string}}
+    expect(Object.keys(printed)).toEqual(['error'])
+    expect(printed.error.code).toBe('NOT_FOUND')
+    expect(printed.error.message).toContain(missing)
+    expect(run.stderr).toContain(`Error: ${printed.error.message}`)
+    expect(printed.error.hint === null || run.stderr.includes(printed.error.hint)).toBe(true)
+  })
+
+  it('a bad option value: INVALID_INPUT naming the flag', async () => {
+    const {source, target} = await generatePair({family: 'qwen2vl', dir: join(tmp(), 'pair')})
+    const run = await cmaam(['analyze', '-s', source, '-t', target, '--base-alpha', 'lots', '--json'])
+    expect(run.code).not.toBe(0)
+    const {error} = JSON.parse(run.stdout) as {error: {message: string; hint: string | null; code: string}}
+    expect(error.code).toBe('INVALID_INPUT')
+    expect(error.message).toContain('--base-alpha')
+  })
+
+  it('an unknown flag (oclif): INVALID_INPUT, hint null', async () => {
+    const run = await cmaam(['inspect', tmp(), '--no-such-flag', '--json'])
+    expect(run.code).not.toBe(0)
+    expect(JSON.parse(run.stdout)).toEqual({error: {message: expect.stringContaining('--no-such-flag'), hint: null, code: 'INVALID_INPUT'}})
+  })
+
+  it('without --json, stdout stays empty', async () => {
+    const run = await cmaam(['inspect', join(tmp(), 'nope')])
+    expect(run.code).not.toBe(0)
+    expect(run.stdout).toBe('')
+  })
+})

@@ -2,7 +2,7 @@ import {cpSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync} from 
 import {join} from 'node:path'
 import nock from 'nock'
 import {CmaamError} from '../../src/errors'
-import {openAdapter} from '../../src/lora/open-adapter'
+import {openLoraAdapter} from '../../src/lora/open-lora-adapter'
 import {cmaam, type CliRun} from '../helpers/cli'
 import {makeSentinel, treeState} from '../helpers/sentinel'
 import {useTempDir} from '../helpers/temp-dir'
@@ -75,7 +75,7 @@ describe('hostile local folders, configs and settings', () => {
     const adapter = join(tmp(), 'adapter')
     mkdirSync(adapter)
     symlinkSync(join(sentinel, 'secret.txt'), join(adapter, 'adapter_config.json'))
-    const error = await openAdapter(adapter).catch((e: unknown) => e as CmaamError)
+    const error = await openLoraAdapter(adapter).catch((e: unknown) => e as CmaamError)
     expect(error).toBeInstanceOf(CmaamError)
     expect((error as CmaamError).message).toBe(`${adapter}: adapter file "adapter_config.json" is refused: it is a link that leads out of the folder (to ${join(sentinel, 'secret.txt')})`)
     expect((error as CmaamError).code).toBe('UNSAFE_INPUT')

@@ -1,8 +1,9 @@
 import {createHash} from 'node:crypto'
-import {lstat, readdir, readFile, readlink, rm, stat} from 'node:fs/promises'
+import {lstat, readdir, readFile, readlink, rm, stat, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {dirname, join, relative} from 'node:path'
 import nock from 'nock'
+import {parse} from 'yaml'
 import {useHubEnv} from '../hub/cli-env'
 import {cmaam} from '../helpers/cli'
 import {exampleRepos} from '../hub/example-repos'
@@ -202,6 +203,24 @@ describe('cmaam hub merge (end to end, mocked Hub)', () => {
     expect(card).toContain(`cmaam merge --source ${SOURCE}@${hub.repo(SOURCE).sha} --target ${TARGET}@${hub.repo(TARGET).sha} --output qwen2vl-merged --method linear --alpha 0.3`)
     expect(card).toMatch(/^# qwen2vl-merged$/m)
     expect(hub.repo(PUSH).files.get('cmaam_config.yaml')!.content.toString()).toContain('method: linear\nalpha: 0.3\n')
+  })
+
+  test('--config takes a mergekit config; the published folder has mergekit_config.yml and the card says so', async () => {
+    const config = join(work, 'mergekit.yml')
+    await writeFile(config, `merge_method: slerp\nbase_model: ${TARGET}\nmodels:\n  - model: ${TARGET}\n  - model: ${SOURCE}\nparameters:\n  t:\n    - filter: self_attn\n      value: 0.2\n    - value: 0.6\n`)
+    const run = await cmaam(['hub', 'merge', '--config', config, '--push', PUSH, '--json'])
+    expect(run.stderr).toBe('')
+    expect(run.code).toBe(0)
+    expect(JSON.parse(run.stdout).merge.config.methods.language).toEqual({method: 'slerp', params: {t: '0.6,self_attn=0.2'}})
+    const files = hub.repo(PUSH).files
+    expect(files.get('cmaam_config.yaml')!.content.toString()).toContain('method: slerp\nt: "0.6,self_attn=0.2"\n')
+    expect(parse(files.get('mergekit_config.yml')!.content.toString())).toMatchObject({merge_method: 'slerp', parameters: {t: [{filter: 'self_attn', value: 0.2}, {value: 0.6}]}})
+    expect(files.get('README.md')!.content.toString()).toContain('`mergekit_config.yml` holds the same merge')
+
+    await writeFile(config, `merge_method: ties\nbase_model: ${TARGET}\nmodels:\n  - model: ${SOURCE}\n    parameters: {weight: 1}\n  - model: ${SOURCE}-2\n    parameters: {weight: 1}\n`)
+    const two = await cmaam(['hub', 'merge', '--config', config, '--push', PUSH])
+    expect(two.code).toBe(1)
+    expect(two.stderr).toContain(`${config} merges several sources; hub merge publishes a merge of one source`)
   })
 
   test('a failed upload keeps the merged folder and prints the command that retries it, which works', async () => {

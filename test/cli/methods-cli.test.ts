@@ -22,7 +22,7 @@ describe('cmaam merge --method …, end to end', () => {
     expect(two.stderr).toBe('')
     expect(two.code).toBe(0)
     expect(two.stdout).toMatch(/^dare_ties,vision=keep-target,bridge=slerp · model type qwen2vl/)
-    expect(two.stdout).toMatch(/method\s+vision\s+keep-target\n\s+bridge\s+slerp\s+t 0\.3\n\s+language\s+dare_ties\s+lambda 1 · density 0\.3 · weights 1 · not normalized\n/)
+    expect(two.stdout).toMatch(/method\s+vision\s+keep-target\n\s+bridge\s+slerp\s+t 0\.3\n\s+language\s+dare_ties\s+lambda 1 · density 0\.3 · weights 1 · not normalized · rescale density\n/)
     const one = await cmaam(['merge', '-s', source, '-t', target, '-o', join(tmp(), 'one'), ...flags, '--threads', '1', '--quiet'])
     expect(one.code).toBe(0)
     await expectSameTensors(join(tmp(), 'one'), join(tmp(), 'two'))
@@ -38,7 +38,7 @@ describe('cmaam merge --method …, end to end', () => {
     await expectSameTensors(join(tmp(), 'two'), join(tmp(), 'replay'))
     const card = readFileSync(join(tmp(), 'two', 'README.md'), 'utf8')
     expect(card).toContain('--method dare_ties,vision=keep-target,bridge=slerp --density 0.5,language=0.3 --t bridge=0.3 --seed 3')
-    expect(card).toContain('| language | `dare_ties` | lambda 1 · density 0.3 · weights 1 · not normalized |')
+    expect(card).toContain('| language | `dare_ties` | lambda 1 · density 0.3 · weights 1 · not normalized · rescale density |')
   })
 
   it('merges two fine-tunes with --source twice; the card and config name both; model_stock with one is refused', async () => {

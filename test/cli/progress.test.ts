@@ -1,5 +1,6 @@
-import {formatDuration, terminalProgress} from '../../src/cli/progress'
-import {formatBytes} from '../../src/report/format-bytes'
+import {formatDuration} from '../../src/progress/format-duration'
+import {terminalProgress} from '../../src/progress/terminal-progress'
+import {formatBytes} from '../../src/progress/format-bytes'
 
 function fakeStream(isTTY: boolean): NodeJS.WriteStream & {text: () => string} {
   const chunks: string[] = []

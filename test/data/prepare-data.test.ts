@@ -3,7 +3,7 @@ import {readFileSync, readlinkSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {silentProgress} from '../../src/progress'
 import {DEFAULT_CATEGORIES} from '../../src/data/categories'
-import {prepareData, type PrepareDataOptions} from '../../src/data/prepare-data'
+import {prepareSplits as prepareData, type PrepareSplitsOptions as PrepareDataOptions} from '../../src/data/prepare-data'
 import {cmaam} from '../helpers/cli'
 import {useTempDir} from '../helpers/temp-dir'
 import {corpusItem, writeCorpus, writeLargeCorpus} from './corpus'
@@ -181,7 +181,7 @@ describe('data prepare', () => {
       const corpus = join(dir(), `corpus-${lines}`)
       await writeLargeCorpus(corpus, 'general.jsonl', lines)
       const script = `
-        const {prepareData} = require(${JSON.stringify(join(__dirname, '..', '..', 'dist', 'data', 'prepare-data'))})
+        const {prepareSplits: prepareData} = require(${JSON.stringify(join(__dirname, '..', '..', 'dist', 'data', 'prepare-data'))})
         const {silentProgress} = require(${JSON.stringify(join(__dirname, '..', '..', 'dist', 'progress'))})
         prepareData({source: process.argv[1], output: process.argv[2], categories: {general: ['general.jsonl']}, maxPerCategory: null, totalMax: null, validateImages: false, seed: 42, force: false, progress: silentProgress})
           .then((r) => {

@@ -1,6 +1,6 @@
 import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {decodeModel, type OnnxModel, type OnnxTensor} from '../../src/onnx/proto'
+import {decodeModel, type OnnxModel, type OnnxTensor} from '../../src/io/onnx-proto'
 import {loadTransformersModel} from '../../src/eval/load-transformers-model'
 import {encodePng} from '../../src/example/encode-png'
 import {generateAnswerPair} from '../../src/example/generate-answer-pair'

@@ -1,7 +1,7 @@
 import {existsSync, mkdtempSync, readFileSync, readdirSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {EXAMPLE_ANSWERS, EXAMPLE_SOURCE_STRENGTH} from '../../src/example/generate-example'
+import {EXAMPLE_ANSWERS, EXAMPLE_SOURCE_STRENGTH} from '../../src/example/write-example'
 import {readWeights} from '../../src/example/qwen2vl-onnx/read-weights'
 import {EXAMPLE_QUESTIONS} from '../../src/example/write-example-data'
 import {cmaam} from '../helpers/cli'

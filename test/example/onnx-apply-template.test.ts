@@ -4,7 +4,7 @@ import {loadTransformersModel} from '../../src/eval/load-transformers-model'
 import {generateAnswerPair} from '../../src/example/generate-answer-pair'
 import {writeQwen2VLOnnx} from '../../src/example/qwen2vl-onnx/write-qwen2vl-onnx'
 import type {OnnxApplyReport} from '../../src/onnx/types'
-import {decodeModel} from '../../src/onnx/proto'
+import {decodeModel} from '../../src/io/onnx-proto'
 import {cmaam} from '../helpers/cli'
 import {useTempDir} from '../helpers/temp-dir'
 

@@ -5,7 +5,7 @@ import {generateAnswerPair} from '../../src/example/generate-answer-pair'
 import {readWeights} from '../../src/example/qwen2vl-onnx/read-weights'
 import {writeQwen2VLGraphs} from '../../src/example/qwen2vl-onnx/write-qwen2vl-graphs'
 import {writeQwen2VLOnnx} from '../../src/example/qwen2vl-onnx/write-qwen2vl-onnx'
-import {decodeModel} from '../../src/onnx/proto'
+import {decodeModel} from '../../src/io/onnx-proto'
 import {useTempDir} from '../helpers/temp-dir'
 
 /** Deterministic inputs for each session of the tiny model. */

@@ -1,4 +1,4 @@
-import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {silentProgress} from '../../src/progress'
@@ -9,6 +9,7 @@ import {runExperiment} from '../../src/experiment/run-experiment'
 import type {ExperimentOptions, StepEvent} from '../../src/experiment/types'
 import {writeSafetensors} from '../../src/io/safetensors/write-safetensors'
 import {cmaam} from '../helpers/cli'
+import {alive, serverPids, serveTemplate, writeConfig} from '../eval/test-server'
 
 /**
  * The experiment end to end on the tiny Qwen2-VL pair whose greedy answers are planted: the base
@@ -22,6 +23,7 @@ const ITEMS = [
   {messages: [{role: 'user', content: 'Think, then say. '}, {role: 'assistant', content: 'It holds. answer: yes'}], category: 'korean'},
   {messages: [{role: 'user', content: 'Is the sky green?'}, {role: 'assistant', content: 'no'}], category: 'general'},
 ]
+const PLANTED = {target: {text: 'no', image: 'x'}, source: {text: 'yes', image: 'a'}}
 // base: exact 1/4 (the "no"), contains 1/4; fine-tune: exact 2/4 ("yes", "Yes"), contains 3/4.
 const BASE = {n_samples: 4, exact_match_accuracy: 0.25, contains_accuracy: 0.25, per_category: {korean: {n: 3, exact_match_accuracy: 0, contains_accuracy: 0}, general: {n: 1, exact_match_accuracy: 1, contains_accuracy: 1}}}
 const TUNED = {n_samples: 4, exact_match_accuracy: 0.5, contains_accuracy: 0.75, per_category: {korean: {n: 3, exact_match_accuracy: 2 / 3, contains_accuracy: 1}, general: {n: 1, exact_match_accuracy: 0, contains_accuracy: 0}}}
@@ -33,7 +35,7 @@ describe('cmaam experiment on tiny models with known answers', () => {
 
   beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), 'cmaam-experiment-'))
-    pair = await generateAnswerPair({dir: join(root, 'pair'), answers: {target: {text: 'no', image: 'x'}, source: {text: 'yes', image: 'a'}}, dtype: 'F32'})
+    pair = await generateAnswerPair({dir: join(root, 'pair'), answers: PLANTED, dtype: 'F32'})
     data = join(root, 'data')
     mkdirSync(data)
     writeFileSync(join(data, 'test.jsonl'), ITEMS.map((item) => JSON.stringify(item)).join('\n') + '\n')
@@ -166,5 +168,41 @@ describe('cmaam experiment on tiny models with known answers', () => {
     expect(missing.stderr).toBe(`Error: Test set not found: ${join(root, 'nowhere', 'test.jsonl')}\nPoint --data at the folder \`cmaam data prepare\` wrote (it holds test.jsonl).\n`)
     // A failed run leaves no empty experiment folder behind.
     expect(existsSync(join(root, 'x'))).toBe(false)
+  })
+
+  test('--serve: every model evaluated through a server started from its weights; no ONNX written, the report says so', async () => {
+    const output = join(root, 'served')
+    const pidFile = join(root, 'served-pids')
+    // The test server answers like the planted model whose lm_head the served folder's is nearest to.
+    const template = serveTemplate(writeConfig(join(root, 'served.json'), {known: [{dir: pair.target, answers: PLANTED.target}, {dir: pair.source, answers: PLANTED.source}], pidFile}))
+    const args = ['experiment', '--base', pair.target, '--finetuned', pair.source, '--data', data, '--output', output, '--linear-alphas', '0.3,0.7', '--min-alpha', '0.8', '--max-new-tokens', '6', '--threads', '1', '--serve', `"${template}"`, '--concurrency', '2', '--json']
+    const run = await cmaam(args)
+    expect(run.code).toBe(0)
+    const report = JSON.parse(run.stdout)
+    expect(report.steps.map((s: {id: string}) => s.id)).toEqual([
+      'link base', 'link finetuned', 'merge cmaam', 'merge linear-0.3', 'merge linear-0.7',
+      'eval test base', 'eval test finetuned', 'eval test cmaam', 'eval test linear-0.3', 'eval test linear-0.7',
+    ])
+    const metrics = Object.fromEntries(report.results[0].metrics.map((m: {model: string}) => [m.model, m]))
+    for (const name of ['base', 'linear-0.3']) expect(metrics[name]).toMatchObject(BASE)
+    for (const name of ['finetuned', 'cmaam', 'linear-0.7']) expect(metrics[name]).toMatchObject(TUNED)
+    expect(report.settings).toMatchObject({backend: 'serve', serve: template, onnx_template: null, dtype: null})
+
+    const markdown = readFileSync(join(output, 'report.md'), 'utf8')
+    expect(markdown).toContain(`Evaluated through an OpenAI-compatible server started for each model with \`--serve ${template}\` (no ONNX export)`)
+    expect(markdown).toContain('| cmaam | CMAAM (full strategy, α₀ = 0.3) | 50.0 % | 75.0 % | 4 | 0 |')
+    // What the experiment wrote (base and fine-tune are links to the given folders, not followed).
+    const written = (dir: string): string[] => readdirSync(dir, {withFileTypes: true}).flatMap((e) => (e.isDirectory() ? written(join(dir, e.name)) : [join(dir, e.name)]))
+    const files = written(output)
+    expect(files.filter((file) => /\.onnx(_data)?$/.test(file))).toEqual([])
+    expect(files).toContain(join(output, 'eval', 'test', 'cmaam_server.log'))
+    expect(files).toContain(join(output, 'models', 'cmaam', 'model.safetensors'))
+    const pids = serverPids(pidFile)
+    expect(pids).toHaveLength(5)
+    for (const pid of pids) expect(alive(pid)).toBe(false)
+
+    const again = await cmaam(args)
+    expect(JSON.parse(again.stdout).steps.every((s: {reused: boolean}) => s.reused)).toBe(true)
+    expect(serverPids(pidFile)).toHaveLength(5)
   })
 })

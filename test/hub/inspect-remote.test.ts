@@ -84,7 +84,7 @@ describe('inspectRemote', () => {
 
     hub.addRepo('acme/huge', {files: {'model.safetensors': Buffer.from([0, 0, 0, 0, 1, 0, 0, 0, 1, 2, 3])}})
     await expect(inspectRemote({repo: 'acme/huge', revision: 'main', settings: hub.settings(cache)})).rejects.toThrow(
-      /the header length 4294967296 exceeds the 100000000-byte limit$/,
+      /the header length 4294967296 exceeds the 100,000,000-byte limit$/,
     )
   })
 

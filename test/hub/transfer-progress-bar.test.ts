@@ -1,5 +1,5 @@
 import type {ProgressFactory} from '../../src/progress'
-import {transferProgressBar} from '../../src/hub/transfer-progress-bar'
+import {transferProgressBar} from '../../src/progress/transfer-progress-bar'
 import type {TransferProgress} from '../../src/hub/types'
 
 function recorder(): {factory: ProgressFactory; bars: Array<{label: string; total: number; done: number; finished: boolean}>} {

@@ -76,9 +76,9 @@ describe('openCheckpoint', () => {
   })
 
   it('follows symlinks, as in a Hugging Face cache snapshot', async () => {
-    const blobs = join(tmp(), 'blobs')
-    const snapshot = join(tmp(), 'snapshots', 'abc123')
-    mkdirSync(blobs)
+    const blobs = join(tmp(), 'models--org--name', 'blobs')
+    const snapshot = join(tmp(), 'models--org--name', 'snapshots', 'abc123')
+    mkdirSync(blobs, {recursive: true})
     mkdirSync(snapshot, {recursive: true})
     writeShard(join(blobs, 'deadbeef'), 'w')
     symlinkSync('../../blobs/deadbeef', join(snapshot, 'model.safetensors'))
@@ -96,6 +96,18 @@ describe('openCheckpoint', () => {
     expect(error.code).toBe('UNSAFE_INPUT')
     expect(error.message).toBe(
       `${join(dir, 'model.safetensors.index.json')}: shard "model-00001-of-00001.safetensors" is refused: it is a link that leads out of the folder (to ${join(tmp(), 'elsewhere.safetensors')})`,
+    )
+  })
+
+  it('refuses a model.safetensors without an index that is a symlink out of the model folder', async () => {
+    const dir = join(tmp(), 'model')
+    mkdirSync(dir)
+    writeShard(join(tmp(), 'elsewhere.safetensors'), 'a')
+    symlinkSync(join(tmp(), 'elsewhere.safetensors'), join(dir, 'model.safetensors'))
+    const error = await errorFrom(openCheckpoint(dir))
+    expect(error.code).toBe('UNSAFE_INPUT')
+    expect(error.message).toBe(
+      `${dir}: weights file "model.safetensors" is refused: it is a link that leads out of the folder (to ${join(tmp(), 'elsewhere.safetensors')})`,
     )
   })
 

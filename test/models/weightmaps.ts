@@ -1,6 +1,6 @@
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
-import type {Component, ModelAdapter, ParamClass} from '../../src/models'
+import type {Component, ModelTypeAdapter, ParamClass} from '../../src/models'
 import {sharedDir} from '../helpers/shared'
 
 export interface WeightMap {
@@ -40,7 +40,7 @@ export function expectedClass(name: string, table: readonly Row[]): ParamClass |
 }
 
 /** Every name whose classification differs from the table, with both answers (empty when all agree). */
-export function mismatches(adapter: ModelAdapter, names: readonly string[], table: readonly Row[]): string[] {
+export function mismatches(adapter: ModelTypeAdapter, names: readonly string[], table: readonly Row[]): string[] {
   return names.flatMap((name) => {
     const expected = expectedClass(name, table)
     const actual = adapter.classify(name)
@@ -53,14 +53,14 @@ function format({component, layer, tower}: ParamClass): string {
   return `${component} layer=${layer} tower=${tower}`
 }
 
-export function countByComponent(adapter: ModelAdapter, names: readonly string[]): Record<Component, number> {
+export function countByComponent(adapter: ModelTypeAdapter, names: readonly string[]): Record<Component, number> {
   const counts: Record<Component, number> = {vision: 0, bridge: 0, language: 0, shared: 0}
   for (const name of names) counts[adapter.classify(name).component]++
   return counts
 }
 
 /** Distinct layer indices the adapter gives one component (and tower), sorted. */
-export function layersOf(adapter: ModelAdapter, names: readonly string[], component: Component, tower: string | null = null): number[] {
+export function layersOf(adapter: ModelTypeAdapter, names: readonly string[], component: Component, tower: string | null = null): number[] {
   const layers = new Set<number>()
   for (const name of names) {
     const found = adapter.classify(name)

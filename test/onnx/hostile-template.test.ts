@@ -1,7 +1,7 @@
 import {copyFileSync, existsSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import {join, relative} from 'node:path'
 import nock from 'nock'
-import {decodeModel, encodeModel} from '../../src/onnx/proto'
+import {decodeModel, encodeModel} from '../../src/io/onnx-proto'
 import {cmaam} from '../helpers/cli'
 import {makeSentinel, treeState} from '../helpers/sentinel'
 import {useTempDir} from '../helpers/temp-dir'

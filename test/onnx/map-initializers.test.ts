@@ -1,6 +1,6 @@
 import {mapInitializers} from '../../src/onnx/map-initializers'
 import {modulePath} from '../../src/onnx/module-path'
-import {TensorDataType as T, type OnnxGraph, type OnnxNode} from '../../src/onnx/proto'
+import {TensorDataType as T, type OnnxGraph, type OnnxNode} from '../../src/io/onnx-proto'
 import {createAdapter} from '../../src/models/create-adapter'
 import {qwen2vl} from '../../src/models/adapters/qwen2vl'
 

@@ -1,7 +1,7 @@
 import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import * as ort from 'onnxruntime-node'
-import {decodeModel, encodeModel, TensorDataType, type OnnxModel} from '../../src/onnx/proto'
+import {decodeModel, encodeModel, TensorDataType, type OnnxModel} from '../../src/io/onnx-proto'
 import {useTempDir} from '../helpers/temp-dir'
 
 const floatBytes = (values: number[]) => new Uint8Array(new Float32Array(values).buffer)

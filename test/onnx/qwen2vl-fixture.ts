@@ -1,7 +1,7 @@
 import {mkdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {writeSafetensors} from '../../src/io/safetensors/write-safetensors'
-import {encodeModel, TensorDataType as T, type OnnxModel, type OnnxNode, type OnnxTensor, type OnnxValueInfo} from '../../src/onnx/proto'
+import {encodeModel, TensorDataType as T, type OnnxModel, type OnnxNode, type OnnxTensor, type OnnxValueInfo} from '../../src/io/onnx-proto'
 import {F16, roundExact, valueOf} from '../compute/exact-rounding'
 
 /*

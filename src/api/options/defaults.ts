@@ -19,4 +19,8 @@ export const OPTION_DEFAULTS = {
   maxNewTokens: 512,
   device: 'auto',
   evalDtype: 'fp32',
+  concurrency: 8,
+  requestTimeout: 300,
+  maxRetries: 5,
+  serveTimeout: 900,
 } as const

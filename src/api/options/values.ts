@@ -1,6 +1,6 @@
 import {CmaamError} from '../../errors'
 import {COMPONENTS, type Component} from '../../models/types'
-import type {PerComponent} from '../../merge/methods/types'
+import type {ParamValue, PerComponent} from '../../merge/methods/types'
 
 /** A number given as a number or as the text of a flag. */
 export function numberOption(value: number | string, flag: string): number {
@@ -26,15 +26,18 @@ export function listOption(value: string | string[] | undefined): string[] {
   return value === undefined ? [] : Array.isArray(value) ? value : [value]
 }
 
-/** `vision=0.3,bridge=0.5` or `{vision: 0.3, bridge: 0.5}` → per-component α₀. */
-export function componentAlphaOption(value: string | Partial<Record<Component, number>>): Partial<Record<Component, number>> {
-  const entries = typeof value === 'string' ? value.split(',').map((part) => [part, ...part.split('=').map((s) => s.trim())]) : Object.entries(value).filter(([, v]) => v !== undefined).map(([name, v]) => [`${name}=${v}`, name, String(v)])
-  const result: Partial<Record<Component, number>> = {}
+/** `vision=0.3,language=[0.2,0.5]` or `{vision: 0.3, language: [0.2, 0.5]}` → per-component α₀, each a number or a gradient over the component's layers. */
+export function componentAlphaOption(value: string | Partial<Record<Component, ParamValue>>): Partial<Record<Component, ParamValue>> {
+  const entries =
+    typeof value === 'string'
+      ? splitTopLevel(value, '--component-alpha').map((part) => [part, ...part.split('=').map((s) => s.trim())])
+      : Object.entries(value).filter(([, v]) => v !== undefined).map(([name, v]) => [`${name}=${String(v)}`, name, Array.isArray(v) ? `[${v.join(',')}]` : String(v)])
+  const result: Partial<Record<Component, ParamValue>> = {}
   for (const [part, name, text, extra] of entries) {
     if (!COMPONENTS.includes(name as Component) || text === undefined || extra !== undefined) {
-      throw new CmaamError(`--component-alpha: "${part}" is not <component>=<alpha>`, {hint: `Components: ${COMPONENTS.join(', ')}; e.g. --component-alpha vision=0.3,bridge=0.5`})
+      throw new CmaamError(`--component-alpha: "${part}" is not <component>=<alpha>`, {hint: `Components: ${COMPONENTS.join(', ')}; e.g. --component-alpha vision=0.3,language=[0.2,0.5]`})
     }
-    result[name as Component] = numberOption(text, `--component-alpha ${name}`)
+    result[name as Component] = paramValueOption(text, `--component-alpha ${name}`)
   }
   return result
 }
@@ -68,4 +71,34 @@ function parsePerComponent<T>(text: string, flag: string, fallback: T, parse: (v
     choice.components[name as Component] = parse(value, `${flag} ${name}`)
   }
   return choice
+}
+
+/** Splits at the commas outside brackets: `0.5,vision=[0.1,0.3]` → `0.5`, `vision=[0.1,0.3]`. */
+export function splitTopLevel(text: string, flag: string): string[] {
+  const parts: string[] = []
+  let depth = 0
+  let start = 0
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]
+    if (c === '[') depth++
+    else if (c === ']') depth--
+    if (depth < 0 || depth > 1) break
+    if (c === ',' && depth === 0) {
+      parts.push(text.slice(start, i).trim())
+      start = i + 1
+    }
+  }
+  if (depth !== 0) throw new CmaamError(`${flag}: unbalanced brackets in "${text}"`, {hint: `A gradient is a list of values in brackets, e.g. ${flag} [0.2,0.5,0.8].`})
+  parts.push(text.slice(start).trim())
+  return parts
+}
+
+/** `0.5` or `[0.2, 0.5, 0.8]`. */
+export function paramValueOption(text: string, flag: string): ParamValue {
+  const trimmed = text.trim()
+  if (!trimmed.startsWith('[')) return numberOption(trimmed, flag)
+  if (!trimmed.endsWith(']')) throw new CmaamError(`${flag}: "${text}" is not a value or a gradient [v0,…,vk]`)
+  const inner = trimmed.slice(1, -1).trim()
+  if (inner === '') throw new CmaamError(`${flag}: a gradient needs at least one value, got []`, {hint: `e.g. ${flag} [0.2,0.8]`})
+  return inner.split(',').map((v) => numberOption(v.trim(), flag))
 }

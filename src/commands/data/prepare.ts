@@ -1,8 +1,9 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../cli/base-command'
-import {readCategoryMap} from '../../data/categories'
-import {PREPARE_MODES, type PrepareMode} from '../../data/modes'
-import {prepareData} from '../../data/prepare-data'
+import {prepareDataWith} from '../../api/prepare-data'
+import type {PrepareDataOptions} from '../../api/types'
+import {optionsFromFlags} from '../../cli/options-from-flags'
+import {PREPARE_MODES} from '../../data/modes'
 
 export default class DataPrepare extends BaseCommand {
   static override summary = 'Split an axolotl-style JSONL corpus into train/val/test by category, as the CMAAM experiment does.'
@@ -27,18 +28,7 @@ export default class DataPrepare extends BaseCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(DataPrepare)
-    const mode = PREPARE_MODES[flags.mode as PrepareMode]
-    const record = await prepareData({
-      source: flags.source,
-      output: flags.output,
-      categories: flags.categories ? await readCategoryMap(flags.categories) : undefined,
-      maxPerCategory: flags['max-per-category'] ?? mode.maxPerCategory,
-      totalMax: flags['total-max'] ?? mode.totalMax,
-      validateImages: flags['validate-images'],
-      seed: flags.seed,
-      force: flags.force,
-      progress: this.progressFor(flags),
-    })
+    const record = await prepareDataWith(optionsFromFlags<PrepareDataOptions>(flags), this.context(flags))
     if (flags.json) return this.printJson(record)
     if (record.missing.length > 0) this.warn(`not in the source, skipped: ${record.missing.join(', ')}`)
     if (record.uncategorized.length > 0) this.warn(`in no category, left out: ${record.uncategorized.join(', ')}`)

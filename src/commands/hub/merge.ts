@@ -2,14 +2,11 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../cli/base-command'
 import {adapterFlags} from '../../cli/adapter-flags'
 import {analysisFlags, hubFlags, mergeOnlyFlags} from '../../cli/merge-flags'
+import {configArgv} from '../../cli/config-argv'
 import {optionsFromFlags} from '../../cli/options-from-flags'
-import {adapterOption} from '../../api/adapter-option'
-import {resolveMethods} from '../../merge/methods/resolve-methods'
-import {mergeReproduction} from '../../api/merge-reproduction'
-import {deviceOption} from '../../api/options/device-option'
-import {mergeSettings} from '../../api/options/merge-settings'
-import type {MergeOptions} from '../../api/types'
-import {runHubMerge} from '../../hub/run-hub-merge'
+import {CmaamError} from '../../errors'
+import {hubMergeWith} from '../../api/hub-merge'
+import type {HubMergeOptions} from '../../api/types'
 
 export default class HubMerge extends BaseCommand {
   static override summary = 'Merge two Hub models and publish the result, with its model card, to a Hub repo.'
@@ -17,12 +14,14 @@ export default class HubMerge extends BaseCommand {
 
   static override examples = [
     '<%= config.bin %> hub merge --source me/qwen2vl-ko-vqa --target Qwen/Qwen2-VL-7B-Instruct --push me/qwen2vl-ko-merged',
+    '<%= config.bin %> hub merge --config ./mergekit_config.yml --push me/merged',
     '<%= config.bin %> hub merge -s org/ft@v1.0 -t org/base --push me/merged --private --output ./merged --strategy component --component-alpha vision=0.3',
   ]
 
   static override flags = {
-    source: Flags.string({char: 's', description: 'Fine-tuned Hub model, org/name[@revision].', required: true}),
-    target: Flags.string({char: 't', description: 'Base Hub model, org/name[@revision].', required: true}),
+    source: Flags.string({char: 's', description: 'Fine-tuned Hub model, org/name[@revision].'}),
+    target: Flags.string({char: 't', description: 'Base Hub model, org/name[@revision].'}),
+    config: Flags.string({description: 'Take the merge from a cmaam_config.yaml or a mergekit config (one source); flags given on the command line override its keys.'}),
     push: Flags.string({description: 'Hub repo to publish the merged model to, org/name (created when missing).', required: true}),
     private: Flags.boolean({description: 'Create the --push repo private (an existing repo keeps its visibility).'}),
     'commit-message': Flags.string({description: 'Title of the commit (default: "Merge <source> into <target> with cmaam").'}),
@@ -34,35 +33,19 @@ export default class HubMerge extends BaseCommand {
   }
 
   async run(): Promise<void> {
-    const {flags} = await this.parse(HubMerge)
-    await this.loadPlugins()
-    // The same options, checks and model-card line as `cmaam merge`; runHubMerge brings the inputs and publishes.
-    const options = optionsFromFlags<MergeOptions>(flags)
-    const context = this.context(flags)
-    const settings = mergeSettings(options, context, 1)
-    const merge = {...settings, device: await deviceOption(settings.device, context), adapter: await adapterOption(options.adapter)}
-    const result = await runHubMerge({
-      source: flags.source,
-      target: flags.target,
-      push: flags.push,
-      private: flags.private,
-      output: flags.output,
-      commitMessage: flags['commit-message'],
-      settings: context.hub(),
-      merge,
-      reproduce: (inputs) => mergeReproduction(options, inputs, flags.output ?? flags.push, resolveMethods(settings, 1).needsAnalysis || settings.analyze),
-    })
-    if (flags.json) {
-      return this.printJson({
-        url: result.url,
-        repo: result.repo,
-        commit: result.commitSha ?? null,
-        output: result.output,
-        source: {repo: result.source.repo, revision: result.source.revision, sha: result.source.sha},
-        target: {repo: result.target.repo, revision: result.target.revision, sha: result.target.sha},
-        merge: result.record,
-      })
+    const parsed = await this.parse(HubMerge)
+    let {flags} = parsed
+    if (flags.config) {
+      const given = new Set(parsed.raw.flatMap((token) => (token.type === 'flag' ? [token.flag] : [])))
+      const fromFile = await configArgv(flags.config, given)
+      if (fromFile.filter((arg) => arg.startsWith('--source=')).length > 1) {
+        throw new CmaamError(`${flags.config} merges several sources; hub merge publishes a merge of one source`, {hint: 'Run `cmaam merge --config` and then `cmaam hub push`.'})
+      }
+      ;({flags} = await this.parse(HubMerge, [...fromFile, ...this.argv]))
     }
+    await this.loadPlugins()
+    const result = await hubMergeWith(optionsFromFlags<HubMergeOptions>(flags), this.context(flags))
+    if (flags.json) return this.printJson(result)
     if (!flags.quiet && result.output) this.logToStderr(`merged model kept in ${result.output}`)
     this.log(result.url)
   }

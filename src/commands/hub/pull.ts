@@ -1,10 +1,7 @@
 import {Args} from '@oclif/core'
 import {BaseCommand} from '../../cli/base-command'
 import {hubFlags} from '../../cli/merge-flags'
-import {CmaamError} from '../../errors'
-import {downloadModel} from '../../hub/download-model'
-import {parseModelRef} from '../../hub/parse-model-ref'
-import {transferProgressBar} from '../../hub/transfer-progress-bar'
+import {hubPullWith} from '../../api/hub-pull'
 
 export default class HubPull extends BaseCommand {
   static override summary = 'Download what a merge needs from a Hub model into the Hugging Face cache, and print its folder.'
@@ -25,13 +22,9 @@ export default class HubPull extends BaseCommand {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(HubPull)
-    const ref = parseModelRef(args.model)
-    if (ref.kind === 'local') throw new CmaamError(`${args.model} is a local folder, not a Hub repo id`, {hint: 'Name the model as org/name or org/name@revision.'})
-    const bar = transferProgressBar(this.progressFor(flags), ref.repo)
-    const model = await downloadModel({repo: ref.repo, revision: ref.revision, settings: this.hubSettings(flags), progress: bar.update})
-    bar.done()
-    if (flags.json) return this.printJson({repo: ref.repo, revision: ref.revision, sha: model.sha, path: model.dir, files: model.files})
+    const result = await hubPullWith({model: args.model}, this.context(flags))
+    if (flags.json) return this.printJson(result)
     // The path alone on stdout, so that `$(cmaam hub pull org/name)` works.
-    this.log(model.dir)
+    this.log(result.path)
   }
 }

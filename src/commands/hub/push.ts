@@ -1,10 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../cli/base-command'
 import {hubFlags} from '../../cli/merge-flags'
-import {checkModelFolder} from '../../hub/check-model-folder'
-import {cardWarning} from '../../hub/card-warning'
-import {pushFolder} from '../../hub/push-folder'
-import {transferProgressBar} from '../../hub/transfer-progress-bar'
+import {hubPushWith} from '../../api/hub-push'
 
 export default class HubPush extends BaseCommand {
   static override summary = 'Upload a merged model folder to a Hub model repo, creating the repo if needed.'
@@ -29,21 +26,8 @@ export default class HubPush extends BaseCommand {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(HubPush)
-    await checkModelFolder(args.dir)
-    const bar = transferProgressBar(this.progressFor(flags), args.repo)
-    const result = await pushFolder({
-      dir: args.dir,
-      repo: args.repo,
-      settings: this.hubSettings(flags),
-      private: flags.private,
-      commitMessage: flags['commit-message'],
-      progress: bar.update,
-    })
-    bar.done()
-    // Said once the upload went through, so that a refused push stays one error line.
-    const warning = await cardWarning(args.dir)
-    if (warning) this.context(flags).warn(warning)
-    if (flags.json) return this.printJson({url: result.url, repo: args.repo, commit: result.commitSha ?? null})
+    const result = await hubPushWith({...args, private: flags.private, commitMessage: flags['commit-message']}, this.context(flags))
+    if (flags.json) return this.printJson(result)
     this.log(result.url)
   }
 }

@@ -5,7 +5,7 @@ import {loraMergeWith} from '../../api/lora-merge'
 import type {LoraMergeOptions} from '../../api/types'
 import {analysisFlags, hubFlags, mergeOnlyFlags} from '../../cli/merge-flags'
 import {optionsFromFlags} from '../../cli/options-from-flags'
-import {formatBytes} from '../../report/format-bytes'
+import {formatBytes} from '../../progress/format-bytes'
 
 export default class LoraMerge extends BaseCommand {
   static override summary = 'Merge a PEFT LoRA adapter into its base model: a plain model folder, no PEFT needed to load it.'

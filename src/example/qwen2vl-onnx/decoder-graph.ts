@@ -1,4 +1,4 @@
-import {TensorDataType, type OnnxModel} from '../../onnx/proto'
+import {TensorDataType, type OnnxModel} from '../../io/onnx-proto'
 import {parameterSource} from '../../onnx/parameter-source'
 import {quantizeQ4} from '../../onnx/quantize-q4'
 import {GraphBuilder, type ExternalDataSink} from './graph-builder'

@@ -1,4 +1,4 @@
-import {TensorDataType, type OnnxModel} from '../../onnx/proto'
+import {TensorDataType, type OnnxModel} from '../../io/onnx-proto'
 import {GraphBuilder, type ExternalDataSink} from './graph-builder'
 import type {Qwen2VLShape, WeightLookup} from './qwen2vl-shape'
 

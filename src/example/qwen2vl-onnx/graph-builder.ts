@@ -1,4 +1,4 @@
-import {TensorDataType, type OnnxAttribute, type OnnxGraph, type OnnxNode, type OnnxTensor, type OnnxValueInfo} from '../../onnx/proto'
+import {TensorDataType, type OnnxAttribute, type OnnxGraph, type OnnxNode, type OnnxTensor, type OnnxValueInfo} from '../../io/onnx-proto'
 import type {ExternalDataWriter} from '../../onnx/external-data-writer'
 
 type AttributeValue = number | number[] | string

@@ -1,9 +1,9 @@
-import {open} from 'node:fs/promises'
 import {CmaamError} from '../../errors'
 import {decodeFloats} from '../../compute/float-codecs'
 import {isFloatDType} from '../../io/dtype'
 import {openCheckpoint} from '../../io/checkpoint/open-checkpoint'
 import {numel} from '../../io/safetensors/numel'
+import {readTensorBytes} from '../../io/safetensors/read-tensor-bytes'
 import type {WeightTensor} from './qwen2vl-shape'
 
 /** Every float tensor of a (small) checkpoint folder, as float32: for writing example graphs. */
@@ -12,13 +12,7 @@ export async function readWeights(dir: string): Promise<Map<string, WeightTensor
   const weights = new Map<string, WeightTensor>()
   for (const [name, entry] of checkpoint.tensors) {
     if (!isFloatDType(entry.dtype)) continue
-    const bytes = new Uint8Array(entry.byteLength)
-    const file = await open(entry.path, 'r')
-    try {
-      await file.read(bytes, 0, entry.byteLength, entry.offset)
-    } finally {
-      await file.close()
-    }
+    const bytes = await readTensorBytes(entry.path, entry.offset, entry.byteLength)
     const count = numel(entry.shape)
     const values = new Float64Array(count)
     decodeFloats(entry.dtype, bytes, count, values)

@@ -1,7 +1,7 @@
 import {mkdir, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {ExternalDataWriter} from '../../onnx/external-data-writer'
-import {encodeModel, type OnnxModel} from '../../onnx/proto'
+import {encodeModel, type OnnxModel} from '../../io/onnx-proto'
 import {decoderGraph} from './decoder-graph'
 import {embedTokensGraph} from './embed-tokens-graph'
 import type {ExternalDataSink} from './graph-builder'

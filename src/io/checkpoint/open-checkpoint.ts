@@ -8,7 +8,6 @@ import type {Checkpoint} from '../safetensors/types'
 import {readWeightIndex} from './read-weight-index'
 import {resolveInside} from '../paths/resolve-inside'
 
-
 /**
  * Opens a model folder's weights: the shards named by `model.safetensors.index.json` when it exists,
  * otherwise every `*.safetensors` file in the folder. Only headers are read.
@@ -17,6 +16,7 @@ export async function openCheckpoint(dir: string): Promise<Checkpoint> {
   const absolute = resolve(dir)
   const notFound = (detail: string, cause?: unknown): CmaamError =>
     new CmaamError(`Model folder not found: ${absolute}${detail}`, {
+      code: 'NOT_FOUND',
       hint: 'Check the path, or download the model first.',
       cause,
     })
@@ -53,6 +53,7 @@ async function openIndexed(dir: string): Promise<Checkpoint> {
     )
     if (!exists) {
       throw new CmaamError(`Missing shard ${path}, listed in ${indexPath}`, {
+        code: 'NOT_FOUND',
         hint: 'The download is incomplete: download the missing shard (or the whole model) again.',
       })
     }
@@ -96,7 +97,8 @@ async function openUnindexed(dir: string, names: string[]): Promise<Checkpoint> 
 
   const tensors: Checkpoint['tensors'] = new Map()
   for (const file of files) {
-    const header = await readSafetensorsHeader(join(dir, file))
+    const path = resolveInside({folder: dir, entry: file, kind: 'file', file: dir, what: 'weights file'})
+    const header = await readSafetensorsHeader(path)
     for (const tensor of header.tensors) {
       const other = tensors.get(tensor.name)
       if (other !== undefined) {

@@ -1,4 +1,5 @@
 import {CmaamError} from '../../errors'
+import {isObject} from '../is-object'
 import {parseJson} from '../parse-json'
 import {checkEntry} from '../paths/check-entry'
 
@@ -42,8 +43,4 @@ export function parseWeightIndex(text: string, source: string): WeightIndex {
   if (weightMap.size === 0) fail('"weight_map" is empty')
 
   return {files: [...new Set(weightMap.values())].sort(), weightMap, metadata: isObject(metadata) ? metadata : null}
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }

@@ -14,7 +14,7 @@ export async function readWeightIndex(dir: string): Promise<WeightIndex> {
     const code = (error as NodeJS.ErrnoException).code
     throw new CmaamError(
       code === 'ENOENT' ? `Weight index not found: ${path}` : `Cannot read weight index ${path}: ${(error as Error).message}`,
-      {hint: 'A sharded model needs its model.safetensors.index.json next to the shards.', cause: error},
+      {code: 'NOT_FOUND', hint: 'A sharded model needs its model.safetensors.index.json next to the shards.', cause: error},
     )
   }
   return parseWeightIndex(text, path)

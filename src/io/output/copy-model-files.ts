@@ -1,6 +1,7 @@
 import {copyFile, readFile, stat, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {CmaamError} from '../../errors'
+import {isObject} from '../is-object'
 import {parseJson} from '../parse-json'
 import {resolveInside} from '../paths/resolve-inside'
 
@@ -82,8 +83,4 @@ function withDtype(config: Record<string, unknown>, dtype: string): Record<strin
   update(config)
   if (!('torch_dtype' in config) && !('dtype' in config)) config.torch_dtype = dtype
   return config
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }

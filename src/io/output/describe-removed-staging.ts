@@ -1,4 +1,4 @@
-import {formatBytes} from '../../report/format-bytes'
+import {formatBytes} from '../../progress/format-bytes'
 import type {RemovedStaging} from './remove-stale-staging'
 
 /** One line about what `createStaging` cleaned up after killed runs; null when there was nothing. */

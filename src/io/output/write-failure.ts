@@ -21,6 +21,7 @@ export function writeFailure(error: unknown, folder: string): CmaamError | null 
   // A failed copy names its source as `path` and the file it was writing as `dest`.
   const where = typeof dest === 'string' ? dest : typeof path === 'string' ? path : `a file in ${folder}`
   return new CmaamError(`Cannot write ${where}: ${reason} (${code})`, {
+    code: 'DISK_FULL',
     hint: code === 'EIO'
       ? 'The partial output was removed. Check the disk (dmesg, smartctl) and run the command again, or write the output to another disk.'
       : 'The partial output was removed. Free some space or write the output to another disk, and run the command again.',

@@ -2,6 +2,7 @@ import {CmaamError} from '../../errors'
 import {DTYPE_SIZES, isDType} from '../dtype'
 import {tensorByteLength} from './tensor-byte-length'
 import type {SafetensorsHeader, TensorEntry} from './types'
+import {isObject} from '../is-object'
 import {parseJson} from '../parse-json'
 
 export interface ParseSafetensorsHeaderOptions {
@@ -99,9 +100,6 @@ function parseMetadata(value: unknown, fail: (what: string) => never): Record<st
   return value as Record<string, string>
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
 
 function isCount(value: unknown): value is number {
   return Number.isSafeInteger(value) && (value as number) >= 0

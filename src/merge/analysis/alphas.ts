@@ -1,4 +1,5 @@
 import {COMPONENTS, type Component} from '../../models/types'
+import {valueAt} from '../methods/tensor-params'
 import {resolveAlphaOptions} from './options'
 import type {AlignmentReport, AlphaOptions, SensitivityTable, TensorPairStats} from './types'
 
@@ -7,7 +8,7 @@ export interface AlphaTables {
   alphas: Map<string, number>
   /** Layer α per group of the source's sensitivity table, unclamped. */
   layerAlphas: Record<string, number>
-  /** Component α for all four components, unclamped. */
+  /** Component α for all four components, unclamped (with a gradient α₀[c]: at its first layer). */
   componentAlphas: Record<Component, number>
   /** Basic α, unclamped. */
   basicAlpha: number
@@ -25,7 +26,8 @@ export interface AlphaInputs {
  * - layer α[g] = α₀·(0.5 + 0.4·(1 − |vS − vT|) + 0.3·(1 − 2·|(vS+vT)/2 − 0.5|) + 0.3·(1 − min(1, (iS+iT)/2/10)))
  *   for every group of the source table; α₀ for a group the target lacks;
  * - component α[c] = α₀[c]·(0.5 + comp_score[c]) (α₀[c] = override or α₀); the bridge's ×0.7 when
- *   cmbc.overall < 0.4, ×1.2 when > 0.7 (a missing cmbc.overall counts 0.5);
+ *   cmbc.overall < 0.4, ×1.2 when > 0.7 (a missing cmbc.overall counts 0.5); an override that is a
+ *   gradient gives each tensor the α₀[c] of its layer (`positions`: name → position along a gradient);
  * - basic α = α₀·(1 + overall − 0.5);
  * - per tensor by strategy: basic → basic α; component → α[c]; layerwise → α[g]; full → (α[c] + α[g])/2,
  *   where a group without a layer α (no usable tensor) takes α₀, as the reference does; then clamped
@@ -36,6 +38,7 @@ export function computeAlphas(
   pairs: readonly TensorPairStats[],
   inputs: AlphaInputs,
   options: Partial<AlphaOptions> = {},
+  positions: ReadonlyMap<string, number> = new Map(),
 ): AlphaTables {
   const opts = resolveAlphaOptions(options)
   const a0 = opts.baseAlpha
@@ -54,16 +57,18 @@ export function computeAlphas(
   }
 
   const cmbcOverall = inputs.alignment.cmbc.overall ?? 0.5
-  const componentAlphas = {} as Record<Component, number>
-  for (const c of COMPONENTS) {
+  // α₀[c] may be a gradient: each tensor's component α then takes the α₀[c] of its layer.
+  const componentAlpha = (c: Component, position: number): number => {
     const base = opts.componentBaseAlpha[c] ?? a0
-    let alpha = base * (0.5 + (inputs.alignment.component_scores[c] ?? 0.5))
+    let alpha = valueAt(base, position) * (0.5 + (inputs.alignment.component_scores[c] ?? 0.5))
     if (c === 'bridge') {
       if (cmbcOverall < 0.4) alpha *= 0.7
       else if (cmbcOverall > 0.7) alpha *= 1.2
     }
-    componentAlphas[c] = alpha
+    return alpha
   }
+  const componentAlphas = {} as Record<Component, number>
+  for (const c of COMPONENTS) componentAlphas[c] = componentAlpha(c, 0)
 
   const basicAlpha = a0 * (1 + (inputs.alignment.overall.score - 0.5))
 
@@ -75,13 +80,13 @@ export function computeAlphas(
         alpha = basicAlpha
         break
       case 'component':
-        alpha = componentAlphas[p.component]
+        alpha = componentAlpha(p.component, positions.get(p.name) ?? 0)
         break
       case 'layerwise':
         alpha = layerAlphas[p.group] ?? a0
         break
       case 'full':
-        alpha = 0.5 * componentAlphas[p.component] + 0.5 * (layerAlphas[p.group] ?? a0)
+        alpha = 0.5 * componentAlpha(p.component, positions.get(p.name) ?? 0) + 0.5 * (layerAlphas[p.group] ?? a0)
         break
     }
     alphas.set(p.name, Math.min(opts.maxAlpha, Math.max(opts.minAlpha, alpha)))

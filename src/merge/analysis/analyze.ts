@@ -13,12 +13,14 @@ import type {AlphaOptions, BridgeKeyCounts, CmaamAnalysis, CmaamReport, TensorPa
  * sensitivities of both models (§4), the α tables and one α per tensor (§5), and the α summary.
  * Pure and deterministic: pairs are processed in name order whatever order they come in.
  * Options default to α₀ 0.5, strategy full, bounds [0.05, 0.95]; invalid ones throw a CmaamError.
- * Every number in `report` is finite (strict JSON).
+ * Every number in `report` is finite (strict JSON). `positions` (tensor name → position along a
+ * gradient, see layerPositions) place each tensor for a gradient `componentBaseAlpha`.
  */
 export function analyzePairs(
   pairs: readonly TensorPairStats[],
   bridgeCounts: BridgeKeyCounts,
   options: Partial<AlphaOptions> = {},
+  positions?: ReadonlyMap<string, number>,
 ): CmaamAnalysis {
   const opts = resolveAlphaOptions(options)
   const sorted = sortedByName(pairs)
@@ -29,7 +31,7 @@ export function analyzePairs(
   const alignment = computeAlignment(sorted, bridgeCounts)
   const sourceSensitivity = computeSensitivity(sorted, 'source')
   const targetSensitivity = computeSensitivity(sorted, 'target')
-  const tables = computeAlphas(sorted, {alignment, sourceSensitivity, targetSensitivity}, opts)
+  const tables = computeAlphas(sorted, {alignment, sourceSensitivity, targetSensitivity}, opts, positions)
 
   const report: CmaamReport = {
     alignment,

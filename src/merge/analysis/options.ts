@@ -1,5 +1,6 @@
 import {CmaamError} from '../../errors'
 import {COMPONENTS, type Component} from '../../models/types'
+import type {ParamValue} from '../methods/types'
 import {DEFAULT_ALPHA_OPTIONS, MERGE_STRATEGIES, type AlphaOptions, type MergeStrategy} from './types'
 
 function unitInterval(value: unknown, flag: string): number {
@@ -25,7 +26,7 @@ export function resolveAlphaOptions(options: Partial<AlphaOptions> = {}): AlphaO
   if (!MERGE_STRATEGIES.includes(strategy as MergeStrategy)) {
     throw new CmaamError(`unknown --strategy '${String(strategy)}'`, {hint: `use one of ${MERGE_STRATEGIES.join(', ')}`})
   }
-  const componentBaseAlpha: Partial<Record<Component, number>> = {}
+  const componentBaseAlpha: Partial<Record<Component, ParamValue>> = {}
   for (const [key, value] of Object.entries(options.componentBaseAlpha ?? {})) {
     if (!COMPONENTS.includes(key as Component)) {
       throw new CmaamError(`unknown component '${key}' in the per-component base alphas`, {
@@ -33,7 +34,9 @@ export function resolveAlphaOptions(options: Partial<AlphaOptions> = {}): AlphaO
       })
     }
     if (value === undefined) continue
-    componentBaseAlpha[key as Component] = unitInterval(value, `the base alpha of component '${key}'`)
+    const where = `the base alpha of component '${key}'`
+    if (typeof value !== 'number' && (!Array.isArray(value) || value.length === 0)) throw new CmaamError(`${where} must be a number or a gradient [v0, …, vk], got ${String(value)}`)
+    componentBaseAlpha[key as Component] = typeof value === 'number' ? unitInterval(value, where) : value.map((v) => unitInterval(v, where))
   }
   return {baseAlpha, strategy, minAlpha, maxAlpha, componentBaseAlpha}
 }

@@ -1,5 +1,6 @@
-import {l2Norm, meanAbs, varianceUnbiased} from './moments'
-import type {MomentStats, TensorPairStats} from './types'
+import {l2Norm, meanAbs, varianceUnbiased} from '../../compute/moments'
+import type {MomentStats} from '../../compute/moments'
+import type {TensorPairStats} from './types'
 
 /** Per-model quantities of one tensor that the scores use. */
 export interface SideDerived {

@@ -1,19 +1,6 @@
+import type {MomentStats} from '../../compute/moments'
 import type {Component} from '../../models/types'
-
-/**
- * Moments of one tensor's values, accumulated in float64. Chunks combine exactly with
- * `combineMoments` (Chan et al.), so the streaming engine can fold a tensor chunk by chunk.
- */
-export interface MomentStats {
-  /** Number of values. */
-  n: number
-  /** Arithmetic mean (0 when n = 0). */
-  mean: number
-  /** Σ (x − mean)², the sum of squared deviations. */
-  m2: number
-  /** Σ |x|. */
-  sumAbs: number
-}
+import type {ParamValue} from '../methods/types'
 
 /** Top-k singular values (descending) of a bridge tensor reshaped to [shape0, −1], for both models. */
 export interface PairSpectra {
@@ -65,8 +52,8 @@ export interface AlphaOptions {
   minAlpha: number
   /** `--max-alpha`. */
   maxAlpha: number
-  /** Per-component α₀ overrides for the component α (spec §5: α₀[c] defaults to α₀). */
-  componentBaseAlpha: Partial<Record<Component, number>>
+  /** Per-component α₀ overrides for the component α (spec §5: α₀[c] defaults to α₀); a gradient gives each layer its own α₀[c]. */
+  componentBaseAlpha: Partial<Record<Component, ParamValue>>
 }
 
 export const DEFAULT_ALPHA_OPTIONS: Readonly<AlphaOptions> = Object.freeze({

@@ -1,7 +1,8 @@
 import {ADAPTER_FILE, type MergeSettings} from '../run-merge'
 import {resolveAlphaOptions} from '../analysis/options'
+import {formatParamChoice, formatParamValue} from '../methods/format-param'
 import {PARAM_DEFAULTS, resolveMethods} from '../methods/resolve-methods'
-import {PARAM_NAMES, type PerComponent} from '../methods/types'
+import {PARAM_NAMES, type ParamChoice, type PerComponent} from '../methods/types'
 import {COMPONENTS} from '../../models/types'
 import {toYaml, type YamlValue} from '../../report/yaml'
 import {CMAAM_VERSION} from '../../version'
@@ -35,16 +36,17 @@ export function mergeConfigYaml(options: MergeConfigYamlOptions): string {
   const used = COMPONENTS.map((c) => methods.components[c].method)
   for (const param of PARAM_NAMES) {
     if (!used.some((m) => m.params.includes(param))) continue
-    config[param] = perComponentYaml(settings.params[param] ?? {default: PARAM_DEFAULTS[param], components: {}})
+    config[param] = paramYaml(settings.params[param] ?? {default: PARAM_DEFAULTS[param], components: {}})
   }
-  if (used.some((m) => m.weighted)) config.weights = methods.components.language.params.weights
+  if (used.some((m) => m.weighted)) config.weights = methods.components.language.params.weights.map((w) => (typeof w === 'number' ? w : formatParamValue(w)))
+  if (used.some((m) => m.rescales)) config.rescale = methods.components.language.params.rescale
   if (settings.normalize !== null) config.normalize = settings.normalize
   if (settings.alphaFrom) config['alpha-from'] = settings.alphaFrom
   config.strategy = alpha.strategy
   config['base-alpha'] = alpha.baseAlpha
   config['min-alpha'] = alpha.minAlpha
   config['max-alpha'] = alpha.maxAlpha
-  const components = Object.entries(alpha.componentBaseAlpha).filter((entry): entry is [string, number] => entry[1] !== undefined)
+  const components = Object.entries(alpha.componentBaseAlpha).flatMap(([c, v]) => (v === undefined ? [] : [[c, typeof v === 'number' ? v : formatParamValue(v)]]))
   if (components.length > 0) config['component-alpha'] = Object.fromEntries(components)
   config['model-type'] = settings.modelType
   // The merge writes the definition beside this file; a replay reads it relative to this file.
@@ -68,6 +70,13 @@ export function mergeConfigYaml(options: MergeConfigYamlOptions): string {
     '# Keys are `cmaam merge` flags; a flag given on the command line overrides the key.',
   ]
   return `${header.join('\n')}\n${toYaml(config)}`
+}
+
+/** Scalars as perComponentYaml writes them; with a gradient or a module filter, the flag's text. */
+function paramYaml(choice: ParamChoice): YamlValue {
+  const values = [choice.default, ...Object.values(choice.components)]
+  if (values.every((v) => typeof v === 'number') && (choice.filters ?? []).length === 0) return perComponentYaml(choice as PerComponent<number>)
+  return formatParamChoice(choice)
 }
 
 /** A scalar when every component shares the value, else a map with `default` and the components set. */

@@ -16,6 +16,7 @@ const VALUE_KEYS = new Set([
   'gamma',
   't',
   'weights',
+  'rescale',
   'alpha-from',
   'strategy',
   'base-alpha',

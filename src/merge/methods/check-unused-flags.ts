@@ -14,12 +14,12 @@ interface GivenFlag {
  * `--density` with cmaam): it would be ignored without a word. The error names the flag, the
  * method(s) it was given to, and the methods that take it; the hint, where the method has one, the
  * flag that does what was likely meant (ties: `--lambda`). Per-component values are checked where
- * they are resolved (with them, the default may be the implicit one).
+ * they are resolved (with them, the default may be the implicit one); --rescale is checked there too.
  */
 export function checkUnusedFlags(settings: {
   method: PerComponent<MethodName>
-  params: Partial<Record<string, PerComponent<number>>>
-  weights: number[] | null
+  params: Partial<Record<string, {components: Partial<Record<Component, unknown>>}>>
+  weights: readonly unknown[] | null
   normalize: boolean | null
   alphaFrom: string | null
 }): void {

@@ -2,15 +2,17 @@ import {CmaamError} from '../../errors'
 import {COMPONENTS, type Component} from '../../models/types'
 import {checkUnusedFlags} from './check-unused-flags'
 import {MERGE_METHODS} from './registry'
-import {METHOD_NAMES, PARAM_NAMES, type MergeMethod, type MethodName, type ParamName, type PerComponent, type TensorParams} from './types'
+import {METHOD_NAMES, PARAM_NAMES, type MergeMethod, type MethodName, type ParamChoice, type ParamName, type ParamSetting, type ParamValue, type PerComponent, type RescaleMode} from './types'
 
 /** How a merge chooses its method and parameters: what `--method`, `--alpha`, `--density` … say. */
 export interface MethodSettings {
   method: PerComponent<MethodName>
   /** The parameters given; the others take PARAM_DEFAULTS. */
-  params: Partial<Record<ParamName, PerComponent<number>>>
-  /** wᵢ per source (default 1 each). */
-  weights: number[] | null
+  params: Partial<Record<ParamName, ParamChoice>>
+  /** wᵢ per source, each a number or a gradient (default 1 each). */
+  weights: ParamValue[] | null
+  /** DARE's rescale of the kept entries (default `density`). */
+  rescale?: RescaleMode | null
   /** null: each method's own default. */
   normalize: boolean | null
   /** `cmaam`: each tensor's CMAAM α becomes its method's weight parameter (α, t or λ). */
@@ -18,6 +20,9 @@ export interface MethodSettings {
 }
 
 export const PARAM_DEFAULTS: Readonly<Record<ParamName, number>> = {alpha: 0.5, lambda: 1, density: 1, gamma: 0.01, t: 0.5}
+
+/** DARE divides kept entries by the density unless told otherwise: the paper's rescale, and cmaam's outputs before --rescale existed. */
+export const DEFAULT_RESCALE: RescaleMode = 'density'
 
 /** Allowed values: [min, max], the lower end open where `openMin`. */
 const PARAM_RANGES: Readonly<Record<ParamName, {min: number; max: number; openMin?: boolean}>> = {
@@ -28,10 +33,10 @@ const PARAM_RANGES: Readonly<Record<ParamName, {min: number; max: number; openMi
   lambda: {min: -Infinity, max: Infinity},
 }
 
-/** A component's method and the parameters it merges with (all but the seed). */
+/** A component's method and the parameters it merges with, before they are resolved per tensor (tensorParams). */
 export interface ComponentMethod {
   method: MergeMethod
-  params: Omit<TensorParams, 'seed'>
+  params: Record<ParamName, ParamSetting> & {weights: ParamValue[]; normalize: boolean; rescale: RescaleMode}
 }
 
 export interface ResolvedMethods {
@@ -60,8 +65,8 @@ export function resolveMethods(settings: MethodSettings, sourceCount: number): R
     }
   }
   for (const key of Object.keys(settings.method.components)) checkComponent(key, '--method')
-  const weights = settings.weights ?? new Array<number>(sourceCount).fill(1)
-  if (weights.length !== sourceCount || !weights.every(Number.isFinite)) {
+  const weights = settings.weights ?? new Array<ParamValue>(sourceCount).fill(1)
+  if (weights.length !== sourceCount || !weights.every((w) => valuesOf(w).every(Number.isFinite))) {
     throw new CmaamError(`--weights has ${weights.length} value${weights.length === 1 ? '' : 's'} for ${sourceCount} source${sourceCount === 1 ? '' : 's'}`, {
       hint: 'Give one finite weight per --source, in the same order, e.g. --weights 0.7,0.3.',
     })
@@ -71,21 +76,26 @@ export function resolveMethods(settings: MethodSettings, sourceCount: number): R
   for (const component of COMPONENTS) {
     const method = MERGE_METHODS[forComponent(settings.method, component)]
     checkSources(method, sourceCount, component, settings.method)
-    const values = {} as Record<ParamName, number>
+    const values = {} as Record<ParamName, ParamSetting>
     for (const param of PARAM_NAMES) {
       const choice = settings.params[param]
-      values[param] = choice ? forComponent(choice, component) : PARAM_DEFAULTS[param]
+      values[param] = choice ? {value: forComponent(choice, component), filters: choice.filters ?? []} : {value: PARAM_DEFAULTS[param], filters: []}
     }
-    components[component] = {method, params: {...values, weights, normalize: settings.normalize ?? method.defaultNormalize}}
+    const rescale = settings.rescale ?? DEFAULT_RESCALE
+    components[component] = {method, params: {...values, weights, normalize: settings.normalize ?? method.defaultNormalize, rescale}}
+  }
+  if (settings.rescale && !COMPONENTS.some((c) => components[c].method.rescales)) {
+    throw new CmaamError(`--rescale ${settings.rescale}: no component is merged with dare_linear or dare_ties, the methods that rescale`, {hint: 'Drop --rescale, or merge with --method dare_linear or dare_ties.'})
   }
 
   for (const param of PARAM_NAMES) {
     const choice = settings.params[param]
     if (!choice) continue
     checkRange(param, choice.default, `--${param}`)
+    for (const filter of choice.filters ?? []) checkRange(param, filter.value, `--${param} ${filter.module}`)
     for (const [component, value] of Object.entries(choice.components)) {
       checkComponent(component, `--${param}`)
-      checkRange(param, value as number, `--${param} ${component}`)
+      checkRange(param, value, `--${param} ${component}`)
       const {method} = components[component as Component]
       if (!method.params.includes(param)) {
         throw new CmaamError(`--${param} ${component}=${value}: the ${component} component is merged with ${method.name}, which takes no ${param}`, {
@@ -112,11 +122,19 @@ function checkComponent(name: string, flag: string): void {
   }
 }
 
-function checkRange(param: ParamName, value: number, flag: string): void {
+/** A gradient's values, or the one value. */
+export function valuesOf(value: ParamValue): readonly number[] {
+  return typeof value === 'number' ? [value] : value
+}
+
+function checkRange(param: ParamName, setting: ParamValue, flag: string): void {
   const {min, max, openMin} = PARAM_RANGES[param]
-  if (!Number.isFinite(value) || value > max || value < min || (openMin && value === min)) {
-    const range = Number.isFinite(min) ? `${openMin ? '(' : '['}${min}, ${max}]` : 'a finite number'
-    throw new CmaamError(`${flag} must be ${Number.isFinite(min) ? `in ${range}` : range}, got ${value}`)
+  if (valuesOf(setting).length === 0) throw new CmaamError(`${flag}: a gradient needs at least one value, got []`, {hint: `e.g. ${flag.split(' ')[0]} [0.2,0.8]`})
+  for (const value of valuesOf(setting)) {
+    if (!Number.isFinite(value) || value > max || value < min || (openMin && value === min)) {
+      const range = Number.isFinite(min) ? `${openMin ? '(' : '['}${min}, ${max}]` : 'a finite number'
+      throw new CmaamError(`${flag} must be ${Number.isFinite(min) ? `in ${range}` : range}, got ${value}`)
+    }
   }
 }
 

@@ -2,6 +2,7 @@ import {mkdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {writeSafetensors} from '../../../src/io/safetensors/write-safetensors'
 import {runMerge} from '../../../src/merge/run-merge'
+import type {RescaleMode} from '../../../src/merge/methods/types'
 import {useTempDir} from '../../helpers/temp-dir'
 import {mergeSettings, tensorBytes} from '../helpers'
 import {QWEN2VL_CONFIG} from './fixture'
@@ -72,12 +73,13 @@ describe('bf16 merges in the SIMD kernels', () => {
     return dirs
   }
 
-  const cases: Array<[string, number, Record<string, number>, number[] | null]> = [
+  const cases: Array<[string, number, Record<string, number | string>, number[] | null]> = [
     ['ties', 3, {density: 0.3, lambda: 0.9}, [1, 0.5, 2]],
     ['ties', 1, {density: 0.5}, null],
     ['breadcrumbs', 2, {density: 0.6, gamma: 0.05}, [0.7, 0.4]],
     ['dare_ties', 3, {density: 0.4}, [1, -0.5, 2]],
     ['dare_linear', 2, {density: 0.7, lambda: 1.5}, null],
+    ['dare_linear', 2, {density: 0.5, rescale: 'l1'}, [1, 0.5]],
     ['task_arithmetic', 3, {lambda: 0.8}, [0.6, 0.3, 0.1]],
     ['slerp', 1, {t: 0.3}, null],
     ['model_stock', 3, {}, null],
@@ -91,7 +93,8 @@ describe('bf16 merges in the SIMD kernels', () => {
     await expectSameBytes(method, sources, params, weights, true)
   })
 
-  async function expectSameBytes(method: string, sources: number, params: Record<string, number>, weights: number[] | null, nan: boolean): Promise<void> {
+  async function expectSameBytes(method: string, sources: number, params: Record<string, number | string>, weights: number[] | null, nan: boolean): Promise<void> {
+    const {rescale, ...numbers} = params
     const dirs = await writeModels(tmp(), sources, nan)
     const merge = async (kind: 'bf16' | 'f32') => {
       const output = join(tmp(), `out-${kind}`)
@@ -104,7 +107,8 @@ describe('bf16 merges in the SIMD kernels', () => {
           seed: 9,
           weights,
           normalize: method === 'task_arithmetic' ? true : null,
-          params: Object.fromEntries(Object.entries(params).map(([k, v]) => [k, {default: v, components: {}}])),
+          params: Object.fromEntries(Object.entries(numbers).map(([k, v]) => [k, {default: v as number, components: {}}])),
+          rescale: rescale as RescaleMode | undefined,
           dtype: kind === 'bf16' ? 'keep' : 'BF16',
           allowNonfinite: nan,
         }),

@@ -1,3 +1,4 @@
+import {modelStockRatio} from '../../../src/compute/model-stock'
 import {slerpCoefficients} from '../../../src/compute/slerp'
 import {CmaamError} from '../../../src/errors'
 import {useTempDir} from '../../helpers/temp-dir'
@@ -91,5 +92,13 @@ describe('model_stock', () => {
     expect(error).toBeInstanceOf(CmaamError)
     expect((error as CmaamError).message).toBe('--method model_stock merges at least 2 sources, got 1')
     expect((error as CmaamError).hint).toContain('angle between fine-tunes')
+  })
+
+  it('floors the norm product ‖Δ₁‖·‖Δ₂‖ at mergekit’s 1e-6', () => {
+    // Parallel task vectors with ‖Δ₁‖·‖Δ₂‖ = 1e-7: the cosine is 1e-7 / 1e-6 = 0.1, not 1.
+    const cos = 0.1
+    expect(modelStockRatio([[1e-8, 1e-7], [1e-7, 1e-6]])).toBeCloseTo((2 * cos) / (1 + cos), 12)
+    // Above the floor, the true cosine: 1, so t = 1.
+    expect(modelStockRatio([[1e-2, 1e-2], [1e-2, 1e-2]])).toBeCloseTo(1, 12)
   })
 })

@@ -156,4 +156,36 @@ describe('task-vector methods, against independent computations', () => {
     // Keyed by tensor name: another tensor with the same values gets another mask.
     expect(a.out.get(NAMES.vision)).not.toEqual(got)
   })
+
+  it.each(['dare_linear', 'dare_ties'])('%s --rescale l1: kept entries × ‖Δ‖₁/‖kept‖₁ of their task vector (mergekit ≥ 0.1); none leaves them', async (method) => {
+    // More than a chunk (262,144 values): the L1 sums and the write pass must draw the same masks across chunks.
+    const n = 270_000
+    // + 0: no −0 in the target, so that an untouched entry compares equal to its output.
+    const t = randomValues(n, 21).map((x) => x + 0)
+    const s = randomValues(n, 22).map((x, i) => t[i] + x + (i % 3 === 0 ? 0.5 : 0))
+    const run = (dir: string, rescale: 'l1' | 'none' | 'density') =>
+      mergeModels(dir, model({all: t}), [model({all: s})], {method, seed: 9, rescale, params: {density: {default: 0.4, components: {}}}})
+    const l1 = (await run(tmp() + '/l1', 'l1')).out.get(NAMES.language)!
+    const none = (await run(tmp() + '/none', 'none')).out.get(NAMES.language)!
+    const density = (await run(tmp() + '/density', 'density')).out.get(NAMES.language)!
+    // The kept entries: those `none` moved off the target (every Δ here is non-zero in float32).
+    const delta = s.map((x, i) => x - t[i])
+    const kept = none.map((x, i) => x !== Math.fround(t[i]))
+    let all = 0
+    let keptSum = 0
+    for (let i = 0; i < n; i++) {
+      all += Math.abs(delta[i])
+      if (kept[i]) keptSum += Math.abs(delta[i])
+    }
+    const ratio = all / keptSum
+    expect(ratio).toBeGreaterThan(2)
+    const wrong: number[] = []
+    for (let i = 0; i < n; i++) {
+      const ok = kept[i]
+        ? none[i] === Math.fround(t[i] + delta[i]) && density[i] === Math.fround(t[i] + delta[i] / 0.4) && Math.abs(l1[i] - (t[i] + delta[i] * ratio)) <= Math.abs(t[i] + delta[i] * ratio) * 2 ** -23
+        : l1[i] === Math.fround(t[i]) && density[i] === Math.fround(t[i])
+      if (!ok) wrong.push(i)
+    }
+    expect(wrong).toEqual([])
+  })
 })
