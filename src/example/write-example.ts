@@ -51,6 +51,7 @@ export async function writeExample(options: WriteExampleOptions): Promise<Exampl
   const data = join(dir, 'data')
   await writeExampleData(data)
   const lora = join(dir, 'lora')
-  await writeDifferenceAdapter({base: pair.target, finetuned: pair.source, module: 'lm_head', dir: lora, baseLabel: pair.target})
+  // Relative, so that the example's files are the same wherever it is written.
+  await writeDifferenceAdapter({base: pair.target, finetuned: pair.source, module: 'lm_head', dir: lora, baseLabel: '../target'})
   return {family: options.family, target: pair.target, source: pair.source, data, lora, bytes: pair.bytes}
 }
