@@ -33,7 +33,7 @@ export async function analyzeWith(options: AnalyzeOptions, context: RunContext):
   const sources = []
   for (const ref of refs) sources.push(await resolveModelInput({ref, settings: context.hub, progress: context.progress}))
   const target = await resolveModelInput({ref: options.target, settings: context.hub, progress: context.progress})
-  const analysis = await runAnalysis({...settings, device, sources: sources.map((s) => s.dir), target: target.dir, methods, adapter, progress: context.progress})
+  const analysis = await runAnalysis({...settings, device, sources: sources.map((s) => s.dir), target: target.dir, methods, adapter, progress: context.progress, warn: context.warn})
   const {revisions} = modelLabels(sources, target)
   const record = {...analysis, source: sources[0].label, sources: sources.map((s) => s.label), target: target.label, ...(revisions ? {revisions} : {})}
   if (record.model_type_fallback) context.warn(genericFallbackWarning({model: record.target, reason: record.model_type_reason, unmatched: record.unmatched}))

@@ -1,3 +1,4 @@
+import {cardWarning} from '../hub/card-warning'
 import {checkModelFolder} from '../hub/check-model-folder'
 import {pushFolder} from '../hub/push-folder'
 import {transferProgressBar} from '../progress/transfer-progress-bar'
@@ -33,5 +34,8 @@ export async function hubPushWith(options: HubPushOptions, context: RunContext):
     progress: bar.update,
   })
   bar.done()
+  // Said once the upload went through, so that a refused push stays one error line.
+  const warning = await cardWarning(options.dir)
+  if (warning) context.warn(warning)
   return {url: result.url, repo: options.repo, commit: result.commitSha ?? null}
 }

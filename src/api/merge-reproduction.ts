@@ -32,13 +32,18 @@ const FLAGS: Array<[string, keyof ReproducedOptions]> = [
   ['onnx-dtype', 'onnxDtype'],
 ]
 
+/** Options that only the CMAAM analysis reads. */
+const ANALYSIS_KEYS = new Set<keyof ReproducedOptions>(['strategy', 'baseAlpha', 'minAlpha', 'maxAlpha', 'componentAlpha', 'compat'])
+
 /**
  * `merge …` arguments for the model card: the inputs as a replay names them, the output folder's
- * name and every option that is not its default, written as the flag a user would type.
+ * name and every option the merge used that is not its default, written as the flag a user would
+ * type. The analysis options count only when the analysis ran (`analysis`).
  */
-export function mergeReproduction(options: ReproducedOptions, inputs: {sources: string[]; target: string}, output: string): string {
+export function mergeReproduction(options: ReproducedOptions, inputs: {sources: string[]; target: string}, output: string, analysis: boolean): string {
   const parts: string[] = []
   for (const [flag, key] of FLAGS) {
+    if (!analysis && ANALYSIS_KEYS.has(key)) continue
     // The card sits beside the adapter definition the merge wrote, not beside the user's file.
     const value = key === 'adapter' && options.adapter !== undefined ? ADAPTER_FILE : options[key]
     if (value === undefined || value === false) continue

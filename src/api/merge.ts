@@ -1,4 +1,6 @@
+import {basename} from 'node:path'
 import {CmaamError} from '../errors'
+import {isRepoId} from '../hub/is-repo-id'
 import {resolveModelInput, type ModelInput} from '../hub/resolve-model-input'
 import {resolveOnnxTemplate} from '../onnx/resolve-onnx-template'
 import {mergeConfigYaml} from '../merge/config/merge-config-yaml'
@@ -11,6 +13,7 @@ import {mergeReproduction} from './merge-reproduction'
 import {modelLabels} from './model-labels'
 import {deviceOption} from './options/device-option'
 import {mergeSettings, type MergeOptionSettings} from './options/merge-settings'
+import {resolveMethods} from '../merge/methods/resolve-methods'
 import {listOption} from './options/values'
 import type {MergeOptions} from './types'
 
@@ -73,10 +76,19 @@ export async function mergeInputs(
   placement: {output: string; named: string},
 ): Promise<MergedInputs> {
   const {settings} = checked
+  const sourceRefs = listOption(options.source)
+  const sourceIds = listOption(options.sourceId)
+  if (sourceIds.length > sourceRefs.length) throw new CmaamError(`--source-id is given ${sourceIds.length} times for ${sourceRefs.length} --source`, {hint: 'Give one --source-id per local --source folder, in --source order.'})
+  for (const [flag, id] of [...sourceIds.map((id) => ['--source-id', id]), ['--target-id', options.targetId]] as const) {
+    if (id !== undefined && !isRepoId(id)) throw new CmaamError(`${flag} "${id}" is not a Hub model id`, {hint: 'Give the id as org/name, e.g. Qwen/Qwen2-VL-2B-Instruct.'})
+  }
   const sources = []
-  for (const ref of listOption(options.source)) sources.push(await resolveModelInput({ref, settings: context.hub, progress: context.progress}))
-  const target = await resolveModelInput({ref: options.target, settings: context.hub, progress: context.progress})
+  for (const [i, ref] of sourceRefs.entries()) sources.push(await resolveModelInput({ref, settings: context.hub, progress: context.progress, hubId: sourceIds[i]}))
+  const target = await resolveModelInput({ref: options.target, settings: context.hub, progress: context.progress, hubId: options.targetId})
   const replay = {sources: sources.map((s) => s.replay), target: target.replay}
+  // The card's "Reproduce" names a local model by its Hub id where one is known, else by its folder's name (never its path).
+  const published = (input: ModelInput): string => (input.repo !== undefined ? input.replay : (input.hubId ?? basename(input.dir)))
+  const cardInputs = {sources: sources.map(published), target: published(target)}
   const onnx = settings.onnx && {
     ...settings.onnx,
     resolved: await resolveOnnxTemplate({ref: settings.onnx.ref, dtypes: settings.onnx.dtypes, weightsDir: target.dir, settings: context.hub, progress: context.progress}),
@@ -90,7 +102,7 @@ export async function mergeInputs(
     target: target.dir,
     output: placement.output,
     labels: modelLabels(sources, target),
-    reproduce: mergeReproduction(options, replay, placement.named),
+    reproduce: mergeReproduction(options, cardInputs, placement.named, resolveMethods(settings, sources.length).needsAnalysis || settings.analyze),
   }
   const record = await runMerge({...merge, config: mergeConfigYaml({...replay, settings: merge}), mergekitConfig: mergekitConfigYaml({...replay, settings: merge})})
   return {record, sources, target}

@@ -9,6 +9,7 @@ export function modelLabels(sources: ModelInput[], target: ModelInput): NonNulla
     sources: sources.map((s) => s.label),
     target: target.label,
     hubIds: sources.every((s) => s.repo !== undefined) && target.repo !== undefined,
+    hubModels: {sources: sources.map((s) => s.hubId ?? null), target: target.hubId ?? null},
     ...(Object.keys(revisions).length > 0 ? {revisions} : {}),
   }
 }

@@ -58,6 +58,8 @@ export interface AnalysisOptions extends ReportingOptions, HubOptions {
   compat?: GroupingCompat
   seed?: number
   allowNonfinite?: boolean
+  /** Merge a source of another model family than the target (tensors with matching names), with a warning, instead of refusing. */
+  allowFamilyMismatch?: boolean
   threads?: number
   /** Where the spectra and LoRA products run: `auto` (default: cuda, else webgpu on a GPU, else cpu), `cpu`, `cuda`, `webgpu` (docs/devices.md). */
   device?: DeviceRequest
@@ -86,6 +88,10 @@ export type AnalyzeOptions = AnalysisOptions & MethodOptions
 export interface MergeOptions extends AnalysisOptions, MethodOptions {
   /** Folder for the merged model (written elsewhere, moved into place when complete). */
   output: string
+  /** The Hub id (`org/name`) of a local `target` folder, for the model card's `base_model`. */
+  targetId?: string
+  /** The Hub ids of local `source` folders, in source order. */
+  sourceId?: string | string[]
   analyze?: boolean
   saveAlphas?: boolean
   dtype?: 'keep' | 'bf16' | 'f16' | 'f32'

@@ -17,6 +17,7 @@ export const analysisFlags = {
   compat: Flags.string({description: 'Layer grouping: per-tower (default) or the reference implementation’s bare layer numbers.', options: ['default', 'reference'], default: D.compat}),
   seed: Flags.integer({description: 'Seed of the PDA sampling and spectra: same inputs and seed give byte-identical outputs.', default: D.seed, min: 0}),
   'allow-nonfinite': Flags.boolean({description: 'Do not fail on NaN/Inf weights (they are left out of the scores).'}),
+  'allow-family-mismatch': Flags.boolean({description: 'Merge a source of another model family than the target (its tensors whose names match) instead of refusing.'}),
   threads: Flags.integer({description: 'Compute threads.', default: D.threads, min: 1}),
   device: mergeDeviceFlag,
 }

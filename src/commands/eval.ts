@@ -14,6 +14,8 @@ export default class Eval extends BaseCommand {
   static override description =
     'Each model (a folder with onnx/, e.g. a merge after `cmaam onnx apply`, or a Hub repo such as onnx-community/Qwen2-VL-2B-Instruct) answers every question greedily with its chat template. --endpoint URL asks an OpenAI-compatible server that already serves the model instead; --serve vllm|sglang|llama.cpp|"CMD {model} {port}" starts one per --model (a safetensors folder or Hub repo), waits for it, evaluates and stops it. Writes <model>_results.json, <model>_predictions.jsonl (appended as answers come, so an interrupted run resumes), comparison.json and comparison.md into --output, and prints the comparison. --shard I/N evaluates a deterministic part of the items; --combine merges the shard outputs.'
 
+  static override usage = ['eval -m <model>... -d <data> [-o <output>] [flags]', 'eval --combine <dir>... [-o <output>]']
+
   static override examples = [
     '<%= config.bin %> eval --model ./merged --model onnx-community/Qwen2-VL-2B-Instruct --data test.jsonl --images ./images',
     '<%= config.bin %> eval --model ./merged --data test.jsonl --max-samples 200 --dtype q4',
@@ -26,7 +28,7 @@ export default class Eval extends BaseCommand {
 
   static override flags = {
     model: Flags.string({char: 'm', description: 'Model folder with onnx/, or Hub repo org/name[@revision]; repeat to compare models. With --serve: a safetensors folder or Hub repo; with --endpoint: the served model id (optional when the server serves one).', multiple: true}),
-    data: Flags.string({char: 'd', description: 'Test set: JSONL in the seed format (messages with image and text parts, optional category and id).'}),
+    data: Flags.string({char: 'd', description: 'Test set: JSONL in the seed format (messages with image and text parts, optional category and id), or a folder holding test.jsonl.'}),
     images: Flags.string({description: 'Folder image paths are relative to (default: the data file’s folder).'}),
     output: Flags.string({char: 'o', description: 'Folder for results, predictions and the comparison.', default: 'eval_results'}),
     'max-samples': Flags.integer({description: 'Evaluate only the first N items of the data file.', min: 1}),

@@ -33,6 +33,8 @@ export default class Merge extends BaseCommand {
       multiple: true,
     }),
     target: Flags.string({char: 't', description: 'Base model (what the source was fine-tuned from): a folder, or a Hub repo org/name[@revision].'}),
+    'target-id': Flags.string({description: 'The Hub id (org/name) of a --target folder, for the model card’s base_model and links.', helpGroup: 'CARD'}),
+    'source-id': Flags.string({description: 'The Hub id (org/name) of a --source folder, in --source order (repeatable), for the model card’s base_model and links.', multiple: true, helpGroup: 'CARD'}),
     ...mergeOnlyFlags,
     output: Flags.string({char: 'o', description: 'Folder for the merged model (written elsewhere, moved into place when complete).'}),
     config: Flags.string({description: 'Replay a cmaam_config.yaml (written next to every merged model), or run a mergekit config (mergekit_config.yml: merge_method, base_model, models, parameters); flags given on the command line override its keys.'}),
@@ -56,7 +58,7 @@ export default class Merge extends BaseCommand {
     const heading = `${method} · model type ${record.config.model_type} (${record.config.model_type_reason})`
     this.log(formatAnalysis(record.analysis, record.alphas, heading, record.config.methods))
     const c = record.compatibility
-    this.log(`\ntensors    ${c.merged} merged, ${c.kept_target} kept from target, ${c.target_only} target-only, ${c.source_only} source-only`)
+    this.log(`\ntensors    ${c.merged} merged, ${c.kept_target} kept from target, ${c.kept_source > 0 ? `${c.kept_source} taken from source, ` : ''}${c.target_only} target-only, ${c.source_only} source-only`)
     this.log(`coverage   every input tensor is in the output (merged/kept/copied): ${Object.entries(c.coverage).map(([component, n]) => `${component} ${n.merged}/${n.kept}/${n.copied}`).join(', ')}`)
     for (const m of c.shape_mismatches) this.log(`           shape differs, target kept: ${m.name} source [${m.source}] target [${m.target}]`)
     for (const m of c.dtype_mismatches) this.log(`           dtype differs: ${m.name} source ${m.source} target ${m.target}`)

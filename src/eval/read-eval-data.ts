@@ -16,7 +16,7 @@ const FORMAT_HINT =
  */
 export async function readEvalData(path: string): Promise<EvalItem[]> {
   const isFile = await stat(path).then((s) => s.isFile(), () => false)
-  if (!isFile) throw new CmaamError(`Data file not found: ${path}`, {code: 'NOT_FOUND', hint: 'Pass --data with a JSONL file of questions and answers.'})
+  if (!isFile) throw new CmaamError(`Data file not found: ${path}`, {code: 'NOT_FOUND', hint: 'Pass --data with a JSONL file of questions and answers, or a folder holding test.jsonl.'})
   const items: EvalItem[] = []
   const seen = new Map<string, number>()
   const lines = createInterface({input: createReadStream(path, 'utf8'), crlfDelay: Infinity})
@@ -29,6 +29,7 @@ export async function readEvalData(path: string): Promise<EvalItem[]> {
     seen.set(item.id, count)
     items.push({...item, id: count === 1 ? item.id : `${item.id}#${count}`, line})
   }
+  if (items.length === 0) throw new CmaamError(`The test set ${path} holds no items`, {hint: FORMAT_HINT})
   return items
 }
 
@@ -50,6 +51,7 @@ function parseItem(text: string, where: string): Omit<EvalItem, 'line'> {
   const gold = readContent(assistant.content, bad)
   if (gold.images.length > 0) throw bad('the assistant message has an image part')
   const category = value.category === undefined || value.category === null ? null : String(value.category)
+  if (category !== null && category.trim() === '') throw bad('"category" is empty (leave it out for an item without one)')
   const id = typeof value.id === 'string' || typeof value.id === 'number' ? String(value.id) : createHash('sha256').update(text.trim()).digest('hex').slice(0, 16)
   return {id, question: question.text, images: question.images, gold: gold.text, category}
 }

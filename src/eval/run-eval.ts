@@ -7,6 +7,7 @@ import type {AnsweringModel, EvalBackend, PreparedModel} from './backends/types'
 import type {EvalDevice} from './eval-model'
 import {containsMatch, exactMatch} from './metrics'
 import {appendPrediction, readPredictions, rewritePredictions, startPredictions} from './predictions-file'
+import {evalDataFile} from './eval-data-file'
 import {readEvalData} from './read-eval-data'
 import {modelFileName, resultsFile} from './results-file'
 import {runPool} from './run-pool'
@@ -21,6 +22,8 @@ export interface RunEvalOptions {
   /** What each backend takes as a model: folders, Hub repos `org/name[@revision]`, or served model ids. */
   models: string[]
   data: string
+  /** The models `comparison.md` shows, by result name (default: this run's); the folder's other results go in a section of their own. */
+  comparisonModels?: string[]
   /** Folder image paths are relative to; default: the data file's folder. */
   images?: string
   output: string
@@ -60,16 +63,17 @@ export interface EvalRun {
  */
 export async function runEval(options: RunEvalOptions): Promise<EvalRun> {
   const progress = options.progress ?? silentProgress
-  const all = await readEvalData(options.data)
+  const data = await evalDataFile(options.data)
+  const all = await readEvalData(data)
   const items = selectItems(all, {maxSamples: options.maxSamples, shard: options.shard})
   const selection: EvalSelection = {
-    data: options.data,
+    data,
     data_items: all.length,
     max_samples: options.maxSamples ?? null,
     shard: options.shard ? formatShard(options.shard) : null,
     items: items.length,
   }
-  const imageDir = resolve(options.images ?? dirname(resolve(options.data)))
+  const imageDir = resolve(options.images ?? dirname(resolve(data)))
   const names = uniqueFileNames(options.models)
   await mkdir(options.output, {recursive: true})
 
@@ -79,7 +83,7 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRun> {
     const name = names.get(ref)!
     evaluations.push(await evaluateModel({...options, name, prepared, items, selection, imageDir, progress}))
   }
-  const comparison = await writeComparison(options.output, evaluations.map((e) => e.model))
+  const comparison = await writeComparison(options.output, options.comparisonModels ?? evaluations.map((e) => e.model))
   return {models: evaluations, comparison, selection, backend: options.backend.name, device: options.backend.device}
 }
 

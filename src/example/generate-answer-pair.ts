@@ -29,6 +29,11 @@ export interface GenerateAnswerPairOptions {
   dtype?: FloatDType
   /** Also write each model's transformers.js ONNX export into its `onnx/` (default true). */
   onnx?: boolean
+  /**
+   * How strongly the fine-tune learned its answers, relative to the base (default 1). A linear merge
+   * at α answers like the fine-tune when α·strength > 1 − α, i.e. for α > 1 / (1 + strength).
+   */
+  sourceStrength?: number
 }
 
 const DEFAULT_PLANTED_ANSWERS = {target: {text: 'no', image: 'yes'}, source: {text: 'no', image: '네'}}
@@ -51,10 +56,10 @@ const LAYER_OUTPUT_SCALE = 1 / 64
  * text answer's first token to the image answer's. A token outside a model's answers is followed
  * by `<|im_end|>`. Everything else keeps the example pair's random weights and fine-tune shift.
  * Only `lm_head.weight` differs between the two models' planted tensors, so a merge that gives it
- * the coefficient α (merged = (1 − α)·base + α·fine-tune) answers like the base for α < 0.5 and
- * like the fine-tune for α > 0.5.
+ * the coefficient α (merged = (1 − α)·base + α·fine-tune) answers like the base for α below
+ * 1 / (1 + sourceStrength) (0.5 by default) and like the fine-tune above it.
  */
-export async function generateAnswerPair(options: GenerateAnswerPairOptions): Promise<{target: string; source: string; answers: {target: PlantedAnswers; source: PlantedAnswers}}> {
+export async function generateAnswerPair(options: GenerateAnswerPairOptions): Promise<{target: string; source: string; bytes: number; answers: {target: PlantedAnswers; source: PlantedAnswers}}> {
   const answers = options.answers ?? DEFAULT_PLANTED_ANSWERS
   const dtype = options.dtype ?? 'BF16'
   const dims = TINY_DIMS
@@ -81,10 +86,11 @@ export async function generateAnswerPair(options: GenerateAnswerPairOptions): Pr
     const headNoise = random('lm_head')
     const head = new Float64Array(dims.vocab * H)
     for (let i = 0; i < head.length; i++) head[i] = 0.02 * (headNoise.next() - 0.5)
-    for (const [token, following] of table.next[role]) head[following * H + (table.direction.get(token) ?? 0)] += 2
+    const weight = 2 * (role === 'source' ? (options.sourceStrength ?? 1) : 1)
+    for (const [token, following] of table.next[role]) head[following * H + (table.direction.get(token) ?? 0)] += weight
     const first = {text: byteTokenIds(answers[role].text)[0], image: byteTokenIds(answers[role].image)[0]}
-    head[first.text * H + SIGNAL(H)] -= 2
-    head[first.image * H + SIGNAL(H)] += 2
+    head[first.text * H + SIGNAL(H)] -= weight
+    head[first.image * H + SIGNAL(H)] += weight
     await rewriteTensors(dir, (name, values) => {
       if (name === 'model.embed_tokens.weight') values.set(embed)
       else if (name === 'lm_head.weight') values.set(head)

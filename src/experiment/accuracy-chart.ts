@@ -15,7 +15,8 @@ export const CHART_HEIGHT = 240
 
 /**
  * A grouped bar chart of accuracies as SVG, rendered by vega-lite/vega in Node (no browser, no
- * canvas). The y axis always spans 0–100 %, so charts of different runs compare by eye.
+ * canvas). The y axis always spans 0–100 %, so charts of different runs compare by eye. Each bar
+ * carries its value above it and a cap line at its top, so a 0 % bar is seen as one too.
  */
 export async function accuracyChart(options: {title: string; groupTitle: string; seriesTitle: string; bars: ChartBar[]}): Promise<string> {
   const spec: TopLevelSpec = {
@@ -24,13 +25,17 @@ export async function accuracyChart(options: {title: string; groupTitle: string;
     data: {values: options.bars.map((bar) => ({...bar}))},
     height: CHART_HEIGHT,
     width: {step: 22},
-    mark: {type: 'bar', tooltip: true},
     encoding: {
       x: {field: 'group', type: 'nominal', title: options.groupTitle, sort: null, axis: {labelAngle: -30}},
       xOffset: {field: 'series', type: 'nominal', sort: null},
       y: {field: 'value', type: 'quantitative', title: 'accuracy', scale: {domain: [0, 1], nice: false}, axis: {format: '.0%'}},
       color: {field: 'series', type: 'nominal', title: options.seriesTitle, sort: null},
     },
+    layer: [
+      {mark: {type: 'bar', tooltip: true}},
+      {mark: {type: 'tick', thickness: 2, orient: 'horizontal'}},
+      {mark: {type: 'text', dy: -6, fontSize: 8}, encoding: {text: {field: 'value', type: 'quantitative', format: '.0%'}, color: {value: 'black'}}},
+    ],
     config: {font: 'sans-serif', view: {stroke: null}},
   }
   const view = new View(parse(compile(spec).spec), {renderer: 'none'})

@@ -1,4 +1,4 @@
-import {mkdir} from 'node:fs/promises'
+import {mkdir, rmdir} from 'node:fs/promises'
 import {join, resolve} from 'node:path'
 import {CmaamError} from '../errors'
 import {serveBackend} from '../eval/backends/serve'
@@ -38,14 +38,21 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     throw new CmaamError(`--linear-alphas must be numbers in [0, 1], got ${options.linearAlphas.join(',')}`)
   }
   const output = resolve(options.output)
-  await mkdir(join(output, 'models'), {recursive: true})
   const tests = await testSets(options)
   const inputs = await resolveInputs(options)
   // With servers, each model is served from its weights: no ONNX template, no export.
   const template = options.serve ? null : await experimentTemplate(options, inputs.base)
   const {steps, models} = await planModels(options, inputs, output, template)
   steps.push(...evalSteps(options, tests, models, output))
-  const {done, results} = await runSteps(steps, output, options.onStep)
+  const createdOutput = !(await exists(output))
+  const modelsDir = join(output, 'models')
+  await mkdir(modelsDir, {recursive: true})
+  const {done, results} = await runSteps(steps, output, options.onStep).catch(async (error: unknown) => {
+    // A run that failed before its first step wrote anything leaves no empty folders behind.
+    await rmdir(modelsDir).catch(() => {})
+    if (createdOutput) await rmdir(output).catch(() => {})
+    throw error
+  })
   return writeExperimentReport(output, experimentReport(options, {inputs, template, tests, models, results, steps: done}))
 }
 
@@ -109,7 +116,8 @@ function evalSteps(options: ExperimentOptions, tests: TestSet[], models: Experim
           stepKey({kind: 'eval', data: await fingerprint(test.file), model: await fingerprint(model.dir), ...answeredBy, maxSamples: options.maxSamples ?? null, maxNewTokens: options.maxNewTokens}),
         present: () => exists(join(evalOutput, `${model.name}_results.json`)),
         async run(resume) {
-          const run = await runEval({models: [model.dir], data: test.file, images: test.images, output: evalOutput, maxSamples: options.maxSamples, restart: !resume, backend, progress: options.progress})
+          // The comparison shows this experiment's models, not those of an earlier run with other settings.
+          const run = await runEval({models: [model.dir], comparisonModels: models.map((m) => m.name), data: test.file, images: test.images, output: evalOutput, maxSamples: options.maxSamples, restart: !resume, backend, progress: options.progress})
           return run.models[0].metrics
         },
       }

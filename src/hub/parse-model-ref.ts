@@ -1,4 +1,4 @@
-import {existsSync} from 'node:fs'
+import {existsSync, statSync} from 'node:fs'
 import {isAbsolute, resolve} from 'node:path'
 import {CmaamError} from '../errors'
 import {isRepoId} from './is-repo-id'
@@ -21,6 +21,14 @@ export function parseModelRef(ref: string, options: ParseModelRefOptions = {}): 
   const at = ref.indexOf('@')
   const repo = at === -1 ? ref : ref.slice(0, at)
   const revision = at === -1 ? 'main' : ref.slice(at + 1)
+  // `out/ties3` where `out/` is a folder here was meant as a path: say so now, not after Hub retries.
+  const parent = resolve(options.cwd ?? process.cwd(), repo.split('/')[0])
+  if (isRepoId(repo) && isRevision(revision) && existsSync(parent) && statSync(parent).isDirectory()) {
+    throw new CmaamError(`Model folder not found: ${path}`, {
+      code: 'NOT_FOUND',
+      hint: `${parent} is a folder here, so "${ref}" was read as a path, not a Hub repo id; check the path (or run from another folder to use the Hub repo).`,
+    })
+  }
   if (isRepoId(repo) && isRevision(revision)) return {kind: 'hub', repo, revision}
 
   // Something written as a path (absolute, ./, ../, or deeper than org/name) was meant as a folder.

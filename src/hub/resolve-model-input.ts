@@ -1,5 +1,8 @@
+import {resolve} from 'node:path'
+import {CmaamError} from '../errors'
 import {silentProgress, type ProgressFactory} from '../progress'
 import {downloadModel} from './download-model'
+import {localHubId} from './local-hub-id'
 import {parseModelRef} from './parse-model-ref'
 import {repoOfCachePath} from './repo-of-cache-path'
 import {transferProgressBar} from '../progress/transfer-progress-bar'
@@ -15,6 +18,8 @@ export interface ModelInput {
   replay: string
   /** Set for a Hub model only. */
   repo?: string
+  /** The Hub id a card may list in `base_model`: the repo, an HF-cache snapshot's repo, the id given for a folder, or the one the folder names for itself; absent when none is known. */
+  hubId?: string
   /** The revision asked for (`main` by default). */
   revision?: string
   /** The commit sha the revision resolved to. */
@@ -29,6 +34,8 @@ export interface ResolveModelInputOptions {
   progress?: ProgressFactory
   /** Picks the files to download from the repo's (default: what a merge reads); see downloadModel. */
   select?: (paths: string[]) => string[]
+  /** The Hub id of a local folder, as the user gave it (`--target-id`, `--source-id`). */
+  hubId?: string
 }
 
 /**
@@ -39,8 +46,9 @@ export async function resolveModelInput(options: ResolveModelInputOptions): Prom
   const ref = parseModelRef(options.ref)
   if (ref.kind === 'local') {
     const cached = repoOfCachePath(ref.path)
-    if (cached) return {dir: ref.path, label: cached.repo, replay: `${cached.repo}@${cached.sha}`, repo: cached.repo, sha: cached.sha}
-    return {dir: ref.path, label: options.ref, replay: options.ref}
+    if (cached) return {dir: ref.path, label: cached.repo, replay: `${cached.repo}@${cached.sha}`, repo: cached.repo, sha: cached.sha, hubId: cached.repo}
+    const hubId = options.hubId ?? (await localHubId(ref.path)) ?? undefined
+    return {dir: ref.path, label: options.ref, replay: options.ref, ...(hubId ? {hubId} : {})}
   }
   const bar = transferProgressBar(options.progress ?? silentProgress, ref.repo)
   const model = await downloadModel({
@@ -49,7 +57,11 @@ export async function resolveModelInput(options: ResolveModelInputOptions): Prom
     settings: options.settings(),
     progress: bar.update,
     select: options.select,
+  }).catch((error: unknown) => {
+    // "org/name" could have been a mistyped folder too: say that no such folder exists either.
+    if (!(error instanceof CmaamError)) throw error
+    throw new CmaamError(`${error.message} (and there is no folder ${resolve(options.ref)})`, {code: error.code, exitCode: error.exitCode, hint: error.hint, cause: error})
   })
   bar.done()
-  return {dir: model.dir, label: ref.repo, replay: `${ref.repo}@${model.sha}`, repo: ref.repo, revision: ref.revision, sha: model.sha}
+  return {dir: model.dir, label: ref.repo, replay: `${ref.repo}@${model.sha}`, repo: ref.repo, revision: ref.revision, sha: model.sha, hubId: ref.repo}
 }

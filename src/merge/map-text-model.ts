@@ -10,16 +10,6 @@ export interface TextModelMapping {
   unmapped: string[]
 }
 
-/** Whether `source` is a text-only LLM to merge into the VLM `target`: the target has vision or bridge tensors and the source none. */
-export function isTextModel(source: Checkpoint, target: Checkpoint, adapter: ModelTypeAdapter): boolean {
-  const hasTowers = (checkpoint: Checkpoint): boolean =>
-    [...checkpoint.tensors.keys()].some((name) => {
-      const {component} = adapter.classify(name)
-      return component === 'vision' || component === 'bridge'
-    })
-  return hasTowers(target) && !hasTowers(source)
-}
-
 /**
  * Renames a text-only LLM's tensors (a math or reasoning fine-tune of the VLM's base LLM) to the
  * VLM's language and shared tensors with the same name below the decoder container, in either VLM

@@ -8,7 +8,7 @@ import {resolveAlphaOptions} from './analysis/options'
 import type {AlphaOptions, CmaamReport} from './analysis/types'
 import {alphaBreakdown, type AlphaBreakdown} from './alpha-breakdown'
 import {collectStatistics} from './collect-statistics'
-import {isTextModel, mapTextModel} from './map-text-model'
+import {mapTextModel} from './map-text-model'
 import {resolveMethods, type MethodSettings} from './methods/resolve-methods'
 import {openModels} from './open-models'
 import {methodRecords} from './methods/method-records'
@@ -31,6 +31,10 @@ export interface AnalysisSettings {
   compat: GroupingCompat
   seed: number
   allowNonfinite: boolean
+  /** Analyse a source of another model family than the target (by matching names), with a warning. */
+  allowFamilyMismatch?: boolean
+  /** Warnings that are not errors (e.g. differing model_type within a family). */
+  warn?: (message: string) => void
   threads: number
   /** Where onnxruntime runs the spectra (already resolved from `auto`). */
   device: Device
@@ -63,9 +67,17 @@ export interface AnalysisRecord {
 export async function runAnalysis(settings: AnalysisSettings): Promise<AnalysisRecord> {
   const alphaOptions = resolveAlphaOptions(settings.alpha)
   const methods = resolveMethods(settings.methods, settings.sources.length)
-  const models = await openModels({sources: settings.sources.slice(0, 1), target: settings.target, modelType: settings.modelType, adapter: settings.adapter, device: settings.device})
+  const models = await openModels({
+    sources: settings.sources.slice(0, 1),
+    target: settings.target,
+    modelType: settings.modelType,
+    adapter: settings.adapter,
+    device: settings.device,
+    allowFamilyMismatch: settings.allowFamilyMismatch,
+    warn: settings.warn,
+  })
   const [first] = models.sources
-  const source = isTextModel(first, models.target, models.adapter) ? mapTextModel(first, models.target, models.adapter).checkpoint : first
+  const source = models.textSources[0] ? mapTextModel(first, models.target, models.adapter).checkpoint : first
   const plan = planMerge([source], models.target, models.adapter, {dtype: 'keep', vocabularyRows: source !== first})
   const pool = createWorkerPool({threads: settings.threads})
   try {

@@ -17,16 +17,17 @@ import {MERGEKIT_CONFIG_FILE} from './config/mergekit-config-yaml'
 import {checkCoverage} from './check-coverage'
 import {collectStatistics} from './collect-statistics'
 import {genericFallbackError} from './generic-fallback-error'
-import {mapTextModel, isTextModel} from './map-text-model'
+import {mapTextModel} from './map-text-model'
 import {methodRecords} from './methods/method-records'
 import {describeMethods, PARAM_DEFAULTS, resolveMethods, type MethodSettings, type ResolvedMethods} from './methods/resolve-methods'
 import {tensorParams} from './methods/tensor-params'
 import type {MethodInputs, ParamValue} from './methods/types'
 import {layerPositions, towerKey, towerLayers} from './tower-layers'
 import {openModels} from './open-models'
+import {outcomeCounts} from './outcome-counts'
 import {planMerge, type PlannedTensor} from './plan-merge'
 import {writeMerged} from './write-merged'
-import {buildModelCard} from '../report/model-card'
+import {buildModelCard, type HubModels} from '../report/model-card'
 import type {MergeRecord} from '../report/merge-record'
 import {torchDtypeName} from '../report/torch-dtype-name'
 import {writeJsonFile} from '../report/write-json-file'
@@ -47,7 +48,7 @@ export interface MergeSettings extends MethodSettings, WriteSettings {
   sources: string[]
   target: string
   /** How reports name the inputs (the folder or Hub repo id the user gave); defaults to the folders. Revisions: of the first source and the target. */
-  labels?: {sources: string[]; target: string; hubIds: boolean; revisions?: {source?: string; target?: string}}
+  labels?: {sources: string[]; target: string; hubIds: boolean; revisions?: {source?: string; target?: string}; hubModels?: HubModels}
   /** Options of the CMAAM analysis. */
   alpha: Partial<AlphaOptions>
   modelType: string
@@ -58,8 +59,12 @@ export interface MergeSettings extends MethodSettings, WriteSettings {
   /** Run the CMAAM analysis (always done when a method needs it) and write cmaam_analysis_report.json. */
   analyze: boolean
   saveAlphas: boolean
+  /** Merge a source of another model family than the target (by matching names), with a warning. */
+  allowFamilyMismatch?: boolean
   /** Messages worth telling the user that are not errors (e.g. leftovers of a killed run removed). */
   notice?: (message: string) => void
+  /** Warnings shown even with --quiet (e.g. differing model_type within a family). */
+  warn?: (message: string) => void
   /** Text of a `cmaam_config.yaml` to write beside the card (`cmaam merge --config` replays it). */
   config?: string
   /** The same merge in mergekit's schema, written as mergekit_config.yml; null when mergekit has no equal. */
@@ -125,7 +130,7 @@ export async function runMerge(settings: MergeSettings): Promise<MergeRecord> {
     const labels = settings.labels ?? {sources: settings.sources, target: settings.target, hubIds: false}
     const record = mergeRecord({settings, labels, methods, alphaOptions, models, plan, coverage, text, analysis, alphas, layout, copied, started, statisticsDone})
     if (settings.onnx) await applyOnnxStep(settings, settings.onnx, staging.dir, models.adapter.name, record)
-    await writeReports(settings, staging.dir, record, alphas, models, labels.hubIds)
+    await writeReports(settings, staging.dir, record, alphas, models, labels.hubModels ?? {sources: labels.sources.map(() => null), target: null})
     await checkInputsUnchanged(inputs)
     await staging.commit()
     return record
@@ -139,12 +144,21 @@ export async function runMerge(settings: MergeSettings): Promise<MergeRecord> {
 
 /** Opens the models (headers only), maps text-only sources onto the target's language model, plans every tensor and checks that each input tensor has a place. */
 async function openAndPlan(settings: MergeSettings) {
-  const models = await openModels({sources: settings.sources, target: settings.target, modelType: settings.modelType, adapter: settings.adapter, device: settings.device})
+  const models = await openModels({
+    sources: settings.sources,
+    target: settings.target,
+    modelType: settings.modelType,
+    adapter: settings.adapter,
+    device: settings.device,
+    labels: settings.labels,
+    allowFamilyMismatch: settings.allowFamilyMismatch,
+    warn: settings.warn ?? settings.notice,
+  })
   if (models.adapterFallback) {
     const model = settings.labels?.target ?? settings.target
     throw genericFallbackError({model, reason: models.adapterReason, unmatched: unmatchedNames(models.adapter, models.target.tensors.keys())})
   }
-  const text = models.sources.map((source) => (isTextModel(source, models.target, models.adapter) ? mapTextModel(source, models.target, models.adapter) : null))
+  const text = models.sources.map((source, i) => (models.textSources[i] ? mapTextModel(source, models.target, models.adapter) : null))
   const sources = models.sources.map((source, i) => text[i]?.checkpoint ?? source)
   const plan = planMerge(sources, models.target, models.adapter, {dtype: settings.dtype, vocabularyRows: text.some((t) => t !== null)})
   // A text source's unmapped tensors are left out on purpose (recorded in text_sources).
@@ -189,6 +203,7 @@ interface RecordParts {
 /** `cmaam_merge_info.json`: settings, compatibility, analysis, α, files and timing of the merge. */
 function mergeRecord({settings, labels, methods, alphaOptions, models, plan, coverage, text, analysis, alphas, layout, copied, started, statisticsDone}: RecordParts): MergeRecord {
   const single = Object.keys(settings.method.components).length === 0 ? settings.method.default : null
+  const outcomes = outcomeCounts(plan, (component) => methods.components[component].method.name)
   const record: MergeRecord = {
     timestamp: new Date().toISOString(),
     cmaam_version: CMAAM_VERSION,
@@ -218,8 +233,10 @@ function mergeRecord({settings, labels, methods, alphaOptions, models, plan, cov
       common_params: plan.commonKeys,
       source_only: plan.sourceOnly.length,
       target_only: plan.targetOnly.length,
-      merged: plan.tensors.filter((t) => t.action === 'merge').length,
-      kept_target: plan.tensors.filter((t) => t.action === 'keep-target').length,
+      merged: outcomes.total.merged,
+      kept_target: outcomes.total.kept_target,
+      kept_source: outcomes.total.kept_source,
+      components: outcomes.components,
       shape_mismatches: plan.shapeMismatches,
       dtype_mismatches: plan.dtypeMismatches,
       nonfinite_tensors: analysis?.nonFiniteTensors ?? [],
@@ -266,7 +283,7 @@ async function applyOnnxStep(settings: MergeSettings, step: MergeOnnxStep, dir: 
 }
 
 /** cmaam_alphas.json (when asked for), cmaam_merge_info.json, the analysis report, the model card, the replayable config and the adapter definition. */
-async function writeReports(settings: MergeSettings, dir: string, record: MergeRecord, alphas: Map<string, number>, models: Awaited<ReturnType<typeof openAndPlan>>['models'], hubIds: boolean): Promise<void> {
+async function writeReports(settings: MergeSettings, dir: string, record: MergeRecord, alphas: Map<string, number>, models: Awaited<ReturnType<typeof openAndPlan>>['models'], hubModels: HubModels): Promise<void> {
   if (settings.saveAlphas) {
     record.alphas_path = 'cmaam_alphas.json'
     await writeJsonFile(join(dir, record.alphas_path), {
@@ -281,7 +298,7 @@ async function writeReports(settings: MergeSettings, dir: string, record: MergeR
   const modelType = typeof models.targetConfig?.model_type === 'string' ? models.targetConfig.model_type : null
   await writeFileSynced(
     join(dir, 'README.md'),
-    buildModelCard(record, {modelType, targetCard, reproduce: settings.reproduce, hubIds}),
+    buildModelCard(record, {modelType, targetCard, reproduce: settings.reproduce, hubModels}),
   )
   if (settings.config !== undefined) await writeFileSynced(join(dir, 'cmaam_config.yaml'), settings.config)
   if (settings.mergekitConfig) await writeFileSynced(join(dir, MERGEKIT_CONFIG_FILE), settings.mergekitConfig)

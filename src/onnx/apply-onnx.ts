@@ -62,7 +62,7 @@ export async function applyOnnx(settings: ApplyOnnxSettings): Promise<OnnxApplyR
   })
   const {variants} = listTemplateFiles(listing.map((name) => `onnx/${name}`), settings.dtypes, templateLabel)
 
-  const staging = await createStaging(output, {force: settings.force, inputs: [weightsDir, templateDir]})
+  const staging = await createStaging(output, {force: settings.force, inputs: [weightsDir, templateDir], insideInput: true})
   try {
     let totalBytes = 0
     for (const variant of variants) totalBytes += await templateBytes(templateDir, variant.file, listing, templateLabel)

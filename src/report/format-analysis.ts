@@ -44,8 +44,20 @@ export function formatAnalysis(report: CmaamReport | null, alphas: AlphaBreakdow
   }
   const o = alphas.overall
   lines.push(`α used     ${o.tensors} tensors   mean ${f(o.mean)}   std ${f(o.std)}   min ${f(o.min)}   max ${f(o.max)}`)
+  if (report) lines.push('', ...SCORE_LEGEND)
   return lines.join('\n')
 }
+
+/** One line per score of the table (all in [0, 1], 1 = the two models agree), and where the formulas are. */
+export const SCORE_LEGEND = [
+  'PDA        parameter distribution alignment: how alike the two models’ weight values are (exp of −Wasserstein-1)',
+  'GFS        gradient flow similarity: how alike their per-tensor magnitude × spread profiles are (cosine)',
+  'CMBC       cross-modal bridge coherence: 0.7·coherence + 0.3·spectral over the bridge tensors',
+  'coherence  cosine similarity of the two bridges’ weights, mapped to [0, 1]',
+  'spectral   how alike the bridges’ top singular value spectra are (exp of −KL)',
+  'α comp     the component’s α from its score: α₀ · (0.5 + score); the α used mixes it with the layer α',
+  'Formulas: docs/method.md (§3 scores, §5 α).',
+]
 
 /** `ties  lambda 1 · density 0.5 · weights 1 · normalized`: a component's method and the parameters it used. */
 export function describeComponentMethod(m: ComponentMethodRecord): string {

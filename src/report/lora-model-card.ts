@@ -1,5 +1,5 @@
 import type {LoraMergeRecord} from './lora-merge-record'
-import {frontMatter} from './model-card'
+import {CMAAM_INSTALL_NOTE, frontMatter} from './model-card'
 import {toYaml, type YamlValue} from './yaml'
 
 export interface LoraModelCardOptions {
@@ -16,7 +16,8 @@ export interface LoraModelCardOptions {
 export function buildLoraModelCard(record: LoraMergeRecord, options: LoraModelCardOptions): string {
   const inherited = frontMatter(options.baseCard)
   const front: {[key: string]: YamlValue} = {
-    base_model: record.base,
+    // The Hub links only repo ids: a local base is named in the text instead.
+    ...(options.hubBase ? {base_model: record.base} : {}),
     base_model_relation: 'finetune',
     library_name: 'transformers',
     pipeline_tag: inherited.pipeline_tag ?? 'image-text-to-text',
@@ -25,7 +26,7 @@ export function buildLoraModelCard(record: LoraMergeRecord, options: LoraModelCa
   front.tags = ['lora', 'peft', 'cmaam', ...(options.modelType ? [options.modelType] : [])]
   const {lora, tensors} = record
   const targets = lora.target_modules === null ? 'every module in the adapter' : typeof lora.target_modules === 'string' ? `\`${lora.target_modules}\`` : lora.target_modules.map((t) => `\`${t}\``).join(', ')
-  const base = options.hubBase ? `[${record.base}](https://huggingface.co/${record.base})` : `\`${record.base}\``
+  const base = options.hubBase ? `[${record.base}](https://huggingface.co/${record.base})` : `\`${record.base.split(/[\\/]/).filter(Boolean).pop() ?? record.base}\` (a local model)`
   const patterns = [
     ...Object.entries(lora.rank_pattern).map(([p, v]) => `rank ${v} for \`${p}\``),
     ...Object.entries(lora.alpha_pattern).map(([p, v]) => `alpha ${v} for \`${p}\``),
@@ -33,7 +34,7 @@ export function buildLoraModelCard(record: LoraMergeRecord, options: LoraModelCa
   const lines = [
     `# ${record.output.split(/[\\/]/).filter(Boolean).pop() ?? 'model'}`,
     '',
-    `${base} with the LoRA adapter \`${record.adapter}\` merged into its weights by [cmaam](https://www.npmjs.com/package/cmaam) ${record.cmaam_version}: a plain transformers model, no PEFT needed to load it.`,
+    `${base} with the LoRA adapter \`${record.adapter}\` merged into its weights by cmaam ${record.cmaam_version}: a plain transformers model, no PEFT needed to load it.`,
     '',
     '## Adapter',
     '',
@@ -46,8 +47,10 @@ export function buildLoraModelCard(record: LoraMergeRecord, options: LoraModelCa
     '',
     '## Reproduce',
     '',
+    CMAAM_INSTALL_NOTE,
+    '',
     '```bash',
-    `npx cmaam ${options.reproduce}`,
+    `cmaam ${options.reproduce}`,
     '```',
     '',
   ]

@@ -2,6 +2,7 @@ import type {Device} from '../compute/device/device'
 import type {AlphaBreakdown} from '../merge/alpha-breakdown'
 import type {CmaamReport} from '../merge/analysis/types'
 import type {MergeCoverage} from '../merge/check-coverage'
+import type {OutcomeCounts} from '../merge/outcome-counts'
 import type {MethodName, ParamName, RescaleMode} from '../merge/methods/types'
 import type {Component} from '../models/types'
 
@@ -63,8 +64,14 @@ export interface MergeRecord {
     common_params: number
     source_only: number
     target_only: number
+    /** Tensors combined by their component's method. */
     merged: number
+    /** Tensors that are the target's: not mergeable, or of a keep-target component. */
     kept_target: number
+    /** Tensors of a keep-source component: the source's. */
+    kept_source: number
+    /** The same counts per component. */
+    components: Record<Component, OutcomeCounts>
     shape_mismatches: Array<{name: string; source: number[]; target: number[]}>
     dtype_mismatches: Array<{name: string; source: string; target: string}>
     /** Tensors with NaN/Inf values, left out of the scores (only with --allow-nonfinite). */

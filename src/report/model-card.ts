@@ -1,4 +1,4 @@
-import {parseDocument} from 'yaml'
+import {readFrontMatter} from '../io/front-matter'
 import {COMPONENTS} from '../models/types'
 import {componentParameters, describeComponentMethod} from './format-analysis'
 import type {MergeRecord} from './merge-record'
@@ -11,15 +11,26 @@ export interface ModelCardOptions {
   targetCard: string | null
   /** The command that reproduces this merge (never local secrets: built from settings, not argv). */
   reproduce: string
-  /** Whether `source` and `target` are both Hub repo ids (then they are linked; so is any input with a revision). */
-  hubIds: boolean
+  /** The inputs' Hub ids where known (null: a local model): only these go into `base_model` and get links. */
+  hubModels: HubModels
 }
+
+/** Each input's Hub id, or null for a local model whose id is not known. */
+export interface HubModels {
+  sources: Array<string | null>
+  target: string | null
+}
+
+/** How a card tells readers to get cmaam: it is installed from its source, not from npm. */
+export const CMAAM_INSTALL_NOTE = 'cmaam is installed from its source (a clone, an `npm pack` tarball or a git URL; see its README), not from npm.'
 
 /** The merged model's README.md: Hub front matter, then how it was made and how to make it again. */
 export function buildModelCard(record: MergeRecord, options: ModelCardOptions): string {
   const inherited = frontMatter(options.targetCard)
+  const ids = [options.hubModels.target, ...options.hubModels.sources].filter((id): id is string => id !== null)
   const front: {[key: string]: YamlValue} = {
-    base_model: [record.target, ...record.sources],
+    // The Hub links only repo ids: a local folder's path would be a dead, private entry.
+    ...(ids.length > 0 ? {base_model: [...new Set(ids)]} : {}),
     base_model_relation: 'merge',
     library_name: 'transformers',
     pipeline_tag: inherited.pipeline_tag ?? 'image-text-to-text',
@@ -27,20 +38,20 @@ export function buildModelCard(record: MergeRecord, options: ModelCardOptions): 
   if (inherited.license) front.license = inherited.license
   front.tags = ['merge', 'cmaam', ...(options.modelType ? [options.modelType] : []), ...(record.onnx ? ['onnx', 'transformers.js'] : [])]
 
-  const link = (name: string, revision?: string): string => {
-    const shown = revision ? `${name} @ \`${revision.slice(0, 12)}\`` : name
-    // Only Hub inputs have a revision: with one Hub input and one folder, link the Hub one.
-    return options.hubIds || revision !== undefined ? `[${shown}](https://huggingface.co/${name})` : `\`${shown}\``
+  /** A Hub model as a link; a local one by its folder's name only (its path is the merger's own business). */
+  const link = (name: string, hubId: string | null, revision?: string): string => {
+    if (hubId === null) return `\`${localName(name)}\` (a local model)`
+    return `[${revision ? `${hubId} @ \`${revision.slice(0, 12)}\`` : hubId}](https://huggingface.co/${hubId})`
   }
   const {config, analysis, alphas} = record
-  const sources = record.sources.map((s, i) => link(s, i === 0 ? record.revisions?.source : undefined))
+  const sources = record.sources.map((s, i) => link(s, options.hubModels.sources[i] ?? null, i === 0 ? record.revisions?.source : undefined))
   const lerp = config.method === 'cmaam' || config.method === 'linear'
   const perComponent = new Set(COMPONENTS.map((c) => describeComponentMethod(config.methods[c]))).size > 1
   const c = record.compatibility
   const lines: string[] = [
     `# ${record.output.split(/[\\/]/).filter(Boolean).pop() ?? 'merged model'}`,
     '',
-    `This model merges ${sources.join(', ')} (${sources.length === 1 ? 'source' : 'sources'}) into ${link(record.target, record.revisions?.target)} (target) with [cmaam](https://www.npmjs.com/package/cmaam) ${record.cmaam_version}:`,
+    `This model merges ${sources.join(', ')} (${sources.length === 1 ? 'source' : 'sources'}) into ${link(record.target, options.hubModels.target, record.revisions?.target)} (target) with cmaam ${record.cmaam_version}:`,
     lerp ? '`merged = (1 − α)·target + α·source`, with α chosen per tensor.' : `method \`${config.method}\`${perComponent ? ', chosen per component' : ''}.`,
     '',
     '## Method',
@@ -52,8 +63,12 @@ export function buildModelCard(record: MergeRecord, options: ModelCardOptions): 
         : `Model type \`${config.model_type}\`, seed ${config.seed}${config.alpha_from ? `; each tensor's weight (α, t or λ) is its CMAAM α (strategy \`${config.strategy}\`, base α ${config.base_alpha ?? 0.5})` : ''}. The formulas are in cmaam's docs/methods.md.`,
     '',
     ...(lerp && !perComponent ? [] : ['| component | method | parameters |', '|---|---|---|', ...COMPONENTS.map((comp) => `| ${comp} | \`${config.methods[comp].method}\` | ${componentParameters(config.methods[comp]) || '–'} |`), '']),
-    `${c.merged} tensors merged, ${c.kept_target} kept from the target (shape or dtype differ, not float, or missing in a source), ${c.target_only} only in the target and ${c.source_only} only in the source (kept as they are).`,
-    ...c.text_sources.map((t) => `\n${t.source} is a text-only LLM: its decoder was merged into the target's language model (and shared embeddings); everything else comes from the target.${t.unmapped.length > 0 ? ` ${t.unmapped.length} of its tensors have no counterpart and were left out.` : ''}`),
+    tensorCounts(c),
+    ...(perComponent ? ['', '| component | merged | kept from the target | taken from the source | only in the target | only in the source |', '|---|---:|---:|---:|---:|---:|', ...COMPONENTS.map((comp) => {
+      const n = c.components[comp]
+      return `| ${comp} | ${n.merged} | ${n.kept_target} | ${n.kept_source} | ${n.target_only} | ${n.source_only} |`
+    })] : []),
+    ...c.text_sources.map((t) => `\n${link(t.source, options.hubModels.sources[record.sources.indexOf(t.source)] ?? null)} is a text-only LLM: its decoder was merged into the target's language model (and shared embeddings); everything else comes from the target.${t.unmapped.length > 0 ? ` ${t.unmapped.length} of its tensors have no counterpart and were left out.` : ''}`),
     ...c.vocabulary_rows.map((v) => `\nVocabulary resized: \`${v.name}\` has ${v.target_rows} rows in the target and ${v.source_rows.join(', ')} in the source; its first ${v.merged_rows} rows were merged and the other ${v.target_rows - v.merged_rows} kept from the target.`),
     '',
     lerp ? '## α per component' : '## Weight per component (α, t or λ)',
@@ -90,11 +105,22 @@ export function buildModelCard(record: MergeRecord, options: ModelCardOptions): 
     )
   }
   if (record.onnx) lines.push(...onnxSection(record.onnx))
-  lines.push('', '## Reproduce', '', '```bash', `npx cmaam ${options.reproduce}`, '```', '')
+  lines.push('', '## Reproduce', '', CMAAM_INSTALL_NOTE, '', '```bash', `cmaam ${options.reproduce}`, '```', '')
   if (record.files.mergekit_config) {
     lines.push(`\`${record.files.mergekit_config}\` holds the same merge in [mergekit](https://github.com/arcee-ai/mergekit)'s schema, for the tools that read it (\`cmaam merge --config ${record.files.mergekit_config}\` reads it too).`, '')
   }
   return `---\n${toYaml(front)}---\n\n${lines.join('\n')}`
+}
+
+/** `58 tensors merged, 25 kept from the target (…), …`: where the output's tensors came from. */
+export function tensorCounts(c: {merged: number; kept_target: number; kept_source: number; target_only: number; source_only: number}): string {
+  const fromSource = c.kept_source > 0 ? `, ${c.kept_source} taken from the source (keep-source)` : ''
+  return `${c.merged} tensors merged, ${c.kept_target} kept from the target (keep-target, shape or dtype differ, not float, or missing in a source)${fromSource}, ${c.target_only} only in the target and ${c.source_only} only in the source (kept as they are).`
+}
+
+/** A local model's folder name: what a card says of a model that is not on the Hub. */
+function localName(path: string): string {
+  return path.split(/[\\/]/).filter(Boolean).pop() ?? path
 }
 
 /**
@@ -103,36 +129,13 @@ export function buildModelCard(record: MergeRecord, options: ModelCardOptions): 
  * matter, or whose front matter is not valid YAML, gives nothing.
  */
 export function frontMatter(card: string | null): {license?: string; pipeline_tag?: string} {
-  const block = frontMatterBlock(card ?? '')
-  if (block === null) return {}
-  const document = parseDocument(block, {prettyErrors: false})
-  if (document.errors.length > 0) return {}
-  let value: unknown
-  try {
-    value = document.toJS({maxAliasCount: 0})
-  } catch {
-    return {}
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return {}
+  const value = readFrontMatter(card)
+  if (value === null) return {}
   const text = (key: string): string | undefined => {
-    const field = (value as Record<string, unknown>)[key]
+    const field = value[key]
     return typeof field === 'string' && field.trim() !== '' ? field.trim() : undefined
   }
   return {license: text('license'), pipeline_tag: text('pipeline_tag')}
-}
-
-/** The text between a first line `---` and the next line `---`, or null. */
-function frontMatterBlock(card: string): string | null {
-  const first = card.startsWith('---\n') ? 4 : card.startsWith('---\r\n') ? 5 : -1
-  if (first < 0) return null
-  for (let at = first; at < card.length; ) {
-    const end = card.indexOf('\n', at)
-    const line = card.slice(at, end < 0 ? card.length : end).replace(/\r$/, '')
-    if (line === '---') return card.slice(first, at)
-    if (end < 0) return null
-    at = end + 1
-  }
-  return null
 }
 
 /** The card's ONNX part: which variants `onnx/` holds, and how transformers.js loads them. */

@@ -119,6 +119,8 @@ describe('hostile local folders, configs and settings', () => {
       const run = await cmaam(['hub', 'push', dir, 'me/model', '--quiet'])
       expect(run.code).toBe(0)
       expect(hub!.commits[0]?.files.map((f) => f.path)).toContain('config.copy.json')
+      // The example's card lists no base_model: the push goes through and says so, even with --quiet.
+      expect(run.stderr).toBe(`Warning: ${join(dir, 'README.md')} lists no base_model, so the Hub will not link the models this one was made from; add their Hub ids under base_model: in its front matter (cmaam merge --target-id/--source-id write them for local folders).\n`)
     })
   })
 

@@ -164,7 +164,7 @@ describe('cmaam hub merge (end to end, mocked Hub)', () => {
       tags: ['merge', 'cmaam', 'qwen2_vl'],
     })
     expect(card).toContain(`[${SOURCE} @ \`${source.sha.slice(0, 12)}\`](https://huggingface.co/${SOURCE})`)
-    expect(card).toContain(`npx cmaam merge --source ${SOURCE}@${source.sha} --target ${TARGET}@${target.sha} --output merged --shard-size 200KB`)
+    expect(card).toContain(`cmaam merge --source ${SOURCE}@${source.sha} --target ${TARGET}@${target.sha} --output merged --shard-size 200KB`)
     expect(card).not.toContain(work)
 
     const info = JSON.parse(await readFile(join(output, 'cmaam_merge_info.json'), 'utf8'))
@@ -200,7 +200,7 @@ describe('cmaam hub merge (end to end, mocked Hub)', () => {
     expect(hub.commits[0].files.map((f) => f.path)).toContain('model.safetensors')
     expect(hub.repo(PUSH).private).toBe(true)
     const card = hub.repo(PUSH).files.get('README.md')!.content.toString()
-    expect(card).toContain(`npx cmaam merge --source ${SOURCE}@${hub.repo(SOURCE).sha} --target ${TARGET}@${hub.repo(TARGET).sha} --output qwen2vl-merged --method linear --alpha 0.3`)
+    expect(card).toContain(`cmaam merge --source ${SOURCE}@${hub.repo(SOURCE).sha} --target ${TARGET}@${hub.repo(TARGET).sha} --output qwen2vl-merged --method linear --alpha 0.3`)
     expect(card).toMatch(/^# qwen2vl-merged$/m)
     expect(hub.repo(PUSH).files.get('cmaam_config.yaml')!.content.toString()).toContain('method: linear\nalpha: 0.3\n')
   })

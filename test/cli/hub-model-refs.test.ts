@@ -67,7 +67,7 @@ describe('model references on merge, analyze and inspect', () => {
     expect(await readFile(join(work, 'cache', 'models--acme--llava-ft', 'refs', 'v1.0'), 'utf8')).toBe(sourceSha)
     const card = await readFile(join(output, 'README.md'), 'utf8')
     expect(card).toContain(`base_model:\n- ${TARGET}\n- ${SOURCE}\n`)
-    expect(card).toContain(`npx cmaam merge --source ${SOURCE}@${sourceSha} --target ${TARGET}@${targetSha} --output merged --method linear`)
+    expect(card).toContain(`cmaam merge --source ${SOURCE}@${sourceSha} --target ${TARGET}@${targetSha} --output merged --method linear`)
     expect(card).not.toContain(work)
 
     // A local copy outside the cache is named as given; only the Hub input is linked and pinned.
@@ -79,13 +79,14 @@ describe('model references on merge, analyze and inspect', () => {
     expect(record).toMatchObject({source: local, target: TARGET, revisions: {target: targetSha}})
     expect(record.revisions.source).toBeUndefined()
     const mixedCard = await readFile(join(work, 'mixed', 'README.md'), 'utf8')
-    expect(mixedCard).toContain(`\`${local}\` (source) into [${TARGET} @ \`${targetSha.slice(0, 12)}\`](https://huggingface.co/${TARGET})`)
+    expect(mixedCard).toContain(`\`local-ft\` (a local model) (source) into [${TARGET} @ \`${targetSha.slice(0, 12)}\`](https://huggingface.co/${TARGET})`)
+    expect(mixedCard).not.toContain(work)
 
     // A folder inside the Hugging Face cache (e.g. downloaded by Python) is named by its repo id and commit.
     const snapshot = join(work, 'cache', 'models--acme--llava-ft', 'snapshots', sourceSha)
     const cached = await cmaam(['merge', '-s', snapshot, '-t', TARGET, '-o', join(work, 'cached'), '--method', 'linear', '--json'])
     expect(JSON.parse(cached.stdout)).toMatchObject({source: SOURCE, target: TARGET, revisions: {source: sourceSha, target: targetSha}})
-    expect(await readFile(join(work, 'cached', 'README.md'), 'utf8')).toContain(`npx cmaam merge --source ${SOURCE}@${sourceSha} --target ${TARGET}@${targetSha}`)
+    expect(await readFile(join(work, 'cached', 'README.md'), 'utf8')).toContain(`cmaam merge --source ${SOURCE}@${sourceSha} --target ${TARGET}@${targetSha}`)
     // Same weights whichever way the inputs were named.
     expect(await readFile(join(work, 'mixed', 'model.safetensors'))).toEqual(await readFile(join(output, 'model.safetensors')))
     expect(await readFile(join(work, 'cached', 'model.safetensors'))).toEqual(await readFile(join(output, 'model.safetensors')))

@@ -30,11 +30,15 @@ describe('cmaam example + merge + analyze + inspect, end to end', () => {
     expect(readFileSync(join(tmp(), 'one', 'cmaam_alphas.json'), 'utf8')).toBe(readFileSync(join(tmp(), 'two', 'cmaam_alphas.json'), 'utf8'))
 
     const files = readdirSync(join(tmp(), 'two')).sort()
-    expect(files).toEqual(expect.arrayContaining(['README.md', 'cmaam_merge_info.json', 'cmaam_analysis_report.json', 'cmaam_alphas.json', 'cmaam_config.yaml', 'config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json', 'chat_template.jinja', 'preprocessor_config.json', 'model.safetensors']))
+    expect(files).toEqual(expect.arrayContaining(['README.md', 'cmaam_merge_info.json', 'cmaam_analysis_report.json', 'cmaam_alphas.json', 'cmaam_config.yaml', 'config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json', 'preprocessor_config.json', 'model.safetensors']))
     expect(lstatSync(join(tmp(), 'two', 'config.json')).isSymbolicLink()).toBe(false)
     const card = readFileSync(join(tmp(), 'two', 'README.md'), 'utf8')
     const front = card.split('---')[1]
-    expect(front).toContain(`base_model:\n- "${target}"\n- "${source}"\n`)
+    // Local folders with no Hub id of their own are left out of base_model and named by folder in the text.
+    expect(front).not.toContain('base_model:')
+    expect(card).not.toContain(tmp())
+    expect(card).toContain('cmaam merge --source source --target target --output two')
+    expect(card).toContain('This model merges `source` (a local model) (source) into `target` (a local model) (target)')
     expect(front).toContain('base_model_relation: merge')
     expect(front).toContain('library_name: transformers')
     expect(front).toContain('tags:\n- merge\n- cmaam\n')

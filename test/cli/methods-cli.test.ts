@@ -49,8 +49,10 @@ describe('cmaam merge --method …, end to end', () => {
     const record = JSON.parse(run.stdout)
     expect(record.sources).toEqual([a.source, b.source])
     expect(record.config.methods.language).toEqual({method: 'ties', params: {lambda: 1, density: 0.5}, weights: [0.6, 0.4], normalize: true})
-    const front = readFileSync(join(tmp(), 'ties', 'README.md'), 'utf8').split('---')[1]
-    expect(front).toContain(`base_model:\n- "${a.target}"\n- "${a.source}"\n- "${b.source}"\n`)
+    // Local folders: no base_model entries; the card names every input by its folder.
+    const card = readFileSync(join(tmp(), 'ties', 'README.md'), 'utf8')
+    expect(card.split('---')[1]).not.toContain('base_model:')
+    expect(card).toContain('This model merges `source` (a local model), `source` (a local model) (sources) into `target` (a local model) (target)')
     expect(readFileSync(join(tmp(), 'ties', 'cmaam_config.yaml'), 'utf8')).toContain(`source:\n- "${a.source}"\n- "${b.source}"\n`)
     const replay = await cmaam(['merge', '--config', join(tmp(), 'ties', 'cmaam_config.yaml'), '-o', join(tmp(), 'replay'), '--quiet'])
     expect(replay.code).toBe(0)
@@ -68,5 +70,21 @@ describe('cmaam merge --method …, end to end', () => {
     expect(run.stdout).toMatch(/method\s+vision\s+keep-target\n\s+bridge\s+ties\s+lambda 1 · density 0\.4 · weights 1 · normalized\n/)
     const json = await cmaam(['analyze', '-s', source, '-t', target, '--method', 'slerp,shared=keep-source', '--json'])
     expect(JSON.parse(json.stdout).methods).toMatchObject({language: {method: 'slerp', params: {t: 0.5}}, shared: {method: 'keep-source'}})
+  })
+
+  it.each([
+    [['--method', 'ties', '--alpha', '0.3'], '--alpha is ignored by ties: it is taken by linear', 'use --lambda with ties'],
+    [['--density', '0.5'], '--density is ignored by cmaam: it is taken by ties, dare_linear, dare_ties, breadcrumbs', 'Leave --density out'],
+    [['--method', 'slerp,vision=keep-target', '--lambda', '2'], "--lambda is ignored by every component's method (keep-target, slerp): it is taken by task_arithmetic, ties, dare_linear, dare_ties, breadcrumbs", 'use --t with slerp'],
+    [['--method', 'linear', '--weights', '1'], '--weights is ignored by linear: it is taken by task_arithmetic, ties, dare_linear, dare_ties, breadcrumbs', 'linear takes --alpha'],
+    [['--method', 'slerp', '--normalize'], '--normalize is ignored by slerp: it is taken by task_arithmetic, ties, dare_linear, dare_ties, breadcrumbs', 'slerp takes --t'],
+    [['--method', 'keep-target', '--alpha-from', 'cmaam'], '--alpha-from is ignored by keep-target: it is taken by linear, task_arithmetic, ties, dare_linear, dare_ties, breadcrumbs, slerp', 'Leave --alpha-from out'],
+  ])('a flag the chosen method ignores is an error naming the flag and the methods that take it: %j', async (flags, message, hint) => {
+    // Checked before the models are read: the folders need not exist.
+    const run = await cmaam(['merge', '-s', join(tmp(), 's'), '-t', join(tmp(), 't'), '-o', join(tmp(), 'o'), ...flags])
+    expect(run.code).toBe(1)
+    const [line, advice] = run.stderr.trimEnd().split('\n')
+    expect(line).toBe(`Error: ${message}`)
+    expect(advice).toContain(hint)
   })
 })

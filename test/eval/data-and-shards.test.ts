@@ -1,5 +1,6 @@
-import {writeFileSync} from 'node:fs'
+import {mkdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
+import {evalDataFile} from '../../src/eval/eval-data-file'
 import {readEvalData} from '../../src/eval/read-eval-data'
 import {selectItems} from '../../src/eval/select-items'
 import {parseShard, shardOfItem} from '../../src/eval/shard'
@@ -56,6 +57,22 @@ describe('readEvalData', () => {
 
   test('a missing file is an error naming it', async () => {
     await expect(readEvalData(join(tmp(), 'nope.jsonl'))).rejects.toThrow(/Data file not found: .*nope\.jsonl/)
+  })
+
+  test('an empty test set (no lines, or blank ones) and an empty category are errors', async () => {
+    await expect(readEvalData(write([]))).rejects.toThrow(`The test set ${join(tmp(), 'test.jsonl')} holds no items`)
+    await expect(readEvalData(write(['', '  ']))).rejects.toThrow(/holds no items/)
+    await expect(readEvalData(write([line({messages: [user('q'), assistant('a')], category: 'ok'}), line({messages: [user('q2'), assistant('a')], category: ' '})]))).rejects.toThrow(
+      `${join(tmp(), 'test.jsonl')}:2: "category" is empty (leave it out for an item without one)`,
+    )
+  })
+
+  test('--data may be a folder holding test.jsonl', async () => {
+    const file = write([line({messages: [user('q'), assistant('a')]})])
+    expect(await evalDataFile(tmp())).toBe(file)
+    expect(await evalDataFile(file)).toBe(file)
+    mkdirSync(join(tmp(), 'empty'))
+    await expect(evalDataFile(join(tmp(), 'empty'))).rejects.toThrow(`The data folder ${join(tmp(), 'empty')} has no test.jsonl`)
   })
 })
 

@@ -1,4 +1,4 @@
-import {mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {silentProgress} from '../../src/progress'
@@ -125,6 +125,14 @@ describe('cmaam experiment on tiny models with known answers', () => {
     expect(ran(third)).toEqual(['merge linear-0.9', 'onnx linear-0.9', 'eval test linear-0.9'])
     expect(changed.results[0].metrics.map((m) => m.model)).toEqual(['base', 'finetuned', 'cmaam', 'linear-0.3', 'linear-0.9'])
     expect(changed.results[0].metrics[4]).toMatchObject(TUNED)
+    // The set's comparison shows this run's models; linear-0.7 of the earlier run is set apart.
+    const comparison = readFileSync(join(output, 'eval', 'test', 'comparison.md'), 'utf8')
+    const [table, others] = comparison.split('## Other results in this folder')
+    expect(table).toContain('| linear-0.9 |')
+    expect(table).not.toContain('linear-0.7')
+    expect(others).toContain('`linear-0.7`')
+    expect(JSON.parse(readFileSync(join(output, 'eval', 'test', 'comparison.json'), 'utf8')).map((m: {model: string}) => m.model)).toEqual(['base', 'finetuned', 'cmaam', 'linear-0.3', 'linear-0.9'])
+    expect(JSON.parse(readFileSync(join(output, 'eval', 'test', 'comparison-others.json'), 'utf8')).map((m: {model: string}) => m.model)).toEqual(['linear-0.7'])
   })
 
   test('a LoRA adapter as the fine-tune is merged into the base first (a zero update answers like the base)', async () => {
@@ -158,6 +166,8 @@ describe('cmaam experiment on tiny models with known answers', () => {
     const missing = await cmaam(['experiment', '--base', pair.target, '--finetuned', pair.source, '--data', join(root, 'nowhere'), '--output', join(root, 'x')])
     expect(missing.code).toBe(1)
     expect(missing.stderr).toBe(`Error: Test set not found: ${join(root, 'nowhere', 'test.jsonl')}\nPoint --data at the folder \`cmaam data prepare\` wrote (it holds test.jsonl).\n`)
+    // A failed run leaves no empty experiment folder behind.
+    expect(existsSync(join(root, 'x'))).toBe(false)
   })
 
   test('--serve: every model evaluated through a server started from its weights; no ONNX written, the report says so', async () => {

@@ -20,6 +20,20 @@ describe('parseModelRef', () => {
     expect(parseModelRef(join(cwd, 'local-model'), {cwd})).toEqual({kind: 'local', path: join(cwd, 'local-model')})
   })
 
+  test('a missing two-part path under a folder that exists here is said at once, never tried on the Hub', () => {
+    const error = (() => {
+      try {
+        parseModelRef('local-model/ties3', {cwd})
+      } catch (e) {
+        return e as CmaamError
+      }
+    })()
+    expect(error).toBeInstanceOf(CmaamError)
+    expect(error!.message).toBe(`Model folder not found: ${join(cwd, 'local-model', 'ties3')}`)
+    expect(error!.hint).toContain(`${join(cwd, 'local-model')} is a folder here, so "local-model/ties3" was read as a path`)
+    expect(error!.code).toBe('NOT_FOUND')
+  })
+
   test.each([
     ['Qwen/Qwen2-VL-2B-Instruct', 'Qwen/Qwen2-VL-2B-Instruct', 'main'],
     ['llava-hf/llava-1.5-7b-hf@v1.0', 'llava-hf/llava-1.5-7b-hf', 'v1.0'],

@@ -52,6 +52,15 @@ describe('createStaging refuses', () => {
     expect(error.message).toBe(`--output ${tmp()} contains the input model folder ${input}`)
   })
 
+  it('an output inside an input (also one not made yet), leaving the input as it was', async () => {
+    const input = makeInput()
+    for (const output of [join(input, 'merged'), join(input, 'a', 'b')]) {
+      const error = await errorFrom(createStaging(output, {force: true, inputs: [join(tmp(), 'other'), input]}))
+      expect(error.message).toBe(`--output ${output} is inside the input model folder ${input}`)
+    }
+    expect(readdirSync(input)).toEqual(['model.safetensors'])
+  })
+
   it('a non-empty output without --force', async () => {
     const output = join(tmp(), 'out')
     mkdirSync(output)

@@ -13,6 +13,7 @@ export interface AnalysisSettings {
   compat: GroupingCompat
   seed: number
   allowNonfinite: boolean
+  allowFamilyMismatch: boolean
   threads: number
   device: DeviceRequest
 }
@@ -34,6 +35,7 @@ export function analysisSettings(options: Omit<AnalysisOptions, 'source' | 'targ
     compat: choiceOption(options.compat ?? d.compat, '--compat', ['default', 'reference'] as const),
     seed: integerOption(options.seed ?? d.seed, '--seed', 0),
     allowNonfinite: options.allowNonfinite ?? false,
+    allowFamilyMismatch: options.allowFamilyMismatch ?? false,
     threads: integerOption(options.threads ?? d.threads, '--threads', 1),
     device: choiceOption(options.device ?? (process.env.CMAAM_DEVICE || d.device), '--device', DEVICE_REQUESTS),
   }

@@ -30,6 +30,7 @@ export function mergeSettings(options: Omit<MergeOptions, 'source' | 'target' | 
     saveAlphas: options.saveAlphas ?? false,
     progress: context.progress,
     notice: context.notice,
+    warn: context.warn,
     ...(options.onnxTemplate ? {onnx: {ref: options.onnxTemplate, dtypes: onnxDtypesOption(options.onnxDtype ?? OPTION_DEFAULTS.onnxDtype, '--onnx-dtype')}} : {}),
   }
   resolveMethods(settings, sourceCount)

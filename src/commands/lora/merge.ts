@@ -1,3 +1,4 @@
+import {deviceFlag} from '../../cli/device-flag'
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../cli/base-command'
 import {loraMergeWith} from '../../api/lora-merge'
@@ -24,7 +25,7 @@ export default class LoraMerge extends BaseCommand {
     force: mergeOnlyFlags.force,
     'allow-nonfinite': Flags.boolean({description: 'Write the model even if a tensor holds NaN/Inf values.'}),
     threads: analysisFlags.threads,
-    device: analysisFlags.device,
+    device: deviceFlag('Where onnxruntime runs the LoRA products B·A (the result is the same on every device)'),
     ...hubFlags,
   }
 

@@ -24,8 +24,10 @@ export interface Staging {
 export interface CreateStagingOptions {
   /** Replace an existing non-empty output folder. */
   force: boolean
-  /** Input model folders: the output may be neither one of them nor contain one. */
+  /** Input model folders: the output may be neither one of them, nor contain one, nor lie inside one. */
   inputs: string[]
+  /** Allow the output inside an input (`onnx apply` writes `onnx/` into the model folder it reads). */
+  insideInput?: boolean
   /** Bytes the output will take: refused up front when the disk has less room. */
   neededBytes?: number
 }
@@ -47,11 +49,11 @@ export async function createStaging(outputDir: string, options: CreateStagingOpt
   const targetPrefix = target.endsWith(sep) ? target : target + sep
   for (const input of options.inputs) {
     const realInput = await realpathOfExisting(resolve(input))
-    if (realInput === target || realInput.startsWith(targetPrefix)) {
-      throw new CmaamError(
-        `--output ${output} ${realInput === target ? 'is' : 'contains'} the input model folder ${resolve(input)}`,
-        {hint: 'Choose a new folder for the merged model: cmaam never replaces its inputs.'},
-      )
+    const relation = realInput === target ? 'is' : realInput.startsWith(targetPrefix) ? 'contains' : !options.insideInput && target.startsWith(realInput.endsWith(sep) ? realInput : realInput + sep) ? 'is inside' : null
+    if (relation !== null) {
+      throw new CmaamError(`--output ${output} ${relation} the input model folder ${resolve(input)}`, {
+        hint: 'Choose a folder outside the input models for the merged model: cmaam never writes into its inputs.',
+      })
     }
   }
 

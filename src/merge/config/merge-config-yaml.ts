@@ -13,7 +13,7 @@ export interface MergeConfigYamlOptions {
   target: string
   settings: Pick<
     MergeSettings,
-    'method' | 'params' | 'weights' | 'normalize' | 'alphaFrom' | 'alpha' | 'modelType' | 'adapter' | 'compat' | 'seed' | 'dtype' | 'maxShardBytes' | 'analyze' | 'saveAlphas' | 'allowNonfinite' | 'onnx'
+    'method' | 'params' | 'weights' | 'normalize' | 'alphaFrom' | 'alpha' | 'modelType' | 'adapter' | 'compat' | 'seed' | 'dtype' | 'maxShardBytes' | 'analyze' | 'saveAlphas' | 'allowNonfinite' | 'allowFamilyMismatch' | 'onnx'
   >
 }
 
@@ -59,6 +59,7 @@ export function mergeConfigYaml(options: MergeConfigYamlOptions): string {
   config.analyze = Boolean(settings.analyze)
   config['save-alphas'] = Boolean(settings.saveAlphas)
   config['allow-nonfinite'] = Boolean(settings.allowNonfinite)
+  if (settings.allowFamilyMismatch) config['allow-family-mismatch'] = true
   if (settings.onnx) {
     config['onnx-template'] = settings.onnx.resolved?.label ?? settings.onnx.ref
     config['onnx-dtype'] = settings.onnx.dtypes === 'all' ? 'all' : settings.onnx.dtypes.join(',')

@@ -34,7 +34,7 @@ const VALUE_KEYS = new Set([
   'onnx-template',
   'onnx-dtype',
 ])
-const BOOLEAN_KEYS = new Set(['analyze', 'save-alphas', 'allow-nonfinite', 'normalize'])
+const BOOLEAN_KEYS = new Set(['analyze', 'save-alphas', 'allow-nonfinite', 'allow-family-mismatch', 'normalize'])
 /** Keys that may hold a map of component → value (`default:` for the other components). */
 const MAP_KEYS = new Set(['component-alpha', 'method', 'alpha', 'lambda', 'density', 'gamma', 't'])
 /** Keys that may hold a list: each `source` is a flag of its own; `weights` become one comma-separated flag. */

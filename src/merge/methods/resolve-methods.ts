@@ -1,5 +1,6 @@
 import {CmaamError} from '../../errors'
 import {COMPONENTS, type Component} from '../../models/types'
+import {checkUnusedFlags} from './check-unused-flags'
 import {MERGE_METHODS} from './registry'
 import {METHOD_NAMES, PARAM_NAMES, type MergeMethod, type MethodName, type ParamChoice, type ParamName, type ParamSetting, type ParamValue, type PerComponent, type RescaleMode} from './types'
 
@@ -54,7 +55,8 @@ export function forComponent<T>(choice: PerComponent<T>, component: Component): 
  * Checks the method settings against the number of sources and fills in the defaults. Throws a
  * CmaamError naming the flag at fault: an unknown method, a method given the wrong number of
  * sources (Model Stock with one), a parameter out of range, a per-component parameter its
- * component's method does not read, or --weights of the wrong length.
+ * component's method does not read, a flag no component's method reads (`checkUnusedFlags`), or
+ * --weights of the wrong length.
  */
 export function resolveMethods(settings: MethodSettings, sourceCount: number): ResolvedMethods {
   for (const name of [settings.method.default, ...Object.values(settings.method.components)]) {
@@ -102,6 +104,7 @@ export function resolveMethods(settings: MethodSettings, sourceCount: number): R
       }
     }
   }
+  checkUnusedFlags(settings)
   const methods = COMPONENTS.map((c) => components[c].method)
   const needsAnalysis = methods.some((m) => m.needsAnalysis) || (settings.alphaFrom === 'cmaam' && methods.some((m) => m.weightParam !== null))
   return {components, alphaFrom: settings.alphaFrom, needsAnalysis}
