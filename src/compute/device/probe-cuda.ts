@@ -38,8 +38,9 @@ export async function probeCuda(options: CudaProbeOptions = {}): Promise<DeviceP
   if (missing.length > 0) {
     const packageDir = resolve(system.binDir, '..', '..', '..', '..')
     probe.reasons.push(`onnxruntime-node's CUDA libraries are not installed (no ${missing.join(', ')} in ${system.binDir})`)
+    // Its install script run directly: npm 11 skips it under this package's allowScripts denial, even in `npm rebuild`.
     probe.hints.push(
-      `Download them (the CUDA 12 build, from NuGet): \`cd ${resolve(packageDir, '..', '..')} && ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node\` (ONNXRUNTIME_NODE_INSTALL=skip, or onnxruntime-node-install=skip in .npmrc, leaves them out).`,
+      `Download them (the CUDA 12 build, from NuGet): \`cd ${packageDir} && ONNXRUNTIME_NODE_INSTALL=cuda12 node script/install\` (an install with ONNXRUNTIME_NODE_INSTALL=skip, or with npm 11 in a clone of cmaam, leaves them out).`,
     )
   } else probe.facts.push(`onnxruntime CUDA provider in ${system.binDir}`)
   if (probe.reasons.length > 0) return probe

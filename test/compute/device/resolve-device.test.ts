@@ -38,7 +38,7 @@ describe('resolveDevice on simulated machines', () => {
     expect(error.message).toBe(
       "--device cuda is not available: no NVIDIA driver (libcuda.so.1 not found); onnxruntime-node's CUDA libraries are not installed (no libonnxruntime_providers_cuda.so, libonnxruntime_providers_shared.so in /app/node_modules/onnxruntime-node/bin/napi-v6/linux/x64)",
     )
-    expect(error.hint).toContain('cd /app && ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node')
+    expect(error.hint).toContain('cd /app/node_modules/onnxruntime-node && ONNXRUNTIME_NODE_INSTALL=cuda12 node script/install')
     expect(error.hint).toContain('--device cpu')
   })
 
