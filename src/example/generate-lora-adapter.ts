@@ -1,9 +1,7 @@
-import {mkdir, writeFile} from 'node:fs/promises'
-import {join, resolve} from 'node:path'
 import {createRandom} from '../compute/random'
 import {openCheckpoint} from '../io/checkpoint/open-checkpoint'
-import {writeSafetensors, type TensorData} from '../io/safetensors/write-safetensors'
-import {ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE} from '../io/peft-file-names'
+import type {TensorData} from '../io/safetensors/write-safetensors'
+import {writePeftAdapter} from './write-peft-adapter'
 
 export interface GenerateLoraAdapterOptions {
   /** The model folder the adapter is for. */
@@ -41,24 +39,6 @@ export async function generateLoraAdapter(options: GenerateLoraAdapterOptions): 
       {name: `base_model.model.${module}.lora_B.weight`, dtype: 'F32', shape: [out, r], data: factor(out * r, 1e-3)},
     )
   }
-  const dir = resolve(options.dir)
-  await mkdir(dir, {recursive: true})
-  await writeSafetensors(join(dir, ADAPTER_WEIGHTS_FILE), tensors)
-  const config = {
-    peft_type: 'LORA',
-    task_type: 'CAUSAL_LM',
-    base_model_name_or_path: base.dir,
-    r,
-    lora_alpha: options.loraAlpha,
-    lora_dropout: 0.05,
-    target_modules: options.targetModules,
-    use_rslora: false,
-    fan_in_fan_out: false,
-    bias: 'none',
-    modules_to_save: null,
-    rank_pattern: {},
-    alpha_pattern: {},
-  }
-  await writeFile(join(dir, ADAPTER_CONFIG_FILE), `${JSON.stringify(config, null, 2)}\n`)
+  await writePeftAdapter({dir: options.dir, tensors, baseLabel: base.dir, r, loraAlpha: options.loraAlpha, loraDropout: 0.05, targetModules: options.targetModules})
   return tensors.length / 2
 }

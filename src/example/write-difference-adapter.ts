@@ -1,9 +1,7 @@
-import {mkdir, writeFile} from 'node:fs/promises'
-import {join, resolve} from 'node:path'
 import {CmaamError} from '../errors'
-import {writeSafetensors, type TensorData} from '../io/safetensors/write-safetensors'
-import {ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE} from '../io/peft-file-names'
+import type {TensorData} from '../io/safetensors/write-safetensors'
 import {readWeights} from './qwen2vl-onnx/read-weights'
+import {writePeftAdapter} from './write-peft-adapter'
 
 export interface WriteDifferenceAdapterOptions {
   base: string
@@ -49,24 +47,6 @@ export async function writeDifferenceAdapter(options: WriteDifferenceAdapterOpti
     {name: `base_model.model.${options.module}.lora_A.weight`, dtype: 'F32', shape: [rank, inDim], data: new Uint8Array(a.buffer)},
     {name: `base_model.model.${options.module}.lora_B.weight`, dtype: 'F32', shape: [out, rank], data: new Uint8Array(b.buffer)},
   ]
-  const dir = resolve(options.dir)
-  await mkdir(dir, {recursive: true})
-  await writeSafetensors(join(dir, ADAPTER_WEIGHTS_FILE), tensors)
-  const config = {
-    peft_type: 'LORA',
-    task_type: 'CAUSAL_LM',
-    base_model_name_or_path: options.baseLabel,
-    r: rank,
-    lora_alpha: rank,
-    lora_dropout: 0,
-    target_modules: [options.module],
-    use_rslora: false,
-    fan_in_fan_out: false,
-    bias: 'none',
-    modules_to_save: null,
-    rank_pattern: {},
-    alpha_pattern: {},
-  }
-  await writeFile(join(dir, ADAPTER_CONFIG_FILE), `${JSON.stringify(config, null, 2)}\n`)
+  await writePeftAdapter({dir: options.dir, tensors, baseLabel: options.baseLabel, r: rank, loraAlpha: rank, loraDropout: 0, targetModules: [options.module]})
   return rank
 }
