@@ -1,4 +1,5 @@
-import {join} from 'node:path'
+import {execFileSync} from 'node:child_process'
+import {join, resolve} from 'node:path'
 import {generatePair} from '../../src/example/generate-pair'
 import {useHubEnv} from '../hub/cli-env'
 import {cmaam} from '../helpers/cli'
@@ -17,6 +18,14 @@ describe("a newcomer's small stumbles", () => {
     const run = await cmaam(argv)
     expect(run.code).toBe(127)
     expect(run.stderr).toBe(`${line}\n\`cmaam --help\` lists the commands.\n`)
+  })
+
+  test('npm commands in the repository print no config warning (onnxruntime-node\'s install script is denied by allowScripts, not by an .npmrc key npm 11 does not know)', () => {
+    const root = resolve(__dirname, '..', '..')
+    const env = {...process.env}
+    for (const key of Object.keys(env)) if (/^npm_config_onnxruntime/i.test(key)) delete env[key]
+    const stderr = execFileSync('sh', ['-c', 'npm pkg get name 2>&1 >/dev/null'], {cwd: root, env, encoding: 'utf8'})
+    expect(stderr).not.toMatch(/Unknown project config/)
   })
 
   test('eval --help shows the two ways to call it; lora merge --help does not speak of spectra', async () => {
