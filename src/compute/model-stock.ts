@@ -36,26 +36,38 @@ export function modelStockRatio(gram: number[][]): number {
  */
 export function modelStock(job: ModelStockJob, context: JobContext, progress: (bytes: number) => void): MergeJobResult {
   const n = job.sources.length
+  const simd = job.out.dtype === 'BF16' && n <= MAX_KERNEL_SOURCES && [job.target, ...job.sources].every((l) => l.dtype === 'BF16')
+  const ratio = modelStockRatio(gramMatrix(job, context, simd))
+  const finite = writeModelStock(job, context, simd, ratio, progress)
+  return {finite, weight: ratio}
+}
+
+/** Reads the target and every source chunk into the kernels' memory as raw bytes. */
+function readRaw(job: ModelStockJob, context: JobContext, start: number, count: number): void {
   const {kernels} = context.scratch
-  const outDtype = job.out.dtype as FloatDType
-  const simd = outDtype === 'BF16' && n <= MAX_KERNEL_SOURCES && [job.target, ...job.sources].every((l) => l.dtype === 'BF16')
+  readChunk(context.files, job.target, start, count, kernels.a)
+  job.sources.forEach((source, i) => readChunk(context.files, source, start, count, kernels.lanes[i]))
+}
+
+/** The task vectors Δᵢ = sourceᵢ − target of one chunk, in float64. */
+function deltas(job: ModelStockJob, context: JobContext, start: number, count: number): Float64Array[] {
+  const t = readValues(context, 0, job.target, start, count)
+  return job.sources.map((source, i) => {
+    const d = readValues(context, i + 1, source, start, count)
+    for (let j = 0; j < count; j++) d[j] -= t[j]
+    return d
+  })
+}
+
+/** Pass 1: `gram[i][j]` = Δᵢ·Δⱼ over the whole tensor. */
+function gramMatrix(job: ModelStockJob, context: JobContext, simd: boolean): number[][] {
+  const n = job.sources.length
+  const {kernels} = context.scratch
   const gram = Array.from({length: n}, () => new Array<number>(n).fill(0))
-  const readRaw = (start: number, count: number): void => {
-    readChunk(context.files, job.target, start, count, kernels.a)
-    job.sources.forEach((source, i) => readChunk(context.files, source, start, count, kernels.lanes[i]))
-  }
-  const deltas = (start: number, count: number): Float64Array[] => {
-    const t = readValues(context, 0, job.target, start, count)
-    return job.sources.map((source, i) => {
-      const d = readValues(context, i + 1, source, start, count)
-      for (let j = 0; j < count; j++) d[j] -= t[j]
-      return d
-    })
-  }
   for (let start = 0; start < job.count; start += CHUNK_ELEMENTS) {
     const count = Math.min(CHUNK_ELEMENTS, job.count - start)
     if (simd) {
-      readRaw(start, count)
+      readRaw(job, context, start, count)
       // Pairs (a, a + 1), (a, a + 2) …: each call also sums both diagonal terms; the first call that has one keeps it.
       for (let a = 0; a < n; a++) {
         for (let b = a + 1; b < n; b++) {
@@ -68,7 +80,7 @@ export function modelStock(job: ModelStockJob, context: JobContext, progress: (b
       }
       continue
     }
-    const d = deltas(start, count)
+    const d = deltas(job, context, start, count)
     for (let a = 0; a < n; a++) {
       for (let b = a; b < n; b++) {
         let dot = 0
@@ -78,7 +90,14 @@ export function modelStock(job: ModelStockJob, context: JobContext, progress: (b
       }
     }
   }
-  const ratio = modelStockRatio(gram)
+  return gram
+}
+
+/** Pass 2: writes target + ratio·mean(Δᵢ), rounded once; false when a merged value is not finite. */
+function writeModelStock(job: ModelStockJob, context: JobContext, simd: boolean, ratio: number, progress: (bytes: number) => void): boolean {
+  const n = job.sources.length
+  const {kernels} = context.scratch
+  const outDtype = job.out.dtype as FloatDType
   const outSize = dtypeSize(outDtype)
   const inputBytes = dtypeSize(job.target.dtype) + job.sources.reduce((sum, s) => sum + dtypeSize(s.dtype), 0)
   let finite = true
@@ -87,42 +106,49 @@ export function modelStock(job: ModelStockJob, context: JobContext, progress: (b
     const out = context.bytes.out.subarray(0, count * outSize)
     let done = false
     if (simd) {
-      readRaw(start, count)
+      readRaw(job, context, start, count)
       kernels.padInputs(count, n)
       done = true
       for (let from = 0; from < count; from += KERNEL_BLOCK) done = kernels.modelStockBf16(from, Math.min(KERNEL_BLOCK, count - from), n, ratio) && done
     }
-    if (!done) {
-      const merged = context.scratch.target
-      let t: Float64Array
-      let d: Float64Array[]
-      if (simd) {
-        // A value that is not finite: the float64 way, from the same bytes.
-        t = context.scratch.source
-        decodeFloats('BF16', kernels.a, count, t)
-        d = job.sources.map((_, i) => {
-          const values = contextLane(context, i + 1).values
-          decodeFloats('BF16', kernels.lanes[i], count, values)
-          for (let j = 0; j < count; j++) values[j] -= t[j]
-          return values
-        })
-      } else {
-        d = deltas(start, count)
-        t = context.lanes[0].values
-      }
-      let poison = 0
-      for (let j = 0; j < count; j++) {
-        let sum = 0
-        for (let i = 0; i < n; i++) sum += d[i][j]
-        const x = t[j] + ratio * (sum / n)
-        merged[j] = x
-        poison += x * 0
-      }
-      encodeFloats(outDtype, merged, count, out)
-      finite = finite && poison === 0
-    }
+    if (!done) finite = writeChunkFloat64(job, context, simd, ratio, start, count, out) && finite
     context.files.writeAt(job.out.path, job.out.offset + start * outSize, out)
     progress(count * inputBytes)
   }
-  return {finite, weight: ratio}
+  return finite
+}
+
+/**
+ * One chunk the float64 way into `out`: from the bytes already in the kernels' memory when the SIMD
+ * path met a value that is not finite, else read afresh. False when a merged value is not finite.
+ */
+function writeChunkFloat64(job: ModelStockJob, context: JobContext, simd: boolean, ratio: number, start: number, count: number, out: Uint8Array): boolean {
+  const n = job.sources.length
+  const {kernels} = context.scratch
+  const merged = context.scratch.target
+  let t: Float64Array
+  let d: Float64Array[]
+  if (simd) {
+    t = context.scratch.source
+    decodeFloats('BF16', kernels.a, count, t)
+    d = job.sources.map((_, i) => {
+      const values = contextLane(context, i + 1).values
+      decodeFloats('BF16', kernels.lanes[i], count, values)
+      for (let j = 0; j < count; j++) values[j] -= t[j]
+      return values
+    })
+  } else {
+    d = deltas(job, context, start, count)
+    t = context.lanes[0].values
+  }
+  let poison = 0
+  for (let j = 0; j < count; j++) {
+    let sum = 0
+    for (let i = 0; i < n; i++) sum += d[i][j]
+    const x = t[j] + ratio * (sum / n)
+    merged[j] = x
+    poison += x * 0
+  }
+  encodeFloats(job.out.dtype as FloatDType, merged, count, out)
+  return poison === 0
 }
