@@ -53,77 +53,97 @@ export async function downloadModel(options: DownloadModelOptions): Promise<Down
 
   const cache = repoCachePaths(settings.cacheDir, repo)
   // Files this run writes, so that a full disk can be given back their partial downloads.
-  let planned: RepoFile[] = []
-  // Stops the other downloads when one fails, as well as when the caller aborts.
-  const stop = new AbortController()
-  const stopSignal = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal
+  const planned: {files: RepoFile[]} = {files: []}
   try {
     const context: HubRequestContext & {revision: string} = {settings, operation: 'download', repo, revision, signal, retry: options.retry}
     const {sha, files: listing} = await fetchRepoListing(context)
-    const byPath = new Map(listing.map((file) => [file.path, file]))
-    const source = `${repo}@${revision}`
-    const selection = options.select ? {support: [], weights: options.select(listing.map((file) => file.path)), missing: []} : await selectMergeFiles({
-      paths: listing.map((file) => file.path),
-      source,
-      loadIndex: async () => {
-        const index = byPath.get(INDEX_FILE) as RepoFile
-        planned = [index]
-        await ensureFile({file: index, sha, cache, context: {...context, revision: sha, path: INDEX_FILE}})
-        return parseWeightIndex(await readFile(cache.pointer(sha, INDEX_FILE), 'utf8'), `${INDEX_FILE} of ${source}`)
-      },
-    })
-    if (selection.missing.length > 0) {
-      throw new CmaamError(`${INDEX_FILE} of ${source} lists ${selection.missing.join(', ')}, not in the repo`, {
-        code: 'NOT_FOUND',
-        hint: 'The repo is incomplete: ask its owner to fix the index or upload the missing shards.',
-      })
-    }
-    const files = [...selection.support, ...selection.weights].map((path) => byPath.get(path) as RepoFile)
-    planned = files
-
-    // What each file already has on disk: a finished blob, or a partial one to resume.
-    const onDisk = new Map<string, number>()
-    for (const file of files) onDisk.set(file.path, await bytesInCache(cache, sha, file))
-    const totalBytes = files.reduce((sum, file) => sum + file.size, 0)
-    let bytes = [...onDisk.values()].reduce((sum, value) => sum + value, 0)
-    await checkFreeSpace(settings.cacheDir, totalBytes - bytes)
-
-    let transferredBytes = 0
-    const report = (file: RepoFile | null): void =>
-      options.progress?.({
-        phase: 'download',
-        file: file?.path ?? null,
-        fileBytes: file ? (onDisk.get(file.path) ?? 0) : 0,
-        fileTotalBytes: file?.size ?? 0,
-        bytes,
-        totalBytes,
-        transferredBytes,
-      })
-    report(null)
-    await runPool(files, PARALLEL_DOWNLOADS, stop, (file) =>
-      ensureFile({
-        file,
-        sha,
-        cache,
-        context: {...context, revision: sha, path: file.path, signal: stopSignal},
-        onBytes: (fileBytes, transferred) => {
-          bytes += fileBytes - (onDisk.get(file.path) ?? 0)
-          onDisk.set(file.path, fileBytes)
-          transferredBytes += transferred
-          report(file)
-        },
-      }),
-    )
-
+    const files = await chooseFiles({options, context, cache, sha, listing, planned})
+    planned.files = files
+    await transferFiles({options, context, cache, sha, files})
     if (revision !== sha) await writeRef(cache.ref(revision), sha)
     return {dir: cache.snapshot(sha), sha, files: files.map((file) => file.path)}
   } catch (error) {
     throw await cacheWriteError(error, settings.cacheDir, async () => {
       // Only cmaam's own partial files: `<etag>.incomplete` may be a Python download in progress.
-      await Promise.all(planned.map((file) => rm(cache.partialBlob(file.etag), {force: true})))
-      return planned.reduce((sum, file) => sum + file.size, 0) - (await bytesOfFinishedBlobs(cache, planned))
+      await Promise.all(planned.files.map((file) => rm(cache.partialBlob(file.etag), {force: true})))
+      return planned.files.reduce((sum, file) => sum + file.size, 0) - (await bytesOfFinishedBlobs(cache, planned.files))
     })
   }
+}
+
+interface DownloadStep {
+  options: DownloadModelOptions
+  context: HubRequestContext & {revision: string}
+  cache: RepoCachePaths
+  sha: string
+}
+
+/**
+ * The files to bring: the caller's selection, or what a merge reads (the index is downloaded first
+ * when the weights are sharded, and recorded in `planned`).
+ */
+async function chooseFiles(step: DownloadStep & {listing: RepoFile[]; planned: {files: RepoFile[]}}): Promise<RepoFile[]> {
+  const {options, context, cache, sha, listing, planned} = step
+  const byPath = new Map(listing.map((file) => [file.path, file]))
+  const source = `${options.repo}@${options.revision}`
+  const selection = options.select ? {support: [], weights: options.select(listing.map((file) => file.path)), missing: []} : await selectMergeFiles({
+    paths: listing.map((file) => file.path),
+    source,
+    loadIndex: async () => {
+      const index = byPath.get(INDEX_FILE) as RepoFile
+      planned.files = [index]
+      await ensureFile({file: index, sha, cache, context: {...context, revision: sha, path: INDEX_FILE}})
+      return parseWeightIndex(await readFile(cache.pointer(sha, INDEX_FILE), 'utf8'), `${INDEX_FILE} of ${source}`)
+    },
+  })
+  if (selection.missing.length > 0) {
+    throw new CmaamError(`${INDEX_FILE} of ${source} lists ${selection.missing.join(', ')}, not in the repo`, {
+      code: 'NOT_FOUND',
+      hint: 'The repo is incomplete: ask its owner to fix the index or upload the missing shards.',
+    })
+  }
+  return [...selection.support, ...selection.weights].map((path) => byPath.get(path) as RepoFile)
+}
+
+/** Downloads the files not yet in the cache, PARALLEL_DOWNLOADS at a time, reporting bytes as they come. */
+async function transferFiles(step: DownloadStep & {files: RepoFile[]}): Promise<void> {
+  const {options, context, cache, sha, files} = step
+  // Stops the other downloads when one fails, as well as when the caller aborts.
+  const stop = new AbortController()
+  const stopSignal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal
+  // What each file already has on disk: a finished blob, or a partial one to resume.
+  const onDisk = new Map<string, number>()
+  for (const file of files) onDisk.set(file.path, await bytesInCache(cache, sha, file))
+  const totalBytes = files.reduce((sum, file) => sum + file.size, 0)
+  let bytes = [...onDisk.values()].reduce((sum, value) => sum + value, 0)
+  await checkFreeSpace(options.settings.cacheDir, totalBytes - bytes)
+
+  let transferredBytes = 0
+  const report = (file: RepoFile | null): void =>
+    options.progress?.({
+      phase: 'download',
+      file: file?.path ?? null,
+      fileBytes: file ? (onDisk.get(file.path) ?? 0) : 0,
+      fileTotalBytes: file?.size ?? 0,
+      bytes,
+      totalBytes,
+      transferredBytes,
+    })
+  report(null)
+  await runPool(files, PARALLEL_DOWNLOADS, stop, (file) =>
+    ensureFile({
+      file,
+      sha,
+      cache,
+      context: {...context, revision: sha, path: file.path, signal: stopSignal},
+      onBytes: (fileBytes, transferred) => {
+        bytes += fileBytes - (onDisk.get(file.path) ?? 0)
+        onDisk.set(file.path, fileBytes)
+        transferredBytes += transferred
+        report(file)
+      },
+    }),
+  )
 }
 
 interface EnsureFileOptions {
