@@ -41,19 +41,7 @@ interface LocalFile {
  */
 export async function pushFolder(options: PushFolderOptions): Promise<PushResult> {
   const {repo, settings, signal} = options
-  const tokensPage = `${settings.endpoint}/settings/tokens`
-  if (!settings.token) {
-    throw new CmaamError('Uploading to the Hub requires a token: set HF_TOKEN or pass --token', {
-      code: 'AUTH',
-      hint: `Create a token with write access at ${tokensPage}.`,
-    })
-  }
-  if (settings.offline) {
-    throw new CmaamError(`Offline mode is on (HF_HUB_OFFLINE): cannot upload to ${repo}`, {code: 'OFFLINE', hint: 'Unset HF_HUB_OFFLINE to upload.'})
-  }
-  if (!isRepoId(repo)) {
-    throw new CmaamError(`"${repo}" is not a valid repo id`, {hint: 'Name the repo as org/name (or your-user-name/name).'})
-  }
+  checkCanPush(options)
   const dir = resolve(options.dir)
   const files = await listFolder(dir)
   if (files.length === 0) throw new CmaamError(`Nothing to upload: ${dir} has no files`)
@@ -61,37 +49,7 @@ export async function pushFolder(options: PushFolderOptions): Promise<PushResult
   const context: HubRequestContext = {settings, operation: 'upload', repo, signal, retry: options.retry}
   await createRepo(repo, options.private === true, context)
 
-  const totalBytes = files.reduce((sum, file) => sum + file.size, 0)
-  const sizes = new Map(files.map((file) => [file.path, file.size]))
-  const hashed = new Map<string, number>()
-  const uploaded = new Map<string, number>()
-  const sending = new Map<string, number>()
-  let transferredBytes = 0
-  const sum = (map: Map<string, number>): number => [...map.values()].reduce((a, b) => a + b, 0)
-  const report = (phase: TransferProgress['phase'], file: string | null, bytes: number): void => {
-    const fileBytes = file === null ? 0 : ((phase === 'hash' ? hashed : uploaded).get(file) ?? 0)
-    const fileTotalBytes = file === null ? 0 : (sizes.get(file) ?? 0)
-    options.progress?.({phase, file, fileBytes, fileTotalBytes, bytes, totalBytes, transferredBytes})
-  }
-
-  const baseFetch = libraryFetch(context)
-  // The library passes `progressHint` with each upload request: count the bytes fetch reads from the body.
-  const countingFetch: typeof fetch = (input, init) => {
-    const hint = (init as {progressHint?: {path?: string; part?: number}} | undefined)?.progressHint
-    if (init?.method !== 'PUT' || !(init.body instanceof Blob) || hint?.path === undefined) return baseFetch(input, init)
-    const path = hint.path
-    const key = `${path}\0${hint.part ?? ''}`
-    return baseFetch(input, {
-      ...init,
-      body: new CountingBlob(init.body, (read) => {
-        transferredBytes += Math.max(0, read - (sending.get(key) ?? 0))
-        sending.set(key, read)
-        uploaded.set(path, Math.min(sizes.get(path) ?? 0, sumForFile(sending, path)))
-        report('upload', path, sum(uploaded))
-      }),
-    })
-  }
-
+  const tracker = uploadTracker(files, options.progress)
   const operations: CommitFile[] = files.map((file) => ({operation: 'addOrUpdate', path: file.path, content: pathToFileURL(file.absolute)}))
   let commitSha: string | undefined
   try {
@@ -102,7 +60,7 @@ export async function pushFolder(options: PushFolderOptions): Promise<PushResult
       hubUrl: settings.endpoint,
       branch: 'main',
       // The token goes in through the fetch wrapper, which sends it to the Hub's origin only.
-      fetch: countingFetch,
+      fetch: tracker.countingFetch(libraryFetch(context)),
       abortSignal: signal,
       // Xet needs its own storage service; LFS (basic or multipart) works with every Hub.
       useXet: false,
@@ -112,18 +70,7 @@ export async function pushFolder(options: PushFolderOptions): Promise<PushResult
         commitSha = next.value?.commit.oid
         break
       }
-      const event = next.value
-      if (event.event === 'phase' && event.phase === 'committing') report('commit', null, sum(uploaded))
-      if (event.event !== 'fileProgress') continue
-      const size = sizes.get(event.path) ?? 0
-      if (event.state === 'hashing') {
-        hashed.set(event.path, event.progress * size)
-        report('hash', event.path, sum(hashed))
-      } else if (event.state === 'uploading') {
-        // Also reported for LFS objects the Hub already has, which need no upload.
-        uploaded.set(event.path, Math.max(uploaded.get(event.path) ?? 0, event.progress * size))
-        report('upload', event.path, sum(uploaded))
-      }
+      tracker.onEvent(next.value)
     }
   } catch (error) {
     if (signal?.aborted) throw signal.reason
@@ -133,10 +80,82 @@ export async function pushFolder(options: PushFolderOptions): Promise<PushResult
       cause: error,
     })
   }
-  // Files that were not hashed were not LFS: they travelled inside the commit request itself.
-  transferredBytes += files.reduce((bytes, file) => bytes + (hashed.has(file.path) ? 0 : file.size), 0)
-  report('commit', null, totalBytes)
+  tracker.committed()
   return {url: `${settings.endpoint}/${repo}`, commitSha}
+}
+
+/** A token, online, and a valid repo id: what an upload needs before anything is sent. */
+function checkCanPush(options: PushFolderOptions): void {
+  const {repo, settings} = options
+  if (!settings.token) {
+    throw new CmaamError('Uploading to the Hub requires a token: set HF_TOKEN or pass --token', {
+      code: 'AUTH',
+      hint: `Create a token with write access at ${settings.endpoint}/settings/tokens.`,
+    })
+  }
+  if (settings.offline) {
+    throw new CmaamError(`Offline mode is on (HF_HUB_OFFLINE): cannot upload to ${repo}`, {code: 'OFFLINE', hint: 'Unset HF_HUB_OFFLINE to upload.'})
+  }
+  if (!isRepoId(repo)) {
+    throw new CmaamError(`"${repo}" is not a valid repo id`, {hint: 'Name the repo as org/name (or your-user-name/name).'})
+  }
+}
+
+type CommitEvent = Exclude<Awaited<ReturnType<ReturnType<typeof commitIter>['next']>>['value'], {commit: unknown} | undefined>
+
+/**
+ * The upload's progress: bytes hashed and uploaded per file (from the library's events and from the
+ * request bodies fetch reads), and the bytes that crossed the network.
+ */
+function uploadTracker(files: LocalFile[], progress: PushFolderOptions['progress']) {
+  const totalBytes = files.reduce((sum, file) => sum + file.size, 0)
+  const sizes = new Map(files.map((file) => [file.path, file.size]))
+  const hashed = new Map<string, number>()
+  const uploaded = new Map<string, number>()
+  const sending = new Map<string, number>()
+  let transferredBytes = 0
+  const sum = (map: Map<string, number>): number => [...map.values()].reduce((a, b) => a + b, 0)
+  const report = (phase: TransferProgress['phase'], file: string | null, bytes: number): void => {
+    const fileBytes = file === null ? 0 : ((phase === 'hash' ? hashed : uploaded).get(file) ?? 0)
+    const fileTotalBytes = file === null ? 0 : (sizes.get(file) ?? 0)
+    progress?.({phase, file, fileBytes, fileTotalBytes, bytes, totalBytes, transferredBytes})
+  }
+  return {
+    // The library passes `progressHint` with each upload request: count the bytes fetch reads from the body.
+    countingFetch: (baseFetch: typeof fetch): typeof fetch => (input, init) => {
+      const hint = (init as {progressHint?: {path?: string; part?: number}} | undefined)?.progressHint
+      if (init?.method !== 'PUT' || !(init.body instanceof Blob) || hint?.path === undefined) return baseFetch(input, init)
+      const path = hint.path
+      const key = `${path}\0${hint.part ?? ''}`
+      return baseFetch(input, {
+        ...init,
+        body: new CountingBlob(init.body, (read) => {
+          transferredBytes += Math.max(0, read - (sending.get(key) ?? 0))
+          sending.set(key, read)
+          uploaded.set(path, Math.min(sizes.get(path) ?? 0, sumForFile(sending, path)))
+          report('upload', path, sum(uploaded))
+        }),
+      })
+    },
+    onEvent: (event: CommitEvent): void => {
+      if (event.event === 'phase' && event.phase === 'committing') report('commit', null, sum(uploaded))
+      if (event.event !== 'fileProgress') return
+      const size = sizes.get(event.path) ?? 0
+      if (event.state === 'hashing') {
+        hashed.set(event.path, event.progress * size)
+        report('hash', event.path, sum(hashed))
+      } else if (event.state === 'uploading') {
+        // Also reported for LFS objects the Hub already has, which need no upload.
+        uploaded.set(event.path, Math.max(uploaded.get(event.path) ?? 0, event.progress * size))
+        report('upload', event.path, sum(uploaded))
+      }
+    },
+    committed: (): void => {
+      // Files that were not hashed were not LFS: they travelled inside the commit request itself.
+      transferredBytes += files.reduce((bytes, file) => bytes + (hashed.has(file.path) ? 0 : file.size), 0)
+      report('commit', null, totalBytes)
+    },
+  }
 }
 
 function sumForFile(sending: Map<string, number>, path: string): number {
