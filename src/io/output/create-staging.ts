@@ -46,27 +46,7 @@ export async function createStaging(outputDir: string, options: CreateStagingOpt
   const output = resolve(outputDir)
   // Follow symlinks: a link to an input is that input, and a linked output is replaced where it lives.
   const target = await realpathOfExisting(output)
-  const targetPrefix = target.endsWith(sep) ? target : target + sep
-  for (const input of options.inputs) {
-    const realInput = await realpathOfExisting(resolve(input))
-    const relation = realInput === target ? 'is' : realInput.startsWith(targetPrefix) ? 'contains' : !options.insideInput && target.startsWith(realInput.endsWith(sep) ? realInput : realInput + sep) ? 'is inside' : null
-    if (relation !== null) {
-      throw new CmaamError(`--output ${output} ${relation} the input model folder ${resolve(input)}`, {
-        hint: 'Choose a folder outside the input models for the merged model: cmaam never writes into its inputs.',
-      })
-    }
-  }
-
-  const existing = await stat(target).catch(() => null)
-  if (existing && !existing.isDirectory()) {
-    throw new CmaamError(`--output ${output} exists and is not a folder`, {hint: 'Choose a folder path for --output.'})
-  }
-  if (existing && !options.force && (await readdir(target)).length > 0) {
-    throw new CmaamError(`--output ${output} already exists and is not empty; pass --force to replace it`, {
-      hint: 'Pass --force to replace it, or choose another folder.',
-    })
-  }
-
+  await checkOutput(output, target, options)
   const parent = dirname(target)
   const removedStale = await removeStaleStaging(target)
   if (options.neededBytes !== undefined) {
@@ -101,26 +81,7 @@ export async function createStaging(outputDir: string, options: CreateStagingOpt
     removedStale,
     async commit() {
       if (committed) return
-      rmSync(join(dir, STAGING_OWNER_FILE), {force: true})
-      // Synchronous renames: no signal handler can run between moving the old output aside and
-      // moving the new one in.
-      const old = lstatSync(target, {throwIfNoEntry: false})
-        ? join(parent, `.${basename(target)}.cmaam-old-${process.pid}-${randomBytes(4).toString('hex')}`)
-        : null
-      try {
-        if (old) renameSync(target, old)
-        try {
-          renameSync(dir, target)
-        } catch (error) {
-          if (old) renameSync(old, target)
-          throw error
-        }
-      } catch (error) {
-        throw new CmaamError(`Cannot move the merged model into ${output}: ${(error as Error).message}`, {
-          hint: `Check that you can write to ${parent}.`,
-          cause: error,
-        })
-      }
+      const old = moveIntoPlace(dir, target, output)
       committed = true
       if (old) track(old)
       untrack(dir)
@@ -135,6 +96,55 @@ export async function createStaging(outputDir: string, options: CreateStagingOpt
       untrack(dir)
     },
   }
+}
+
+/** The output may not be, contain or (unless allowed) lie inside an input, nor be a non-empty folder without --force. */
+async function checkOutput(output: string, target: string, options: CreateStagingOptions): Promise<void> {
+  const targetPrefix = target.endsWith(sep) ? target : target + sep
+  for (const input of options.inputs) {
+    const realInput = await realpathOfExisting(resolve(input))
+    const relation = realInput === target ? 'is' : realInput.startsWith(targetPrefix) ? 'contains' : !options.insideInput && target.startsWith(realInput.endsWith(sep) ? realInput : realInput + sep) ? 'is inside' : null
+    if (relation !== null) {
+      throw new CmaamError(`--output ${output} ${relation} the input model folder ${resolve(input)}`, {
+        hint: 'Choose a folder outside the input models for the merged model: cmaam never writes into its inputs.',
+      })
+    }
+  }
+  const existing = await stat(target).catch(() => null)
+  if (existing && !existing.isDirectory()) {
+    throw new CmaamError(`--output ${output} exists and is not a folder`, {hint: 'Choose a folder path for --output.'})
+  }
+  if (existing && !options.force && (await readdir(target)).length > 0) {
+    throw new CmaamError(`--output ${output} already exists and is not empty; pass --force to replace it`, {
+      hint: 'Pass --force to replace it, or choose another folder.',
+    })
+  }
+}
+
+/**
+ * Renames the staging folder to the output, moving an existing output aside first; returns where the
+ * old output went (to be removed), or null. Synchronous renames: no signal handler can run between
+ * moving the old output aside and moving the new one in.
+ */
+function moveIntoPlace(dir: string, target: string, output: string): string | null {
+  const parent = dirname(target)
+  rmSync(join(dir, STAGING_OWNER_FILE), {force: true})
+  const old = lstatSync(target, {throwIfNoEntry: false}) ? join(parent, `.${basename(target)}.cmaam-old-${process.pid}-${randomBytes(4).toString('hex')}`) : null
+  try {
+    if (old) renameSync(target, old)
+    try {
+      renameSync(dir, target)
+    } catch (error) {
+      if (old) renameSync(old, target)
+      throw error
+    }
+  } catch (error) {
+    throw new CmaamError(`Cannot move the merged model into ${output}: ${(error as Error).message}`, {
+      hint: `Check that you can write to ${parent}.`,
+      cause: error,
+    })
+  }
+  return old
 }
 
 /** The real path of `path`, or of its deepest existing ancestor joined with the rest. */
