@@ -154,40 +154,51 @@ function threadPool(threads: number): Pool {
       if (closed) return
       closed = true
       for (const task of queue.splice(0)) task.reject(new Error('worker pool is closed'))
-      // A failed fsync is a failed write: it is reported, after every thread has closed its files.
-      const closing = await Promise.allSettled(
-        workers.filter((worker) => !exited.has(worker)).map(
-          (worker) =>
-            new Promise<void>((resolve, reject) => {
-              worker.once('message', (message: {error?: string; code?: string; path?: string}) =>
-                message.error === undefined ? resolve() : reject(Object.assign(new Error(message.error), {code: message.code, path: message.path})),
-              )
-              worker.once('exit', () => resolve())
-              worker.postMessage({close: true})
-            }),
-        ),
-      )
-      await Promise.all(workers.map((worker) => worker.terminate()))
-      const failed = closing.find((result) => result.status === 'rejected')
-      if (failed) throw (failed as PromiseRejectedResult).reason
+      await closeWorkers(workers, exited)
     },
     async stop() {
       if (stopping) return
       stopping = closed = true
       queue.splice(0)
-      // Terminating a thread whose onnxruntime call is in flight aborts the process (onnx-sessions.ts):
-      // each thread answers once its calls have returned and its sessions are released.
-      await Promise.all(
-        workers.filter((worker) => !exited.has(worker)).map(
-          (worker) =>
-            new Promise<void>((resolve) => {
-              worker.on('message', (message: {stopped?: boolean}) => message.stopped && resolve())
-              worker.once('exit', () => resolve())
-              worker.postMessage({stop: true})
-            }),
-        ),
-      )
-      await Promise.all(workers.map((worker) => worker.terminate()))
+      await stopWorkers(workers, exited)
     },
   }
+}
+
+/** Asks every live thread to close its files, then ends them all; a failed fsync is a failed write, reported after every thread closed. */
+async function closeWorkers(workers: Worker[], exited: Set<Worker>): Promise<void> {
+  const closing = await Promise.allSettled(
+    workers.filter((worker) => !exited.has(worker)).map(
+      (worker) =>
+        new Promise<void>((resolve, reject) => {
+          worker.once('message', (message: {error?: string; code?: string; path?: string}) =>
+            message.error === undefined ? resolve() : reject(Object.assign(new Error(message.error), {code: message.code, path: message.path})),
+          )
+          worker.once('exit', () => resolve())
+          worker.postMessage({close: true})
+        }),
+    ),
+  )
+  await Promise.all(workers.map((worker) => worker.terminate()))
+  const failed = closing.find((result) => result.status === 'rejected')
+  if (failed) throw (failed as PromiseRejectedResult).reason
+}
+
+/**
+ * Ends every thread on an interrupt. Terminating a thread whose onnxruntime call is in flight aborts
+ * the process (onnx-sessions.ts): each thread answers once its calls have returned and its sessions
+ * are released, and only then is it terminated.
+ */
+async function stopWorkers(workers: Worker[], exited: Set<Worker>): Promise<void> {
+  await Promise.all(
+    workers.filter((worker) => !exited.has(worker)).map(
+      (worker) =>
+        new Promise<void>((resolve) => {
+          worker.on('message', (message: {stopped?: boolean}) => message.stopped && resolve())
+          worker.once('exit', () => resolve())
+          worker.postMessage({stop: true})
+        }),
+    ),
+  )
+  await Promise.all(workers.map((worker) => worker.terminate()))
 }
