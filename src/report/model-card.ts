@@ -26,17 +26,7 @@ export const CMAAM_INSTALL_NOTE = 'cmaam is installed from its source (a clone, 
 
 /** The merged model's README.md: Hub front matter, then how it was made and how to make it again. */
 export function buildModelCard(record: MergeRecord, options: ModelCardOptions): string {
-  const inherited = frontMatter(options.targetCard)
-  const ids = [options.hubModels.target, ...options.hubModels.sources].filter((id): id is string => id !== null)
-  const front: {[key: string]: YamlValue} = {
-    // The Hub links only repo ids: a local folder's path would be a dead, private entry.
-    ...(ids.length > 0 ? {base_model: [...new Set(ids)]} : {}),
-    base_model_relation: 'merge',
-    library_name: 'transformers',
-    pipeline_tag: inherited.pipeline_tag ?? 'image-text-to-text',
-  }
-  if (inherited.license) front.license = inherited.license
-  front.tags = ['merge', 'cmaam', ...(options.modelType ? [options.modelType] : []), ...(record.onnx ? ['onnx', 'transformers.js'] : [])]
+  const front = cardFrontMatter(record, options)
 
   /** A Hub model as a link; a local one by its folder's name only (its path is the merger's own business). */
   const link = (name: string, hubId: string | null, revision?: string): string => {
@@ -80,36 +70,59 @@ export function buildModelCard(record: MergeRecord, options: ModelCardOptions): 
       return s ? [`| ${comp} | ${s.tensors} | ${s.mean.toFixed(4)} | ${s.min.toFixed(4)} | ${s.max.toFixed(4)} |`] : []
     }),
   ]
-  const perLayer = COMPONENTS.flatMap((c) => {
-    const layers = alphas.layers.filter((l) => l.component === c && !l.group.endsWith('non_layer'))
-    if (layers.length === 0) return []
-    const means = layers.map((l) => l.mean)
-    return [`| ${c} | ${layers.length} | ${Math.min(...means).toFixed(4)} | ${Math.max(...means).toFixed(4)} |`]
-  })
-  if (perLayer.length > 0) {
-    const w = lerp ? 'α' : 'weight'
-    lines.push('', `## ${lerp ? 'α' : 'Weight'} per layer (summary)`, '', `| component | layers | lowest layer mean ${w} | highest layer mean ${w} |`, '|---|---:|---:|---:|', ...perLayer)
-  }
-  if (analysis) {
-    const a = analysis.alignment
-    const score = (v: number | undefined): string => (v === undefined ? '–' : v.toFixed(4))
-    lines.push(
-      '',
-      '## Alignment scores',
-      '',
-      `Overall alignment ${a.overall.score.toFixed(4)}; CMBC ${score(a.cmbc.overall ?? 0.5)} (coherence ${score(a.cmbc.coherence)}, spectral ${score(a.cmbc.spectral)}, coverage ${a.cmbc.coverage.toFixed(2)}).`,
-      '',
-      '| component | PDA | GFS | score |',
-      '|---|---:|---:|---:|',
-      ...COMPONENTS.map((c) => `| ${c} | ${score(a.pda[c])} | ${score(a.gfs[c])} | ${a.component_scores[c].toFixed(4)} |`),
-    )
-  }
+  lines.push(...perLayerSection(alphas, lerp))
+  if (analysis) lines.push(...alignmentSection(analysis))
   if (record.onnx) lines.push(...onnxSection(record.onnx))
   lines.push('', '## Reproduce', '', CMAAM_INSTALL_NOTE, '', '```bash', `cmaam ${options.reproduce}`, '```', '')
   if (record.files.mergekit_config) {
     lines.push(`\`${record.files.mergekit_config}\` holds the same merge in [mergekit](https://github.com/arcee-ai/mergekit)'s schema, for the tools that read it (\`cmaam merge --config ${record.files.mergekit_config}\` reads it too).`, '')
   }
   return `---\n${toYaml(front)}---\n\n${lines.join('\n')}`
+}
+
+/** The Hub front matter: Hub ids only in base_model, the target card's license and pipeline tag kept. */
+function cardFrontMatter(record: MergeRecord, options: ModelCardOptions): {[key: string]: YamlValue} {
+  const inherited = frontMatter(options.targetCard)
+  const ids = [options.hubModels.target, ...options.hubModels.sources].filter((id): id is string => id !== null)
+  const front: {[key: string]: YamlValue} = {
+    // The Hub links only repo ids: a local folder's path would be a dead, private entry.
+    ...(ids.length > 0 ? {base_model: [...new Set(ids)]} : {}),
+    base_model_relation: 'merge',
+    library_name: 'transformers',
+    pipeline_tag: inherited.pipeline_tag ?? 'image-text-to-text',
+  }
+  if (inherited.license) front.license = inherited.license
+  front.tags = ['merge', 'cmaam', ...(options.modelType ? [options.modelType] : []), ...(record.onnx ? ['onnx', 'transformers.js'] : [])]
+  return front
+}
+
+/** The lowest and highest layer means per component, or nothing when no component has layers. */
+function perLayerSection(alphas: MergeRecord['alphas'], lerp: boolean): string[] {
+  const perLayer = COMPONENTS.flatMap((c) => {
+    const layers = alphas.layers.filter((l) => l.component === c && !l.group.endsWith('non_layer'))
+    if (layers.length === 0) return []
+    const means = layers.map((l) => l.mean)
+    return [`| ${c} | ${layers.length} | ${Math.min(...means).toFixed(4)} | ${Math.max(...means).toFixed(4)} |`]
+  })
+  if (perLayer.length === 0) return []
+  const w = lerp ? 'α' : 'weight'
+  return ['', `## ${lerp ? 'α' : 'Weight'} per layer (summary)`, '', `| component | layers | lowest layer mean ${w} | highest layer mean ${w} |`, '|---|---:|---:|---:|', ...perLayer]
+}
+
+/** The CMAAM alignment scores, overall and per component. */
+function alignmentSection(analysis: NonNullable<MergeRecord['analysis']>): string[] {
+  const a = analysis.alignment
+  const score = (v: number | undefined): string => (v === undefined ? '–' : v.toFixed(4))
+  return [
+    '',
+    '## Alignment scores',
+    '',
+    `Overall alignment ${a.overall.score.toFixed(4)}; CMBC ${score(a.cmbc.overall ?? 0.5)} (coherence ${score(a.cmbc.coherence)}, spectral ${score(a.cmbc.spectral)}, coverage ${a.cmbc.coverage.toFixed(2)}).`,
+    '',
+    '| component | PDA | GFS | score |',
+    '|---|---:|---:|---:|',
+    ...COMPONENTS.map((c) => `| ${c} | ${score(a.pda[c])} | ${score(a.gfs[c])} | ${a.component_scores[c].toFixed(4)} |`),
+  ]
 }
 
 /** `58 tensors merged, 25 kept from the target (…), …`: where the output's tensors came from. */
