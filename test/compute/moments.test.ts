@@ -7,18 +7,7 @@ import {
   std,
   varianceUnbiased,
 } from '../../src/compute/moments'
-
-/** Deterministic pseudo-random numbers (mulberry32), so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+import {mulberry32} from '../helpers/mulberry32'
 
 function naive(xs: number[]) {
   const n = xs.length
@@ -74,7 +63,7 @@ describe('moments', () => {
   })
 
   it('combineMoments over random splits equals the two-pass result', () => {
-    const rand = rng(12345)
+    const rand = mulberry32(12345)
     for (let trial = 0; trial < 200; trial++) {
       const n = 1 + Math.floor(rand() * 60)
       const shift = (rand() - 0.5) * 10

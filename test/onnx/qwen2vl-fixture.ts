@@ -3,6 +3,7 @@ import {join} from 'node:path'
 import {writeSafetensors} from '../../src/io/safetensors/write-safetensors'
 import {encodeModel, TensorDataType as T, type OnnxModel, type OnnxNode, type OnnxTensor, type OnnxValueInfo} from '../../src/io/onnx-proto'
 import {F16, roundExact, valueOf} from '../compute/exact-rounding'
+import {mulberry32} from '../helpers/mulberry32'
 
 /*
  * A tiny Qwen2-VL-shaped checkpoint and ONNX templates for it, written the way PyTorch's exporter
@@ -17,18 +18,6 @@ import {F16, roundExact, valueOf} from '../compute/exact-rounding'
 export const D = {vision: 8, visionMlp: 16, hidden: 24, kv: 8, intermediate: 40, vocab: 48, patchIn: 24}
 
 export type Values = Map<string, {shape: number[]; values: Float32Array}>
-
-/** Mulberry32: a small seeded generator, so the fixtures are the same on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** The parameter names and shapes of the tiny model (tied embeddings unless `lmHead`). */
 export function parameterShapes(options: {lmHead?: boolean} = {}): [string, number[]][] {
@@ -75,7 +64,7 @@ export function parameterShapes(options: {lmHead?: boolean} = {}): [string, numb
  * as a merge does, while the vision norm weights stay equal to each other.
  */
 export function makeValues(seed: number, options: {lmHead?: boolean; twins: 'equal' | 'differ'}): Values {
-  const next = random(seed)
+  const next = mulberry32(seed)
   const values: Values = new Map()
   for (const [name, shape] of parameterShapes(options)) {
     const count = shape.reduce((a, b) => a * b, 1)
