@@ -3,7 +3,8 @@ import {decodeFloats, encodeFloats} from './float-codecs'
 import {contextLane, readChunk, readValues, type JobContext} from './job-context'
 import {CHUNK_ELEMENTS, type MergeJobResult, type Sparsify, type TaskVectorJob} from './jobs'
 import {counterKeys} from './random'
-import {RankSelector} from './rank-select'
+import {bracketRanks} from './bracket-ranks'
+import {RankSelector, type RankValue} from './rank-select'
 import {KERNEL_BLOCK, MAX_KERNEL_SOURCES, type Kernels} from './wasm/kernels'
 
 /** Descending magnitude ranks [from, to) kept by a magnitude or band sparsification; null keeps every entry. */
@@ -151,8 +152,9 @@ function keptDivisors(job: TaskVectorJob, context: JobContext, thinning: Thinnin
  */
 function thin(kernels: Kernels, thinning: Thinning, i: number, mask: number, start: number, from: number, n: number, fromLane: boolean): Uint8Array {
   if (thinning.kind === 'band') {
-    if (fromLane) kernels.absDeltaBf16(from, n, i)
-    kernels.bandMask(n, mask, thinning.bands[i], thinning.bands[i].seen)
+    const band = thinning.bands[i]
+    if (fromLane) kernels.bandMaskBf16(from, n, i, mask, band, band.seen)
+    else kernels.bandMask(n, mask, band, band.seen)
   } else if (thinning.kind === 'random') {
     const [k0, k1] = thinning.keys[i]
     // Draw index start + from + j: the high word of a (≥ 2³²-element) tensor's index goes into the first key.
@@ -227,14 +229,33 @@ function thinningOf(job: TaskVectorJob, context: JobContext): Thinning {
   return {kind: 'band', bands: job.sources.map((_, i) => selectBand(job, i, context, ranks))}
 }
 
-/** Radix-selection passes over |Δᵢ| until source i's thresholds are known. */
+/**
+ * Source i's thresholds: for a bf16 pair from a sample and (usually) one counting pass over |Δᵢ|,
+ * otherwise, or when those miss, by radix-selection passes.
+ */
 function selectBand(job: TaskVectorJob, i: number, context: JobContext, ranks: {from: number; to: number}): Band {
   const n = job.count
-  const kernels = context.scratch.kernels
   const wanted = [...(ranks.from > 0 ? [ranks.from] : []), ...(ranks.to < n ? [ranks.to] : [])]
-  const selector = new RankSelector(kernels, n, wanted, CHUNK_ELEMENTS)
   const simd = job.target.dtype === 'BF16' && job.sources[i].dtype === 'BF16'
-  while (wanted.length > 0 && !selector.done) {
+  const results = (wanted.length > 0 && simd ? bracketRanks(context, n, job.target, job.sources[i], wanted) : null) ?? radixRanks(job, i, context, wanted, simd)
+  const upper = ranks.from > 0 ? results[0] : null
+  const lower = ranks.to < n ? results[results.length - 1] : null
+  return {
+    upper: upper ? upper.value : Number.POSITIVE_INFINITY,
+    skipUpper: upper ? ranks.from - upper.greater : 0,
+    lower: lower ? lower.value : Number.NEGATIVE_INFINITY,
+    keepLower: lower ? ranks.to - lower.greater : 0,
+    seen: new Float64Array(2),
+  }
+}
+
+/** Radix-selection passes over |Δᵢ| until the values at the wanted ranks are known. */
+function radixRanks(job: TaskVectorJob, i: number, context: JobContext, wanted: number[], simd: boolean): RankValue[] {
+  const n = job.count
+  const kernels = context.scratch.kernels
+  if (wanted.length === 0) return []
+  const selector = new RankSelector(kernels, n, wanted, CHUNK_ELEMENTS)
+  while (!selector.done) {
     for (let start = 0; start < n; start += CHUNK_ELEMENTS) {
       const count = Math.min(CHUNK_ELEMENTS, n - start)
       if (simd) {
@@ -250,14 +271,5 @@ function selectBand(job: TaskVectorJob, i: number, context: JobContext, ranks: {
     }
     selector.endPass()
   }
-  const results = wanted.length > 0 ? selector.results : []
-  const upper = ranks.from > 0 ? results[0] : null
-  const lower = ranks.to < n ? results[results.length - 1] : null
-  return {
-    upper: upper ? upper.value : Number.POSITIVE_INFINITY,
-    skipUpper: upper ? ranks.from - upper.greater : 0,
-    lower: lower ? lower.value : Number.NEGATIVE_INFINITY,
-    keepLower: lower ? ranks.to - lower.greater : 0,
-    seen: new Float64Array(2),
-  }
+  return selector.results
 }

@@ -33,6 +33,30 @@ export const HISTOGRAM_DIGITS = 1 << 20
 /** How many values a histogram pass keeps for the digits it is told to keep. */
 export const KEPT_VALUES = 1 << 20
 
+/** A band of magnitudes kept: see `Kernels.bandMask`. */
+export interface Band {
+  upper: number
+  skipUpper: number
+  lower: number
+  keepLower: number
+}
+
+const bits = new Float64Array(1)
+const bitsInt = new BigInt64Array(bits.buffer)
+
+/** The largest float64 below x (x > −∞, not NaN). */
+function nextDown(x: number): number {
+  if (x === 0) return -Number.MIN_VALUE
+  bits[0] = x
+  bitsInt[0] += x > 0 ? -1n : 1n
+  return bits[0]
+}
+
+/** The smallest float64 above x (x < +∞, not NaN). */
+function nextUp(x: number): number {
+  return -nextDown(-x)
+}
+
 /** Options of the task-vector kernel: see task-vector.ts. */
 export interface TaskVectorKernelOptions {
   sources: number
@@ -104,7 +128,15 @@ export interface Kernels {
    * first `skipUpper` equal to it are dropped, and values below `lower` and those equal to it after
    * the first `keepLower`. `seen` holds how many equal to each were met before (updated).
    */
-  bandMask(count: number, mask: number, band: {upper: number; skipUpper: number; lower: number; keepLower: number}, seen: Float64Array): void
+  bandMask(count: number, mask: number, band: Band, seen: Float64Array): void
+  /** `bandMask` of |lane − a| for the bf16 values from `from` of source lane `lane` and target region `a` (inputs padded). */
+  bandMaskBf16(from: number, count: number, lane: number, mask: number, band: Band, seen: Float64Array): void
+  /**
+   * One pass of a threshold search over |lane 0 − a| for the first `count` bf16 values: adds to
+   * `counts` how many are above `hi` (or NaN), equal to `hi` and equal to `lo`, and returns those
+   * strictly between, in order (a view of `magnitudes`: valid until the next call).
+   */
+  bracketBf16(count: number, lo: number, hi: number, counts: Float64Array): Float64Array
   /** DARE's mask `mask` for tensor indices start … start + count − 1: see `random_mask` in kernels.wat. */
   randomMask(count: number, mask: number, start: number, keys: readonly [number, number], below: number): void
   /**
@@ -131,11 +163,10 @@ interface Exports {
   abs_delta_bf16(t: number, s: number, m: number, n: number): void
   histogram_f64(m: number, n: number, low: number, width: number, prefixHi: number, prefixLo: number, hist: number, flags: number, keepFrom: number, keepTo: number, kept: number, keepCap: number, keptCount: number): void
   collect_f64(m: number, n: number, low: number, prefixHi: number, prefixLo: number): number
-  band_mask_f64(m: number, mask: number, n: number, upper: number, skipUpper: number, lower: number, keepLower: number, seen: number): void
+  bracket_bf16(t: number, s: number, n: number, lo: number, hi: number, counts: number, cand: number): number
+  band_mask(m: number, t: number, s: number, fromBf16: number, mask: number, n: number, upper: number, skipUpper: number, lower: number, keepLower: number, seen: number, fast: number, dropAbove: number, dropBelow: number): void
   random_mask(mask: number, n: number, start: number, k0: number, k1: number, below: number): void
-  add_weighted_delta_bf16(t: number, s: number, mask: number, acc: number, n: number, w: number, divisor: number, first: number, base: number): void
-  elect_bf16(t: number, s: number, mask: number, total: number, sum: number, weight: number, n: number, w: number, divisor: number, first: number): void
-  finish_bf16(t: number, acc: number, weights: number, o: number, n: number, c: number, q: number): number
+  task_vector_bf16(t: number, o: number, n: number, sources: number, params: number, scratch: number, lambda: number, divisor: number, base: number, consensus: number, normalize: number): number
   slerp_sums_bf16(t: number, s: number, n: number, res: number): void
   mix_bf16(t: number, s: number, o: number, n: number, a: number, b: number): number
   delta_dots_bf16(t: number, a: number, b: number, n: number, res: number): void
@@ -155,11 +186,12 @@ export function createKernels(capacity: number): Kernels {
     flags: 3 * region + 8 * RESULT_SLOTS + 4 * HISTOGRAM_DIGITS,
     lanes: 3 * region + 8 * RESULT_SLOTS + 5 * HISTOGRAM_DIGITS,
     masks: 3 * region + 8 * RESULT_SLOTS + 5 * HISTOGRAM_DIGITS + MAX_KERNEL_SOURCES * laneBytes,
-    // Three float64 sums per value of a block (a task-vector merge's total, agreeing sum and weight).
-    work: 16 * Math.ceil((3 * region + 8 * RESULT_SLOTS + 5 * HISTOGRAM_DIGITS + MAX_KERNEL_SOURCES * (laneBytes + maskBytes)) / 16),
+    // The task-vector kernel's description of each source and its terms of four values (32 bytes each).
+    terms: 16 * Math.ceil((3 * region + 8 * RESULT_SLOTS + 5 * HISTOGRAM_DIGITS + MAX_KERNEL_SOURCES * (laneBytes + maskBytes)) / 16),
   }
-  const work = [0, 1, 2].map((k) => layout.work + k * 8 * KERNEL_BLOCK)
-  const keptAt = layout.work + 3 * 8 * KERNEL_BLOCK
+  const params = layout.terms
+  const scratch = layout.terms + 32 * MAX_KERNEL_SOURCES
+  const keptAt = layout.terms + 64 * MAX_KERNEL_SOURCES
   const size = keptAt + 8 * KEPT_VALUES
   const memory = new WebAssembly.Memory({initial: Math.ceil(size / 65536)})
   const wasm = new WebAssembly.Instance(compiled, {env: {memory}}).exports as Exports
@@ -174,6 +206,22 @@ export function createKernels(capacity: number): Kernels {
   // Zeros after the data: finite, so padding never flags a chunk as non-finite.
   const pad = (view: Uint8Array, from: number, to: number) => view.fill(0, from, to)
   const split = (prefix: bigint): [number, number] => [Number(prefix >> 32n), Number(prefix & 0xffffffffn)]
+  /**
+   * `band_mask` over `count` values: the fast way when these values cannot straddle the place where
+   * ties at a cut turn from dropped to kept (upper) or kept to dropped (lower), so that a tie at each
+   * cut is treated alike throughout and the cut becomes a plain comparison.
+   */
+  const bandMaskCall = (t: number, s: number, mask: number, count: number, band: Band, seen: Float64Array, fromBf16 = false) => {
+    const [seenUpper, seenLower] = seen
+    const upperAlike = seenUpper >= band.skipUpper || seenUpper + count <= band.skipUpper
+    const lowerAlike = seenLower >= band.keepLower || seenLower + count <= band.keepLower
+    // Ties kept at the upper cut once skipUpper were dropped; kept at the lower one until keepLower were.
+    const dropAbove = seenUpper >= band.skipUpper ? band.upper : nextDown(band.upper)
+    const dropBelow = seenLower < band.keepLower ? band.lower : nextUp(band.lower)
+    results.set(seen)
+    wasm.band_mask(b.byteOffset, t, s, fromBf16 ? 1 : 0, mask, count, band.upper, band.skipUpper, band.lower, band.keepLower, results.byteOffset, upperAlike && lowerAlike ? 1 : 0, dropAbove, dropBelow)
+    seen.set(results.subarray(0, 2))
+  }
   return {
     a,
     b,
@@ -233,30 +281,35 @@ export function createKernels(capacity: number): Kernels {
       return wasm.collect_f64(b.byteOffset, count, low, ...split(prefix))
     },
     bandMask(count, mask, band, seen) {
-      results.set(seen)
       // An even count for the kernel: NaN after an odd one equals no cut, so it counts no tie.
       magnitudes[count] = Number.NaN
-      wasm.band_mask_f64(b.byteOffset, masks[mask].byteOffset, (count + 1) & ~1, band.upper, band.skipUpper, band.lower, band.keepLower, results.byteOffset)
-      seen.set(results.subarray(0, 2))
+      bandMaskCall(b.byteOffset, 0, masks[mask].byteOffset, (count + 1) & ~1, band, seen)
+    },
+    bandMaskBf16(from, count, lane, mask, band, seen) {
+      bandMaskCall(a.byteOffset + 2 * from, lanes[lane].byteOffset + 2 * from, masks[mask].byteOffset, (count + 1) & ~1, band, seen, true)
+    },
+    bracketBf16(count, lo, hi, counts) {
+      results.set(counts)
+      const found = wasm.bracket_bf16(a.byteOffset, lanes[0].byteOffset, count, lo, hi, results.byteOffset, b.byteOffset)
+      counts.set(results.subarray(0, 3))
+      return magnitudes.subarray(0, found)
     },
     randomMask(count, mask, start, keys, below) {
       wasm.random_mask(masks[mask].byteOffset, (count + 3) & ~3, start, keys[0], keys[1], below)
     },
     taskVectorBf16(from, count, o) {
-      const padded = (count + 3) & ~3
-      const t = a.byteOffset + 2 * from
-      const [total, sum, weight] = work
-      const lane = (k: number) => [t, lanes[k].byteOffset + 2 * from, masks[k].byteOffset] as const
-      const o16 = out.byteOffset + 2 * from
-      if (!o.consensus) {
-        // mixed = d₀ + d₁ + … (−0 + d₀ is d₀ exactly), then t + λ·mixed/divisor
-        for (let k = 0; k < o.sources; k++) wasm.add_weighted_delta_bf16(...lane(k), total, padded, o.weights[k], o.divisors[k], k === 0 ? 1 : 0, -0)
-        return wasm.finish_bf16(t, total, 0, o16, padded, o.lambda, o.divisor) === 0
+      const p = new DataView(buffer, params, 32 * o.sources)
+      for (let k = 0; k < o.sources; k++) {
+        p.setUint32(32 * k, lanes[k].byteOffset + 2 * from, true)
+        p.setUint32(32 * k + 4, masks[k].byteOffset, true)
+        p.setFloat64(32 * k + 8, o.weights[k], true)
+        p.setFloat64(32 * k + 16, o.divisors[k], true)
       }
-      // total = 0 + d₀ + d₁ + …; then the agreeing entries' sum and weights; t + λ·sum (/ weight)
-      for (let k = 0; k < o.sources; k++) wasm.add_weighted_delta_bf16(...lane(k), total, padded, o.weights[k], o.divisors[k], k === 0 ? 1 : 0, 0)
-      for (let k = 0; k < o.sources; k++) wasm.elect_bf16(...lane(k), total, sum, weight, padded, o.weights[k], o.divisors[k], k === 0 ? 1 : 0)
-      return wasm.finish_bf16(t, sum, o.normalize ? weight : 0, o16, padded, o.lambda, 1) === 0
+      // Without consensus the sum starts at −0, so that −0 + d₀ is d₀ exactly (mixed = d₀ + d₁ + …);
+      // the election's total starts at 0 (total = 0; total += dᵢ).
+      const base = o.consensus ? 0 : -0
+      const padded = (count + 3) & ~3
+      return wasm.task_vector_bf16(a.byteOffset + 2 * from, out.byteOffset + 2 * from, padded, o.sources, params, scratch, o.lambda, o.divisor, base, o.consensus ? 1 : 0, o.normalize ? 1 : 0) === 0
     },
     slerpSumsBf16(count, sums) {
       results.set(sums)
@@ -274,12 +327,17 @@ export function createKernels(capacity: number): Kernels {
       return results.subarray(0, 3)
     },
     modelStockBf16(from, count, sources, ratio) {
-      const padded = (count + 3) & ~3
-      const t = a.byteOffset + 2 * from
       // sum = 0 + (s₀ − t) + (s₁ − t) + … (weight 1, divisor 1, every entry kept), then t + ratio·sum/N
+      const p = new DataView(buffer, params, 32 * sources)
+      for (let k = 0; k < sources; k++) {
+        p.setUint32(32 * k, lanes[k].byteOffset + 2 * from, true)
+        p.setUint32(32 * k + 4, masks[0].byteOffset, true)
+        p.setFloat64(32 * k + 8, 1, true)
+        p.setFloat64(32 * k + 16, 1, true)
+      }
+      const padded = (count + 3) & ~3
       masks[0].fill(1, 0, padded)
-      for (let k = 0; k < sources; k++) wasm.add_weighted_delta_bf16(t, lanes[k].byteOffset + 2 * from, masks[0].byteOffset, work[0], padded, 1, 1, k === 0 ? 1 : 0, 0)
-      return wasm.finish_bf16(t, work[0], 0, out.byteOffset + 2 * from, padded, ratio, sources) === 0
+      return wasm.task_vector_bf16(a.byteOffset + 2 * from, out.byteOffset + 2 * from, padded, sources, params, scratch, ratio, sources, 0, 0, 0) === 0
     },
   }
 }

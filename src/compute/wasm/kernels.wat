@@ -206,54 +206,117 @@
         (br $next)))
     (local.get $k))
 
-  ;; Keep mask (one byte per value) of a magnitude band, for $n magnitudes at $m ($n even), in tensor
-  ;; order. Above $upper (the value at the band's first rank) is dropped, and so are the first
-  ;; $skipUpper values equal to it; below $lower (the value at the rank after the band) is dropped,
-  ;; and so is every value equal to it after the first $keepLower. A missing end is +inf / −inf with
-  ;; no ties to count. The counts of equal values seen so far carry over from chunk to chunk through
-  ;; the two float64 slots at $seen. (NaN compares false everywhere, so it is kept, as in float64
-  ;; JavaScript.) Two values at a time; a pair with a value equal to a cut is done one by one.
-  (func (export "band_mask_f64") (param $m i32) (param $mask i32) (param $n i32) (param $upper f64) (param $skipUpper f64) (param $lower f64) (param $keepLower f64) (param $seen i32)
-    (local $i i32) (local $j i32) (local $v v128) (local $up v128) (local $lo v128) (local $x f64) (local $keep i32) (local $seenUpper f64) (local $seenLower f64)
-    (local.set $seenUpper (f64.load (local.get $seen)))
-    (local.set $seenLower (f64.load offset=8 (local.get $seen)))
-    (local.set $up (f64x2.splat (local.get $upper)))
-    (local.set $lo (f64x2.splat (local.get $lower)))
+  ;; One pass of a threshold search over |s − t| for $n bf16 pairs, in float64: adds to the three
+  ;; float64 counts at $counts how many values are above $hi (NaN too: its bits order above every
+  ;; number, as in the radix selection), equal to $hi and equal to $lo, and writes the values strictly
+  ;; between $lo and $hi at $cand, in order; returns how many it wrote.
+  (func (export "bracket_bf16") (param $t i32) (param $s i32) (param $n i32) (param $lo f64) (param $hi f64) (param $counts i32) (param $cand i32) (result i32)
+    (local $i i32) (local $k i32) (local $in i32) (local $m v128) (local $lov v128) (local $hiv v128) (local $valid v128) (local $inside v128)
+    (local $above v128) (local $eqHi v128) (local $eqLo v128)
+    (local.set $lov (f64x2.splat (local.get $lo)))
+    (local.set $hiv (f64x2.splat (local.get $hi)))
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-        (local.set $v (v128.load align=8 (i32.add (local.get $m) (i32.shl (local.get $i) (i32.const 3)))))
-        (if (v128.any_true (v128.or (f64x2.eq (local.get $v) (local.get $up)) (f64x2.eq (local.get $v) (local.get $lo))))
+        (local.set $in (i32.shl (local.get $i) (i32.const 1)))
+        (local.set $m (f64x2.abs (f64x2.sub
+          (f64x2.promote_low_f32x4 (i32x4.shl (i32x4.extend_low_i16x8_u (v128.load32_zero align=2 (i32.add (local.get $s) (local.get $in)))) (i32.const 16)))
+          (f64x2.promote_low_f32x4 (i32x4.shl (i32x4.extend_low_i16x8_u (v128.load32_zero align=2 (i32.add (local.get $t) (local.get $in)))) (i32.const 16))))))
+        ;; both lanes, or the first alone when it is the last value
+        (local.set $valid (if (result v128) (i32.lt_u (i32.add (local.get $i) (i32.const 1)) (local.get $n))
+          (then (v128.const i64x2 -1 -1)) (else (v128.const i64x2 -1 0))))
+        ;; comparison masks are −1: subtracting one counts one
+        (local.set $above (i64x2.sub (local.get $above) (v128.and (local.get $valid)
+          (v128.or (f64x2.gt (local.get $m) (local.get $hiv)) (f64x2.ne (local.get $m) (local.get $m))))))
+        (local.set $eqHi (i64x2.sub (local.get $eqHi) (v128.and (local.get $valid) (f64x2.eq (local.get $m) (local.get $hiv)))))
+        (local.set $eqLo (i64x2.sub (local.get $eqLo) (v128.and (local.get $valid) (f64x2.eq (local.get $m) (local.get $lov)))))
+        (local.set $inside (v128.and (local.get $valid) (v128.and (f64x2.gt (local.get $m) (local.get $lov)) (f64x2.lt (local.get $m) (local.get $hiv)))))
+        (if (v128.any_true (local.get $inside))
           (then
-            (local.set $j (local.get $i))
-            (loop $tie
-              (local.set $x (f64.load (i32.add (local.get $m) (i32.shl (local.get $j) (i32.const 3)))))
-              (local.set $keep (i32.const 1))
-              (if (f64.gt (local.get $x) (local.get $upper))
-                (then (local.set $keep (i32.const 0)))
-                (else (if (f64.eq (local.get $x) (local.get $upper))
-                  (then
-                    (if (f64.lt (local.get $seenUpper) (local.get $skipUpper)) (then (local.set $keep (i32.const 0))))
-                    (local.set $seenUpper (f64.add (local.get $seenUpper) (f64.const 1)))))))
-              (if (f64.lt (local.get $x) (local.get $lower))
-                (then (local.set $keep (i32.const 0)))
-                (else (if (f64.eq (local.get $x) (local.get $lower))
-                  (then
-                    (if (f64.ge (local.get $seenLower) (local.get $keepLower)) (then (local.set $keep (i32.const 0))))
-                    (local.set $seenLower (f64.add (local.get $seenLower) (f64.const 1)))))))
-              (i32.store8 (i32.add (local.get $mask) (local.get $j)) (local.get $keep))
-              (local.set $j (i32.add (local.get $j) (i32.const 1)))
-              (br_if $tie (i32.lt_u (local.get $j) (i32.add (local.get $i) (i32.const 2))))))
-          (else
-            ;; kept (1) unless above the upper cut or below the lower one; the two 64-bit lanes' low bytes
-            (v128.store16_lane align=1 0 (i32.add (local.get $mask) (local.get $i))
-              (i8x16.shuffle 0 8 0 0 0 0 0 0 0 0 0 0 0 0 0 0
-                (v128.andnot (v128.const i64x2 1 1) (v128.or (f64x2.gt (local.get $v) (local.get $up)) (f64x2.lt (local.get $v) (local.get $lo))))
-                (local.get $v)))))
+            (if (i32x4.extract_lane 0 (local.get $inside))
+              (then
+                (f64.store (i32.add (local.get $cand) (i32.shl (local.get $k) (i32.const 3))) (f64x2.extract_lane 0 (local.get $m)))
+                (local.set $k (i32.add (local.get $k) (i32.const 1)))))
+            (if (i32x4.extract_lane 2 (local.get $inside))
+              (then
+                (f64.store (i32.add (local.get $cand) (i32.shl (local.get $k) (i32.const 3))) (f64x2.extract_lane 1 (local.get $m)))
+                (local.set $k (i32.add (local.get $k) (i32.const 1)))))))
         (local.set $i (i32.add (local.get $i) (i32.const 2)))
         (br $next)))
-    (f64.store (local.get $seen) (local.get $seenUpper))
-    (f64.store offset=8 (local.get $seen) (local.get $seenLower)))
+    (f64.store (local.get $counts) (f64.add (f64.load (local.get $counts))
+      (f64.convert_i64_s (i64.add (i64x2.extract_lane 0 (local.get $above)) (i64x2.extract_lane 1 (local.get $above))))))
+    (f64.store offset=8 (local.get $counts) (f64.add (f64.load offset=8 (local.get $counts))
+      (f64.convert_i64_s (i64.add (i64x2.extract_lane 0 (local.get $eqHi)) (i64x2.extract_lane 1 (local.get $eqHi))))))
+    (f64.store offset=16 (local.get $counts) (f64.add (f64.load offset=16 (local.get $counts))
+      (f64.convert_i64_s (i64.add (i64x2.extract_lane 0 (local.get $eqLo)) (i64x2.extract_lane 1 (local.get $eqLo))))))
+    (local.get $k))
+
+  ;; Keep mask (one byte per value) of a magnitude band, for $n magnitudes at $m ($n even), or with
+  ;; $fromBf16 for |s − t| of the bf16 values at $t and $s, in tensor order. Above $upper (the value at
+  ;; the band's first rank) is dropped, and so are the first $skipUpper values equal to it; below $lower
+  ;; (the value at the rank after the band) is dropped, and so is every value equal to it after the
+  ;; first $keepLower. A missing end is +inf / −inf with no ties to count. The counts of equal values
+  ;; seen so far carry over from chunk to chunk through the two float64 slots at $seen. (NaN compares
+  ;; false everywhere, so it is kept, as in float64 JavaScript.) Two values at a time, without a branch.
+  ;; With $fast the caller knows every value equal to a cut is treated alike in these $n (kept or
+  ;; dropped): values above $dropAbove or below $dropBelow are dropped, and the ties are only counted.
+  ;; Otherwise a value equal to a cut is numbered by the count before it. (An odd $n only ends a
+  ;; tensor: what the padding after it adds to the counts is never read.)
+  (func (export "band_mask") (param $m i32) (param $t i32) (param $s i32) (param $fromBf16 i32) (param $mask i32) (param $n i32)
+      (param $upper f64) (param $skipUpper f64) (param $lower f64) (param $keepLower f64) (param $seen i32)
+      (param $fast i32) (param $dropAbove f64) (param $dropBelow f64)
+    (local $i i32) (local $in i32) (local $v v128) (local $up v128) (local $lo v128) (local $skip v128) (local $keep v128)
+    (local $above v128) (local $below v128) (local $high v128) (local $one v128)
+    (local $seenUp v128) (local $seenLo v128) (local $eqUp v128) (local $eqLo v128) (local $drop v128)
+    (local.set $seenUp (i64x2.splat (i64.trunc_f64_s (f64.load (local.get $seen)))))
+    (local.set $seenLo (i64x2.splat (i64.trunc_f64_s (f64.load offset=8 (local.get $seen)))))
+    (local.set $skip (i64x2.splat (i64.trunc_sat_f64_s (local.get $skipUpper))))
+    (local.set $keep (i64x2.splat (i64.trunc_sat_f64_s (local.get $keepLower))))
+    (local.set $one (v128.const i64x2 1 1))
+    (local.set $high (v128.const i64x2 0 -1))
+    (local.set $up (f64x2.splat (local.get $upper)))
+    (local.set $lo (f64x2.splat (local.get $lower)))
+    (local.set $above (f64x2.splat (local.get $dropAbove)))
+    (local.set $below (f64x2.splat (local.get $dropBelow)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (if (local.get $fromBf16)
+          (then
+            (local.set $in (i32.shl (local.get $i) (i32.const 1)))
+            (local.set $v (f64x2.abs (f64x2.sub
+              (f64x2.promote_low_f32x4 (i32x4.shl (i32x4.extend_low_i16x8_u (v128.load32_zero align=2 (i32.add (local.get $s) (local.get $in)))) (i32.const 16)))
+              (f64x2.promote_low_f32x4 (i32x4.shl (i32x4.extend_low_i16x8_u (v128.load32_zero align=2 (i32.add (local.get $t) (local.get $in)))) (i32.const 16)))))))
+          (else (local.set $v (v128.load align=8 (i32.add (local.get $m) (i32.shl (local.get $i) (i32.const 3)))))))
+        (local.set $eqUp (f64x2.eq (local.get $v) (local.get $up)))
+        (local.set $eqLo (f64x2.eq (local.get $v) (local.get $lo)))
+        (if (local.get $fast)
+          (then
+            (local.set $drop (v128.or (f64x2.gt (local.get $v) (local.get $above)) (f64x2.lt (local.get $v) (local.get $below)))))
+          (else
+            ;; equal to a cut: its number among the equal ones is the count before the pair, plus one
+            ;; when the first value of the pair is equal too (masks are −1: subtracting one adds 1)
+            (local.set $drop (v128.or
+              (v128.or (f64x2.gt (local.get $v) (local.get $up)) (f64x2.lt (local.get $v) (local.get $lo)))
+              (v128.or
+                (v128.and (local.get $eqUp) (i64x2.lt_s
+                  (i64x2.sub (local.get $seenUp) (v128.and (local.get $high) (i8x16.shuffle 0 1 2 3 4 5 6 7 0 1 2 3 4 5 6 7 (local.get $eqUp) (local.get $eqUp))))
+                  (local.get $skip)))
+                (v128.andnot (local.get $eqLo) (i64x2.lt_s
+                  (i64x2.sub (local.get $seenLo) (v128.and (local.get $high) (i8x16.shuffle 0 1 2 3 4 5 6 7 0 1 2 3 4 5 6 7 (local.get $eqLo) (local.get $eqLo))))
+                  (local.get $keep))))))))
+        ;; the counts carry in both lanes
+        (local.set $seenUp (i64x2.sub (local.get $seenUp)
+          (i64x2.add (local.get $eqUp) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $eqUp) (local.get $eqUp)))))
+        (local.set $seenLo (i64x2.sub (local.get $seenLo)
+          (i64x2.add (local.get $eqLo) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $eqLo) (local.get $eqLo)))))
+        ;; kept (1) unless dropped; the two 64-bit lanes' low bytes
+        (v128.store16_lane align=1 0 (i32.add (local.get $mask) (local.get $i))
+          (i8x16.shuffle 0 8 0 0 0 0 0 0 0 0 0 0 0 0 0 0 (v128.andnot (local.get $one) (local.get $drop)) (local.get $v)))
+        (local.set $i (i32.add (local.get $i) (i32.const 2)))
+        (br $next)))
+    (f64.store (local.get $seen) (f64.convert_i64_s (i64x2.extract_lane 0 (local.get $seenUp))))
+    (f64.store offset=8 (local.get $seen) (f64.convert_i64_s (i64x2.extract_lane 0 (local.get $seenLo)))))
 
   ;; A 32-bit integer hash with good avalanche (Wellons' lowbias32), four lanes at once.
   (func $lowbias32 (param $x v128) (result v128)
@@ -283,91 +346,95 @@
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $next))))
 
-  ;; One source's term of the task-vector merge, added to the float64 sums at $acc ($n even):
-  ;; acc = base + w·(kept ? (s − t)/$divisor : 0), where base is acc itself, or with $first the value
-  ;; $base: −0 starts a sum with its first term exactly, +0 starts it from 0 (`total = 0; total += …`).
-  (func (export "add_weighted_delta_bf16") (param $t i32) (param $s i32) (param $mask i32) (param $acc i32) (param $n i32) (param $w f64) (param $divisor f64) (param $first i32) (param $base f64)
-    (local $i i32) (local $in i32) (local $at i32) (local $wv v128) (local $q v128) (local $b v128) (local $d v128) (local $divide i32) (local $x v128)
-    (local.set $divide (f64.ne (local.get $divisor) (f64.const 1)))
-    (local.set $wv (f64x2.splat (local.get $w)))
-    (local.set $q (f64x2.splat (local.get $divisor)))
-    (local.set $b (f64x2.splat (local.get $base)))
+  ;; The task-vector merge of $n values (a multiple of 4) in one pass, the bf16 target at $t into bf16
+  ;; at $o, for the $sources sources described at $params, 32 bytes each: the address of the source's
+  ;; bf16 values (i32), of its keep mask (i32, a byte per value), wᵢ (f64 at 8) and the divisor of its
+  ;; kept entries (f64 at 16). With dᵢ = wᵢ·(kept ? (sᵢ − t)/divisorᵢ : 0): without $consensus,
+  ;; mixed = ($base + d₀ + d₁ + …)/$divisor ($base −0 makes the sum start at d₀ exactly, +0 from 0);
+  ;; with it, the elected sign is that of $base + d₀ + d₁ + … (+ when ≥ 0), and mixed is the sum from 0
+  ;; of the dᵢ of that sign, divided with $normalize by the sum from 0 of their wᵢ (by 1 when none).
+  ;; out = bf16(t + λ·mixed) rounded once. The dᵢ of four values wait at $scratch (32 bytes a source)
+  ;; for the election. Returns 1 when a result is not finite.
+  (func (export "task_vector_bf16") (param $t i32) (param $o i32) (param $n i32) (param $sources i32) (param $params i32) (param $scratch i32)
+      (param $lambda f64) (param $divisor f64) (param $base f64) (param $consensus i32) (param $normalize i32) (result i32)
+    (local $i i32) (local $k i32) (local $p i32) (local $at i32) (local $q f64) (local $wv v128) (local $qv v128)
+    (local $tv v128) (local $tlo v128) (local $thi v128) (local $sv v128) (local $keep v128) (local $dlo v128) (local $dhi v128)
+    (local $alo v128) (local $ahi v128) (local $blo v128) (local $bhi v128) (local $clo v128) (local $chi v128)
+    (local $plo v128) (local $phi v128) (local $agree v128) (local $lam v128) (local $u v128) (local $special v128)
+    (local.set $lam (f64x2.splat (local.get $lambda)))
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-        (local.set $in (i32.shl (local.get $i) (i32.const 1)))
-        (local.set $at (i32.add (local.get $acc) (i32.shl (local.get $i) (i32.const 3))))
-        (local.set $x (f64x2.sub
-          (f64x2.promote_low_f32x4 (i32x4.shl (i32x4.extend_low_i16x8_u (v128.load32_zero align=2 (i32.add (local.get $s) (local.get $in)))) (i32.const 16)))
-          (f64x2.promote_low_f32x4 (i32x4.shl (i32x4.extend_low_i16x8_u (v128.load32_zero align=2 (i32.add (local.get $t) (local.get $in)))) (i32.const 16)))))
-        ;; w·(kept ? x/q : 0); x/1 is x, so a divisor of 1 skips the division
-        (local.set $d (f64x2.mul (local.get $wv) (v128.and
-          (if (result v128) (local.get $divide) (then (f64x2.div (local.get $x) (local.get $q))) (else (local.get $x)))
-          ;; two mask bytes → two 64-bit lane masks
-          (i64x2.ne (v128.const i64x2 0 0) (i64x2.extend_low_i32x4_u (i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u
-            (v128.load16_splat align=1 (i32.add (local.get $mask) (local.get $i))))))))))
-        (v128.store align=8 (local.get $at) (f64x2.add (if (result v128) (local.get $first) (then (local.get $b)) (else (v128.load align=8 (local.get $at)))) (local.get $d)))
-        (local.set $i (i32.add (local.get $i) (i32.const 2)))
-        (br $next))))
-
-  ;; TIES's sign election, one source at a time ($n even): with d = w·(kept ? (s − t)/$divisor : 0)
-  ;; and the elected sign that of the total at $total (+ when ≥ 0), adds d to $sum and w to $weight
-  ;; where d has that sign (both from 0 when $first). Adding +0 elsewhere changes nothing: the sums
-  ;; start at +0 and only gain non-zero terms.
-  (func (export "elect_bf16") (param $t i32) (param $s i32) (param $mask i32) (param $total i32) (param $sum i32) (param $weight i32) (param $n i32) (param $w f64) (param $divisor f64) (param $first i32)
-    (local $i i32) (local $in i32) (local $at i32) (local $wv v128) (local $q v128) (local $d v128) (local $agree v128) (local $divide i32) (local $x v128)
-    (local.set $divide (f64.ne (local.get $divisor) (f64.const 1)))
-    (local.set $wv (f64x2.splat (local.get $w)))
-    (local.set $q (f64x2.splat (local.get $divisor)))
-    (block $done
-      (loop $next
-        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-        (local.set $in (i32.shl (local.get $i) (i32.const 1)))
-        (local.set $at (i32.shl (local.get $i) (i32.const 3)))
-        (local.set $x (f64x2.sub
-          (f64x2.promote_low_f32x4 (i32x4.shl (i32x4.extend_low_i16x8_u (v128.load32_zero align=2 (i32.add (local.get $s) (local.get $in)))) (i32.const 16)))
-          (f64x2.promote_low_f32x4 (i32x4.shl (i32x4.extend_low_i16x8_u (v128.load32_zero align=2 (i32.add (local.get $t) (local.get $in)))) (i32.const 16)))))
-        ;; w·(kept ? x/q : 0); x/1 is x, so a divisor of 1 skips the division
-        (local.set $d (f64x2.mul (local.get $wv) (v128.and
-          (if (result v128) (local.get $divide) (then (f64x2.div (local.get $x) (local.get $q))) (else (local.get $x)))
-          (i64x2.ne (v128.const i64x2 0 0) (i64x2.extend_low_i32x4_u (i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u
-            (v128.load16_splat align=1 (i32.add (local.get $mask) (local.get $i))))))))))
-        (local.set $agree (v128.bitselect
-          (f64x2.gt (local.get $d) (v128.const f64x2 0 0)) (f64x2.lt (local.get $d) (v128.const f64x2 0 0))
-          (f64x2.ge (v128.load align=8 (i32.add (local.get $total) (local.get $at))) (v128.const f64x2 0 0))))
-        (v128.store align=8 (i32.add (local.get $sum) (local.get $at)) (f64x2.add
-          (if (result v128) (local.get $first) (then (v128.const f64x2 0 0)) (else (v128.load align=8 (i32.add (local.get $sum) (local.get $at)))))
-          (v128.and (local.get $d) (local.get $agree))))
-        (v128.store align=8 (i32.add (local.get $weight) (local.get $at)) (f64x2.add
-          (if (result v128) (local.get $first) (then (v128.const f64x2 0 0)) (else (v128.load align=8 (i32.add (local.get $weight) (local.get $at)))))
-          (v128.and (local.get $wv) (local.get $agree))))
-        (local.set $i (i32.add (local.get $i) (i32.const 2)))
-        (br $next))))
-
-  ;; out = bf16(t + c·(acc / q)) rounded once, $n a multiple of 4: q is $q, or with $weights ≠ 0 the
-  ;; float64 at $weights per value, 1 where that is 0 (TIES's normalisation by the agreeing weights).
-  ;; Returns 1 when a result is not finite.
-  (func (export "finish_bf16") (param $t i32) (param $acc i32) (param $weights i32) (param $o i32) (param $n i32) (param $c f64) (param $q f64) (result i32)
-    (local $i i32) (local $at i32) (local $tv v128) (local $cv v128) (local $qlo v128) (local $qhi v128) (local $u v128) (local $special v128)
-    (local.set $cv (f64x2.splat (local.get $c)))
-    (local.set $qlo (f64x2.splat (local.get $q)))
-    (local.set $qhi (local.get $qlo))
-    (block $done
-      (loop $next
-        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-        (local.set $at (i32.shl (local.get $i) (i32.const 3)))
-        (if (local.get $weights)
-          (then
-            (local.set $qlo (v128.load align=8 (i32.add (local.get $weights) (local.get $at))))
-            (local.set $qlo (v128.bitselect (v128.const f64x2 1 1) (local.get $qlo) (f64x2.eq (local.get $qlo) (v128.const f64x2 0 0))))
-            (local.set $qhi (v128.load offset=16 align=8 (i32.add (local.get $weights) (local.get $at))))
-            (local.set $qhi (v128.bitselect (v128.const f64x2 1 1) (local.get $qhi) (f64x2.eq (local.get $qhi) (v128.const f64x2 0 0))))))
         (local.set $tv (i32x4.shl (v128.load16x4_u align=2 (i32.add (local.get $t) (i32.shl (local.get $i) (i32.const 1)))) (i32.const 16)))
+        (local.set $tlo (f64x2.promote_low_f32x4 (local.get $tv)))
+        (local.set $thi (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $tv) (local.get $tv))))
+        (local.set $alo (f64x2.splat (local.get $base)))
+        (local.set $ahi (local.get $alo))
+        (local.set $k (i32.const 0))
+        (loop $term
+          (local.set $p (i32.add (local.get $params) (i32.shl (local.get $k) (i32.const 5))))
+          (local.set $sv (i32x4.shl (v128.load16x4_u align=2 (i32.add (i32.load (local.get $p)) (i32.shl (local.get $i) (i32.const 1)))) (i32.const 16)))
+          ;; four mask bytes → four 32-bit lanes, widened to 64 bits per half below
+          (local.set $keep (i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u (v128.load32_zero align=1 (i32.add (i32.load offset=4 (local.get $p)) (local.get $i))))))
+          (local.set $wv (f64x2.splat (f64.load offset=8 (local.get $p))))
+          (local.set $q (f64.load offset=16 (local.get $p)))
+          (local.set $dlo (f64x2.sub (f64x2.promote_low_f32x4 (local.get $sv)) (local.get $tlo)))
+          (local.set $dhi (f64x2.sub (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $sv) (local.get $sv))) (local.get $thi)))
+          ;; x/1 is x, so a divisor of 1 skips the division
+          (if (f64.ne (local.get $q) (f64.const 1))
+            (then
+              (local.set $qv (f64x2.splat (local.get $q)))
+              (local.set $dlo (f64x2.div (local.get $dlo) (local.get $qv)))
+              (local.set $dhi (f64x2.div (local.get $dhi) (local.get $qv)))))
+          (local.set $dlo (f64x2.mul (local.get $wv) (v128.and (local.get $dlo) (i64x2.ne (i64x2.extend_low_i32x4_u (local.get $keep)) (v128.const i64x2 0 0)))))
+          (local.set $dhi (f64x2.mul (local.get $wv) (v128.and (local.get $dhi) (i64x2.ne (i64x2.extend_high_i32x4_u (local.get $keep)) (v128.const i64x2 0 0)))))
+          (local.set $at (i32.add (local.get $scratch) (i32.shl (local.get $k) (i32.const 5))))
+          (v128.store align=8 (local.get $at) (local.get $dlo))
+          (v128.store offset=16 align=8 (local.get $at) (local.get $dhi))
+          (local.set $alo (f64x2.add (local.get $alo) (local.get $dlo)))
+          (local.set $ahi (f64x2.add (local.get $ahi) (local.get $dhi)))
+          (local.set $k (i32.add (local.get $k) (i32.const 1)))
+          (br_if $term (i32.lt_u (local.get $k) (local.get $sources))))
+        (if (local.get $consensus)
+          (then
+            ;; the agreeing terms' sum (b) and weight (c); adding +0 for the others changes nothing: the
+            ;; sums start at +0 and only gain non-zero terms of one sign
+            (local.set $plo (f64x2.ge (local.get $alo) (v128.const f64x2 0 0)))
+            (local.set $phi (f64x2.ge (local.get $ahi) (v128.const f64x2 0 0)))
+            (local.set $blo (v128.const f64x2 0 0))
+            (local.set $bhi (v128.const f64x2 0 0))
+            (local.set $clo (v128.const f64x2 0 0))
+            (local.set $chi (v128.const f64x2 0 0))
+            (local.set $k (i32.const 0))
+            (loop $elect
+              (local.set $at (i32.add (local.get $scratch) (i32.shl (local.get $k) (i32.const 5))))
+              (local.set $wv (f64x2.splat (f64.load offset=8 (i32.add (local.get $params) (i32.shl (local.get $k) (i32.const 5))))))
+              (local.set $dlo (v128.load align=8 (local.get $at)))
+              (local.set $dhi (v128.load offset=16 align=8 (local.get $at)))
+              (local.set $agree (v128.bitselect
+                (f64x2.gt (local.get $dlo) (v128.const f64x2 0 0)) (f64x2.lt (local.get $dlo) (v128.const f64x2 0 0)) (local.get $plo)))
+              (local.set $blo (f64x2.add (local.get $blo) (v128.and (local.get $dlo) (local.get $agree))))
+              (local.set $clo (f64x2.add (local.get $clo) (v128.and (local.get $wv) (local.get $agree))))
+              (local.set $agree (v128.bitselect
+                (f64x2.gt (local.get $dhi) (v128.const f64x2 0 0)) (f64x2.lt (local.get $dhi) (v128.const f64x2 0 0)) (local.get $phi)))
+              (local.set $bhi (f64x2.add (local.get $bhi) (v128.and (local.get $dhi) (local.get $agree))))
+              (local.set $chi (f64x2.add (local.get $chi) (v128.and (local.get $wv) (local.get $agree))))
+              (local.set $k (i32.add (local.get $k) (i32.const 1)))
+              (br_if $elect (i32.lt_u (local.get $k) (local.get $sources))))
+            (local.set $alo (local.get $blo))
+            (local.set $ahi (local.get $bhi))
+            (if (local.get $normalize)
+              (then
+                (local.set $alo (f64x2.div (local.get $blo)
+                  (v128.bitselect (v128.const f64x2 1 1) (local.get $clo) (f64x2.eq (local.get $clo) (v128.const f64x2 0 0)))))
+                (local.set $ahi (f64x2.div (local.get $bhi)
+                  (v128.bitselect (v128.const f64x2 1 1) (local.get $chi) (f64x2.eq (local.get $chi) (v128.const f64x2 0 0))))))))
+          (else
+            (local.set $alo (f64x2.div (local.get $alo) (f64x2.splat (local.get $divisor))))
+            (local.set $ahi (f64x2.div (local.get $ahi) (f64x2.splat (local.get $divisor))))))
         (local.set $u (call $nudged_f32
-          (f64x2.add (f64x2.promote_low_f32x4 (local.get $tv))
-            (f64x2.mul (local.get $cv) (f64x2.div (v128.load align=8 (i32.add (local.get $acc) (local.get $at))) (local.get $qlo))))
-          (f64x2.add (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $tv) (local.get $tv)))
-            (f64x2.mul (local.get $cv) (f64x2.div (v128.load offset=16 align=8 (i32.add (local.get $acc) (local.get $at))) (local.get $qhi))))))
+          (f64x2.add (local.get $tlo) (f64x2.mul (local.get $lam) (local.get $alo)))
+          (f64x2.add (local.get $thi) (f64x2.mul (local.get $lam) (local.get $ahi)))))
         (local.set $special (v128.or (local.get $special) (call $not_finite (local.get $u))))
         (call $store_bf16 (i32.add (local.get $o) (i32.shl (local.get $i) (i32.const 1))) (local.get $u))
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
