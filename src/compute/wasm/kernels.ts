@@ -289,9 +289,17 @@ export function createKernels(capacity: number): Kernels {
       bandMaskCall(a.byteOffset + 2 * from, lanes[lane].byteOffset + 2 * from, masks[mask].byteOffset, (count + 1) & ~1, band, seen, true)
     },
     bracketBf16(count, lo, hi, counts) {
+      // An even count for the kernel: after an odd one, 0 − 0 (counted below as a tie at a cut of 0).
+      const even = (count + 1) & ~1
+      pad(a, 2 * count, 2 * even)
+      pad(lanes[0], 2 * count, 2 * even)
       results.set(counts)
-      const found = wasm.bracket_bf16(a.byteOffset, lanes[0].byteOffset, count, lo, hi, results.byteOffset, b.byteOffset)
+      const found = wasm.bracket_bf16(a.byteOffset, lanes[0].byteOffset, even, lo, hi, results.byteOffset, b.byteOffset)
       counts.set(results.subarray(0, 3))
+      if (even > count) {
+        if (hi === 0) counts[1]--
+        if (lo === 0) counts[2]--
+      }
       return magnitudes.subarray(0, found)
     },
     randomMask(count, mask, start, keys, below) {

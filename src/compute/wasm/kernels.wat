@@ -206,12 +206,12 @@
         (br $next)))
     (local.get $k))
 
-  ;; One pass of a threshold search over |s − t| for $n bf16 pairs, in float64: adds to the three
-  ;; float64 counts at $counts how many values are above $hi (NaN too: its bits order above every
+  ;; One pass of a threshold search over |s − t| for $n bf16 pairs ($n even), in float64: adds to the
+  ;; three float64 counts at $counts how many values are above $hi (NaN too: its bits order above every
   ;; number, as in the radix selection), equal to $hi and equal to $lo, and writes the values strictly
   ;; between $lo and $hi at $cand, in order; returns how many it wrote.
   (func (export "bracket_bf16") (param $t i32) (param $s i32) (param $n i32) (param $lo f64) (param $hi f64) (param $counts i32) (param $cand i32) (result i32)
-    (local $i i32) (local $k i32) (local $in i32) (local $m v128) (local $lov v128) (local $hiv v128) (local $valid v128) (local $inside v128)
+    (local $i i32) (local $k i32) (local $in i32) (local $m v128) (local $lov v128) (local $hiv v128) (local $inside v128)
     (local $above v128) (local $eqHi v128) (local $eqLo v128)
     (local.set $lov (f64x2.splat (local.get $lo)))
     (local.set $hiv (f64x2.splat (local.get $hi)))
@@ -222,15 +222,11 @@
         (local.set $m (f64x2.abs (f64x2.sub
           (f64x2.promote_low_f32x4 (i32x4.shl (i32x4.extend_low_i16x8_u (v128.load32_zero align=2 (i32.add (local.get $s) (local.get $in)))) (i32.const 16)))
           (f64x2.promote_low_f32x4 (i32x4.shl (i32x4.extend_low_i16x8_u (v128.load32_zero align=2 (i32.add (local.get $t) (local.get $in)))) (i32.const 16))))))
-        ;; both lanes, or the first alone when it is the last value
-        (local.set $valid (if (result v128) (i32.lt_u (i32.add (local.get $i) (i32.const 1)) (local.get $n))
-          (then (v128.const i64x2 -1 -1)) (else (v128.const i64x2 -1 0))))
-        ;; comparison masks are −1: subtracting one counts one
-        (local.set $above (i64x2.sub (local.get $above) (v128.and (local.get $valid)
-          (v128.or (f64x2.gt (local.get $m) (local.get $hiv)) (f64x2.ne (local.get $m) (local.get $m))))))
-        (local.set $eqHi (i64x2.sub (local.get $eqHi) (v128.and (local.get $valid) (f64x2.eq (local.get $m) (local.get $hiv)))))
-        (local.set $eqLo (i64x2.sub (local.get $eqLo) (v128.and (local.get $valid) (f64x2.eq (local.get $m) (local.get $lov)))))
-        (local.set $inside (v128.and (local.get $valid) (v128.and (f64x2.gt (local.get $m) (local.get $lov)) (f64x2.lt (local.get $m) (local.get $hiv)))))
+        ;; comparison masks are −1: subtracting one counts one; not ≤ hi: above it, or NaN
+        (local.set $above (i64x2.sub (local.get $above) (v128.not (f64x2.le (local.get $m) (local.get $hiv)))))
+        (local.set $eqHi (i64x2.sub (local.get $eqHi) (f64x2.eq (local.get $m) (local.get $hiv))))
+        (local.set $eqLo (i64x2.sub (local.get $eqLo) (f64x2.eq (local.get $m) (local.get $lov))))
+        (local.set $inside (v128.and (f64x2.gt (local.get $m) (local.get $lov)) (f64x2.lt (local.get $m) (local.get $hiv))))
         (if (v128.any_true (local.get $inside))
           (then
             (if (i32x4.extract_lane 0 (local.get $inside))
