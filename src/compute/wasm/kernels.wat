@@ -4,10 +4,12 @@
 (module
   (import "env" "memory" (memory 1))
 
-;; The float32 bit patterns of four float64 values (two per operand) rounded to float32, with an
-  ;; exact float32 tie for bfloat16 nudged one unit toward the float64 value, so that bfloat16
-  ;; rounding of the result (see $store_bf16) rounds the float64 value once.
-  (func $nudged_f32 (param $xlo v128) (param $xhi v128) (result v128)
+;; Four float64 values (two per operand) rounded once to bfloat16 (nearest, ties to even) and stored
+  ;; at $o; returns all-ones lanes where a result is not finite. They are rounded to float32 first,
+  ;; with an exact float32 tie for bfloat16 nudged one unit toward the float64 value, so that the
+  ;; bfloat16 rounding of the float32 value rounds the float64 value once. One call does it all:
+  ;; V8 does not inline WebAssembly calls, and spills the caller's vectors around each.
+  (func $store_rounded (param $o i32) (param $xlo v128) (param $xhi v128) (result v128)
     (local $r v128) (local $blo v128) (local $bhi v128) (local $lt v128) (local $gt v128) (local $tie v128)
     (local.set $r (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
       (f32x4.demote_f64x2_zero (local.get $xlo)) (f32x4.demote_f64x2_zero (local.get $xhi))))
@@ -21,24 +23,20 @@
       (f64x2.gt (local.get $blo) (f64x2.abs (local.get $xlo))) (f64x2.gt (local.get $bhi) (f64x2.abs (local.get $xhi)))))
     (local.set $tie (i32x4.eq (v128.and (local.get $r) (v128.const i32x4 0xffff 0xffff 0xffff 0xffff)) (v128.const i32x4 0x8000 0x8000 0x8000 0x8000)))
     ;; masks are −1: subtracting one adds 1 (rounded toward zero), adding the other subtracts 1
-    (i32x4.add (i32x4.sub (local.get $r) (v128.and (local.get $lt) (local.get $tie))) (v128.and (local.get $gt) (local.get $tie))))
-
-  ;; All-ones lanes where a float32 bit pattern is not finite.
-  (func $not_finite (param $u v128) (result v128)
-    (i32x4.eq (v128.and (local.get $u) (v128.const i32x4 0x7f800000 0x7f800000 0x7f800000 0x7f800000)) (v128.const i32x4 0x7f800000 0x7f800000 0x7f800000 0x7f800000)))
-
-  ;; Four float32 bit patterns rounded to bfloat16 (nearest, ties to even), stored at $o.
-  (func $store_bf16 (param $o i32) (param $u v128)
-    (local.set $u (i32x4.shr_u
-      (i32x4.add (i32x4.add (local.get $u) (v128.const i32x4 0x7fff 0x7fff 0x7fff 0x7fff))
-        (v128.and (i32x4.shr_u (local.get $u) (i32.const 16)) (v128.const i32x4 1 1 1 1)))
-      (i32.const 16)))
-    (v128.store64_lane align=2 0 (local.get $o) (i16x8.narrow_i32x4_u (local.get $u) (local.get $u))))
+    (local.set $r (i32x4.add (i32x4.sub (local.get $r) (v128.and (local.get $lt) (local.get $tie))) (v128.and (local.get $gt) (local.get $tie))))
+    ;; float32 → bfloat16, nearest, ties to even
+    (v128.store64_lane align=2 0 (local.get $o) (i16x8.narrow_i32x4_u
+      (i32x4.shr_u
+        (i32x4.add (i32x4.add (local.get $r) (v128.const i32x4 0x7fff 0x7fff 0x7fff 0x7fff))
+          (v128.and (i32x4.shr_u (local.get $r) (i32.const 16)) (v128.const i32x4 1 1 1 1)))
+        (i32.const 16))
+      (local.get $r)))
+    (i32x4.eq (v128.and (local.get $r) (v128.const i32x4 0x7f800000 0x7f800000 0x7f800000 0x7f800000)) (v128.const i32x4 0x7f800000 0x7f800000 0x7f800000 0x7f800000)))
 
   ;; out = bf16(t + α(s − t)) rounded once from float64, as lerp-chunk.ts's float64 path computes it.
   ;; Returns 1 when an input or result is not finite (the caller redoes the chunk).
   (func (export "lerp_bf16") (param $t i32) (param $s i32) (param $o i32) (param $n i32) (param $alpha f64) (result i32)
-    (local $i i32) (local $a v128) (local $tv v128) (local $sv v128) (local $tlo v128) (local $thi v128) (local $u v128) (local $special v128)
+    (local $i i32) (local $a v128) (local $tv v128) (local $sv v128) (local $tlo v128) (local $thi v128) (local $special v128)
     (local.set $a (f64x2.splat (local.get $alpha)))
     (block $done
       (loop $next
@@ -47,13 +45,11 @@
         (local.set $sv (i32x4.shl (v128.load16x4_u align=2 (i32.add (local.get $s) (i32.shl (local.get $i) (i32.const 1)))) (i32.const 16)))
         (local.set $tlo (f64x2.promote_low_f32x4 (local.get $tv)))
         (local.set $thi (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $tv) (local.get $tv))))
-        (local.set $u (call $nudged_f32
+        (local.set $special (v128.or (local.get $special) (call $store_rounded (i32.add (local.get $o) (i32.shl (local.get $i) (i32.const 1)))
           (f64x2.add (local.get $tlo)
             (f64x2.mul (local.get $a) (f64x2.sub (f64x2.promote_low_f32x4 (local.get $sv)) (local.get $tlo))))
           (f64x2.add (local.get $thi)
-            (f64x2.mul (local.get $a) (f64x2.sub (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $sv) (local.get $sv))) (local.get $thi))))))
-        (local.set $special (v128.or (local.get $special) (call $not_finite (local.get $u))))
-        (call $store_bf16 (i32.add (local.get $o) (i32.shl (local.get $i) (i32.const 1))) (local.get $u))
+            (f64x2.mul (local.get $a) (f64x2.sub (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $sv) (local.get $sv))) (local.get $thi)))))))
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $next)))
     (v128.any_true (local.get $special)))
@@ -61,19 +57,17 @@
   ;; out = bf16(w + scale·d) rounded once from float64, for bfloat16 w and float32 d (a LoRA update).
   ;; Returns 1 when an input or result is not finite (the caller redoes the block).
   (func (export "add_scaled_bf16") (param $w i32) (param $d i32) (param $o i32) (param $n i32) (param $scale f64) (result i32)
-    (local $i i32) (local $k v128) (local $wv v128) (local $dv v128) (local $u v128) (local $special v128)
+    (local $i i32) (local $k v128) (local $wv v128) (local $dv v128) (local $special v128)
     (local.set $k (f64x2.splat (local.get $scale)))
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
         (local.set $wv (i32x4.shl (v128.load16x4_u align=2 (i32.add (local.get $w) (i32.shl (local.get $i) (i32.const 1)))) (i32.const 16)))
         (local.set $dv (v128.load align=4 (i32.add (local.get $d) (i32.shl (local.get $i) (i32.const 2)))))
-        (local.set $u (call $nudged_f32
+        (local.set $special (v128.or (local.get $special) (call $store_rounded (i32.add (local.get $o) (i32.shl (local.get $i) (i32.const 1)))
           (f64x2.add (f64x2.promote_low_f32x4 (local.get $wv)) (f64x2.mul (local.get $k) (f64x2.promote_low_f32x4 (local.get $dv))))
           (f64x2.add (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $wv) (local.get $wv)))
-            (f64x2.mul (local.get $k) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $dv) (local.get $dv)))))))
-        (local.set $special (v128.or (local.get $special) (call $not_finite (local.get $u))))
-        (call $store_bf16 (i32.add (local.get $o) (i32.shl (local.get $i) (i32.const 1))) (local.get $u))
+            (f64x2.mul (local.get $k) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $dv) (local.get $dv))))))))
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $next)))
     (v128.any_true (local.get $special)))
@@ -314,31 +308,42 @@
     (f64.store (local.get $seen) (f64.convert_i64_s (i64x2.extract_lane 0 (local.get $seenUp))))
     (f64.store offset=8 (local.get $seen) (f64.convert_i64_s (i64x2.extract_lane 0 (local.get $seenLo)))))
 
-  ;; A 32-bit integer hash with good avalanche (Wellons' lowbias32), four lanes at once.
-  (func $lowbias32 (param $x v128) (result v128)
-    (local.set $x (v128.xor (local.get $x) (i32x4.shr_u (local.get $x) (i32.const 16))))
-    (local.set $x (i32x4.mul (local.get $x) (v128.const i32x4 0x7feb352d 0x7feb352d 0x7feb352d 0x7feb352d)))
-    (local.set $x (v128.xor (local.get $x) (i32x4.shr_u (local.get $x) (i32.const 15))))
-    (local.set $x (i32x4.mul (local.get $x) (v128.const i32x4 0x846ca68b 0x846ca68b 0x846ca68b 0x846ca68b)))
-    (v128.xor (local.get $x) (i32x4.shr_u (local.get $x) (i32.const 16))))
-
   ;; DARE's keep mask for the values at tensor indices $start … $start + $n − 1 (mod 2³²; $n a multiple
-  ;; of 4): value i is kept when lowbias32(lowbias32(i ⊕ $k0) ⊕ $k1) < $below, as unsigned numbers.
-  ;; A counter-based draw: the mask of an index depends on nothing else, so any chunking or thread
-  ;; count gives the same bytes.
+  ;; of 4): value i is kept when lowbias32(lowbias32(i ⊕ $k0) ⊕ $k1) < $below, as unsigned numbers, with
+  ;; Wellons' lowbias32 hash x ^= x >> 16; x *= 0x7feb352d; x ^= x >> 15; x *= 0x846ca68b; x ^= x >> 16
+  ;; (written out twice below: V8 does not inline a call). A counter-based draw: the mask of an index
+  ;; depends on nothing else, so any chunking or thread count gives the same bytes.
   (func (export "random_mask") (param $mask i32) (param $n i32) (param $start i32) (param $k0 i32) (param $k1 i32) (param $below i32)
-    (local $i i32) (local $index v128) (local $keep v128)
+    (local $i i32) (local $index v128) (local $x v128) (local $key0 v128) (local $key1 v128) (local $limit v128)
+    (local $m1 v128) (local $m2 v128) (local $four v128) (local $ones v128)
     (local.set $index (i32x4.add (i32x4.splat (local.get $start)) (v128.const i32x4 0 1 2 3)))
+    (local.set $key0 (i32x4.splat (local.get $k0)))
+    (local.set $key1 (i32x4.splat (local.get $k1)))
+    (local.set $limit (i32x4.splat (local.get $below)))
+    (local.set $m1 (v128.const i32x4 0x7feb352d 0x7feb352d 0x7feb352d 0x7feb352d))
+    (local.set $m2 (v128.const i32x4 0x846ca68b 0x846ca68b 0x846ca68b 0x846ca68b))
+    (local.set $four (v128.const i32x4 4 4 4 4))
+    (local.set $ones (v128.const i8x16 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1))
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-        (local.set $keep (i32x4.lt_u
-          (call $lowbias32 (v128.xor (call $lowbias32 (v128.xor (local.get $index) (i32x4.splat (local.get $k0)))) (i32x4.splat (local.get $k1))))
-          (i32x4.splat (local.get $below))))
-        ;; all-ones lanes → bytes 1
+        (local.set $x (v128.xor (local.get $index) (local.get $key0)))
+        (local.set $x (v128.xor (local.get $x) (i32x4.shr_u (local.get $x) (i32.const 16))))
+        (local.set $x (i32x4.mul (local.get $x) (local.get $m1)))
+        (local.set $x (v128.xor (local.get $x) (i32x4.shr_u (local.get $x) (i32.const 15))))
+        (local.set $x (i32x4.mul (local.get $x) (local.get $m2)))
+        (local.set $x (v128.xor (local.get $x) (i32x4.shr_u (local.get $x) (i32.const 16))))
+        (local.set $x (v128.xor (local.get $x) (local.get $key1)))
+        (local.set $x (v128.xor (local.get $x) (i32x4.shr_u (local.get $x) (i32.const 16))))
+        (local.set $x (i32x4.mul (local.get $x) (local.get $m1)))
+        (local.set $x (v128.xor (local.get $x) (i32x4.shr_u (local.get $x) (i32.const 15))))
+        (local.set $x (i32x4.mul (local.get $x) (local.get $m2)))
+        (local.set $x (v128.xor (local.get $x) (i32x4.shr_u (local.get $x) (i32.const 16))))
+        ;; kept: all-ones lanes → bytes 1
+        (local.set $x (i32x4.lt_u (local.get $x) (local.get $limit)))
         (v128.store32_lane align=1 0 (i32.add (local.get $mask) (local.get $i))
-          (v128.and (i8x16.narrow_i16x8_s (i16x8.narrow_i32x4_s (local.get $keep) (local.get $keep)) (local.get $keep)) (v128.const i8x16 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1)))
-        (local.set $index (i32x4.add (local.get $index) (v128.const i32x4 4 4 4 4)))
+          (v128.and (i8x16.narrow_i16x8_s (i16x8.narrow_i32x4_s (local.get $x) (local.get $x)) (local.get $x)) (local.get $ones)))
+        (local.set $index (i32x4.add (local.get $index) (local.get $four)))
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $next))))
 
@@ -356,7 +361,7 @@
     (local $i i32) (local $k i32) (local $p i32) (local $at i32) (local $q f64) (local $wv v128) (local $qv v128)
     (local $tv v128) (local $tlo v128) (local $thi v128) (local $sv v128) (local $keep v128) (local $dlo v128) (local $dhi v128)
     (local $alo v128) (local $ahi v128) (local $blo v128) (local $bhi v128) (local $clo v128) (local $chi v128)
-    (local $plo v128) (local $phi v128) (local $agree v128) (local $lam v128) (local $u v128) (local $special v128)
+    (local $plo v128) (local $phi v128) (local $agree v128) (local $lam v128) (local $special v128)
     (local.set $lam (f64x2.splat (local.get $lambda)))
     (block $done
       (loop $next
@@ -428,11 +433,9 @@
           (else
             (local.set $alo (f64x2.div (local.get $alo) (f64x2.splat (local.get $divisor))))
             (local.set $ahi (f64x2.div (local.get $ahi) (f64x2.splat (local.get $divisor))))))
-        (local.set $u (call $nudged_f32
+        (local.set $special (v128.or (local.get $special) (call $store_rounded (i32.add (local.get $o) (i32.shl (local.get $i) (i32.const 1)))
           (f64x2.add (local.get $tlo) (f64x2.mul (local.get $lam) (local.get $alo)))
-          (f64x2.add (local.get $thi) (f64x2.mul (local.get $lam) (local.get $ahi)))))
-        (local.set $special (v128.or (local.get $special) (call $not_finite (local.get $u))))
-        (call $store_bf16 (i32.add (local.get $o) (i32.shl (local.get $i) (i32.const 1))) (local.get $u))
+          (f64x2.add (local.get $thi) (f64x2.mul (local.get $lam) (local.get $ahi))))))
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $next)))
     (v128.any_true (local.get $special)))
@@ -462,7 +465,7 @@
   ;; out = bf16(a·t + b·s) rounded once from float64 (SLERP's weighted sum); $n a multiple of 4.
   ;; Returns 1 when a result is not finite.
   (func (export "mix_bf16") (param $t i32) (param $s i32) (param $o i32) (param $n i32) (param $a f64) (param $b f64) (result i32)
-    (local $i i32) (local $av v128) (local $bv v128) (local $tv v128) (local $sv v128) (local $u v128) (local $special v128)
+    (local $i i32) (local $av v128) (local $bv v128) (local $tv v128) (local $sv v128) (local $special v128)
     (local.set $av (f64x2.splat (local.get $a)))
     (local.set $bv (f64x2.splat (local.get $b)))
     (block $done
@@ -470,13 +473,11 @@
         (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
         (local.set $tv (i32x4.shl (v128.load16x4_u align=2 (i32.add (local.get $t) (i32.shl (local.get $i) (i32.const 1)))) (i32.const 16)))
         (local.set $sv (i32x4.shl (v128.load16x4_u align=2 (i32.add (local.get $s) (i32.shl (local.get $i) (i32.const 1)))) (i32.const 16)))
-        (local.set $u (call $nudged_f32
+        (local.set $special (v128.or (local.get $special) (call $store_rounded (i32.add (local.get $o) (i32.shl (local.get $i) (i32.const 1)))
           (f64x2.add (f64x2.mul (local.get $av) (f64x2.promote_low_f32x4 (local.get $tv))) (f64x2.mul (local.get $bv) (f64x2.promote_low_f32x4 (local.get $sv))))
           (f64x2.add
             (f64x2.mul (local.get $av) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $tv) (local.get $tv))))
-            (f64x2.mul (local.get $bv) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $sv) (local.get $sv)))))))
-        (local.set $special (v128.or (local.get $special) (call $not_finite (local.get $u))))
-        (call $store_bf16 (i32.add (local.get $o) (i32.shl (local.get $i) (i32.const 1))) (local.get $u))
+            (f64x2.mul (local.get $bv) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $sv) (local.get $sv))))))))
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $next)))
     (v128.any_true (local.get $special)))
