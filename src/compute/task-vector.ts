@@ -5,7 +5,7 @@ import {CHUNK_ELEMENTS, type MergeJobResult, type Sparsify, type TaskVectorJob} 
 import {counterKeys} from './random'
 import {bracketRanks} from './bracket-ranks'
 import {RankSelector, type RankValue} from './rank-select'
-import {KERNEL_BLOCK, MAX_KERNEL_SOURCES, type Kernels} from './wasm/kernels'
+import {alikeCuts, KERNEL_BLOCK, MAX_KERNEL_SOURCES, type Cuts, type Kernels} from './wasm/kernels'
 
 /** Descending magnitude ranks [from, to) kept by a magnitude or band sparsification; null keeps every entry. */
 export function keptRanks(count: number, sparsify: Sparsify): {from: number; to: number} | null {
@@ -54,7 +54,11 @@ export function taskVector(job: TaskVectorJob, context: JobContext, progress: (b
   const weightSum = weights.reduce((a, b) => a + b, 0)
   // DARE's rescale divides each kept entry, by one factor per source (keptDivisors).
   const divisors = keptDivisors(job, context, thinning)
+  // Per block: the bands cut in the kernel, and their counts of ties before it.
+  const bands: Array<{band: Band; cuts: Cuts; seen: Float64Array} | null> = job.sources.map(() => null)
+  const seenBefore = new Float64Array(2 * job.sources.length)
   const mixing = {
+    bands,
     sources: job.sources.length,
     weights,
     divisors,
@@ -81,9 +85,16 @@ export function taskVector(job: TaskVectorJob, context: JobContext, progress: (b
       kernels.padInputs(n, job.sources.length)
       for (let from = 0; from < n; from += KERNEL_BLOCK) {
         const m = Math.min(KERNEL_BLOCK, n - from)
-        for (let i = 0; i < job.sources.length; i++) thin(kernels, thinning, i, i, start, from, m, true)
+        // A band whose ties are alike in this block is cut in the kernel; every other thinning is a mask.
+        for (let i = 0; i < job.sources.length; i++) {
+          bands[i] = thinning.kind === 'band' ? cutInKernel(thinning.bands[i], m) : null
+          if (bands[i]) seenBefore.set(bands[i]!.seen, 2 * i)
+          else thin(kernels, thinning, i, i, start, from, m, true)
+        }
         if (kernels.taskVectorBf16(from, m, mixing)) continue
-        // A value that is not finite: the float64 way, from the same bytes and masks.
+        // A value that is not finite: the float64 way, from the same bytes and masks (made now for the
+        // bands cut in the kernel, from the counts of ties before the block).
+        bands.forEach((band, i) => band && kernels.bandMaskBf16(from, m, i, i, band.band, seenBefore.subarray(2 * i, 2 * i + 2)))
         const t = context.scratch.target
         decodeFloats('BF16', kernels.a.subarray(2 * from), m, t)
         const deltas = job.sources.map((_, i) => {
@@ -110,6 +121,12 @@ export function taskVector(job: TaskVectorJob, context: JobContext, progress: (b
     progress(n * inputBytes)
   }
   return {finite}
+}
+
+/** The band with its cuts as plain comparisons for the next `count` values, when `alikeCuts` gives them. */
+function cutInKernel(band: Band, count: number): {band: Band; cuts: Cuts; seen: Float64Array} | null {
+  const cuts = alikeCuts(band, band.seen, count)
+  return cuts ? {band, cuts, seen: band.seen} : null
 }
 
 /** mergekit's tolerance: below it, ‖Δ‖₁ or ‖kept‖₁ is too small to rescale by. */

@@ -173,5 +173,53 @@ describe('WebAssembly kernels', () => {
     kernels.bandMask(4, 0, {upper: 5, skipUpper: 1, lower: Number.NEGATIVE_INFINITY, keepLower: 0}, seen)
     expect([...kernels.masks[0].subarray(0, 4)]).toEqual([0, 1, 1, 1])
   })
+
+  it('band mask: calls of any length, far from or across where the ties turn, from float64 or bf16 values, as the rule one value at a time', () => {
+    const kernels = createKernels(256)
+    // Magnitudes of few distinct values (long runs of ties), as |s − t| of bf16 steps.
+    const steps = [0, 1, 2, 3, 4, 6, 8]
+    const target = Uint16Array.from({length: 5000}, () => 0x3c00 + random.below(64))
+    const source = target.map((t) => t + steps[random.below(steps.length)] * (random.below(2) ? 1 : -1))
+    const magnitudes = Array.from(target, (t, i) => Math.abs(valueOf(source[i], BF16) - valueOf(t, BF16)))
+    const distinct = [...new Set(magnitudes)].sort((a, b) => b - a)
+    for (let trial = 0; trial < 12; trial++) {
+      const upper = trial % 3 === 0 ? Number.POSITIVE_INFINITY : distinct[random.below(3)]
+      const lower = trial % 4 === 1 ? Number.NEGATIVE_INFINITY : distinct[3 + random.below(distinct.length - 3)]
+      const band = {
+        upper,
+        skipUpper: upper === Number.POSITIVE_INFINITY ? 0 : random.below(800),
+        lower,
+        keepLower: lower === Number.NEGATIVE_INFINITY ? 0 : random.below(800),
+      }
+      // The rule, one value at a time.
+      let dropped = 0
+      let kept = 0
+      const want = magnitudes.map((m) => {
+        let keep = !(m > band.upper || m < band.lower)
+        if (m === band.upper && dropped++ < band.skipUpper) keep = false
+        if (m === band.lower && kept++ >= band.keepLower) keep = false
+        return keep ? 1 : 0
+      })
+      for (const fromBf16 of [false, true]) {
+        const got: number[] = []
+        const seen = new Float64Array(2)
+        for (let start = 0; start < magnitudes.length; ) {
+          const n = Math.min(1 + random.below(256), magnitudes.length - start)
+          if (fromBf16) {
+            kernels.a.set(new Uint8Array(target.slice(start, start + n).buffer))
+            kernels.lanes[0].set(new Uint8Array(source.slice(start, start + n).buffer))
+            kernels.padInputs(n, 1)
+            kernels.bandMaskBf16(0, n, 0, 2, band, seen)
+          } else {
+            kernels.magnitudes.set(magnitudes.slice(start, start + n))
+            kernels.bandMask(n, 2, band, seen)
+          }
+          got.push(...kernels.masks[2].subarray(0, n))
+          start += n
+        }
+        expect(got).toEqual(want)
+      }
+    }
+  })
 })
 

@@ -68,6 +68,34 @@ export interface TaskVectorKernelOptions {
   divisor: number
   consensus: boolean
   normalize: boolean
+  /**
+   * Per source: thinned by its mask (null or absent), or by a band of |Δ| cut in the kernel, for a
+   * block where `alikeCuts` gave the cuts; the ties met at each cut are added to `seen`.
+   */
+  bands?: Array<{band: Band; cuts: Cuts; seen: Float64Array} | null>
+}
+
+/** A band's cuts as plain comparisons: values above `dropAbove` or below `dropBelow` are dropped. */
+export interface Cuts {
+  dropAbove: number
+  dropBelow: number
+}
+
+/**
+ * The band's cuts as plain comparisons for the next `count` values, when those cannot straddle the
+ * place where ties at a cut turn from dropped to kept (upper) or kept to dropped (lower), so that a tie
+ * at each cut is treated alike throughout; null when they can.
+ */
+export function alikeCuts(band: Band, seen: Float64Array, count: number): Cuts | null {
+  const [seenUpper, seenLower] = seen
+  const upperAlike = seenUpper >= band.skipUpper || seenUpper + count <= band.skipUpper
+  const lowerAlike = seenLower >= band.keepLower || seenLower + count <= band.keepLower
+  if (!upperAlike || !lowerAlike) return null
+  // Ties kept at the upper cut once skipUpper were dropped; kept at the lower one until keepLower were.
+  return {
+    dropAbove: seenUpper >= band.skipUpper ? band.upper : nextDown(band.upper),
+    dropBelow: seenLower < band.keepLower ? band.lower : nextUp(band.lower),
+  }
 }
 
 /**
@@ -173,6 +201,8 @@ interface Exports {
 }
 
 const RESULT_SLOTS = 8
+/** Bytes of the task-vector kernel's description of one source (see task_vector_bf16 in kernels.wat). */
+const PARAM_BYTES = 128
 
 export function createKernels(capacity: number): Kernels {
   compiled ??= new WebAssembly.Module(Buffer.from(KERNELS_WASM_BASE64, 'base64'))
@@ -186,12 +216,12 @@ export function createKernels(capacity: number): Kernels {
     flags: 3 * region + 8 * RESULT_SLOTS + 4 * HISTOGRAM_DIGITS,
     lanes: 3 * region + 8 * RESULT_SLOTS + 5 * HISTOGRAM_DIGITS,
     masks: 3 * region + 8 * RESULT_SLOTS + 5 * HISTOGRAM_DIGITS + MAX_KERNEL_SOURCES * laneBytes,
-    // The task-vector kernel's description of each source and its terms of four values (32 bytes each).
+    // The task-vector kernel's description of each source (PARAM_BYTES) and its terms of four values (32 bytes).
     terms: 16 * Math.ceil((3 * region + 8 * RESULT_SLOTS + 5 * HISTOGRAM_DIGITS + MAX_KERNEL_SOURCES * (laneBytes + maskBytes)) / 16),
   }
   const params = layout.terms
-  const scratch = layout.terms + 32 * MAX_KERNEL_SOURCES
-  const keptAt = layout.terms + 64 * MAX_KERNEL_SOURCES
+  const scratch = layout.terms + PARAM_BYTES * MAX_KERNEL_SOURCES
+  const keptAt = scratch + 32 * MAX_KERNEL_SOURCES
   const size = keptAt + 8 * KEPT_VALUES
   const memory = new WebAssembly.Memory({initial: Math.ceil(size / 65536)})
   const wasm = new WebAssembly.Instance(compiled, {env: {memory}}).exports as Exports
@@ -206,21 +236,28 @@ export function createKernels(capacity: number): Kernels {
   // Zeros after the data: finite, so padding never flags a chunk as non-finite.
   const pad = (view: Uint8Array, from: number, to: number) => view.fill(0, from, to)
   const split = (prefix: bigint): [number, number] => [Number(prefix >> 32n), Number(prefix & 0xffffffffn)]
-  /**
-   * `band_mask` over `count` values: the fast way when these values cannot straddle the place where
-   * ties at a cut turn from dropped to kept (upper) or kept to dropped (lower), so that a tie at each
-   * cut is treated alike throughout and the cut becomes a plain comparison.
-   */
+  /** `band_mask` over `count` values: the fast way when `alikeCuts` gives the cuts. */
   const bandMaskCall = (t: number, s: number, mask: number, count: number, band: Band, seen: Float64Array, fromBf16 = false) => {
-    const [seenUpper, seenLower] = seen
-    const upperAlike = seenUpper >= band.skipUpper || seenUpper + count <= band.skipUpper
-    const lowerAlike = seenLower >= band.keepLower || seenLower + count <= band.keepLower
-    // Ties kept at the upper cut once skipUpper were dropped; kept at the lower one until keepLower were.
-    const dropAbove = seenUpper >= band.skipUpper ? band.upper : nextDown(band.upper)
-    const dropBelow = seenLower < band.keepLower ? band.lower : nextUp(band.lower)
+    const cuts = alikeCuts(band, seen, count)
     results.set(seen)
-    wasm.band_mask(b.byteOffset, t, s, fromBf16 ? 1 : 0, mask, count, band.upper, band.skipUpper, band.lower, band.keepLower, results.byteOffset, upperAlike && lowerAlike ? 1 : 0, dropAbove, dropBelow)
+    wasm.band_mask(b.byteOffset, t, s, fromBf16 ? 1 : 0, mask, count, band.upper, band.skipUpper, band.lower, band.keepLower, results.byteOffset, cuts ? 1 : 0, cuts?.dropAbove ?? 0, cuts?.dropBelow ?? 0)
     seen.set(results.subarray(0, 2))
+  }
+  /** The task-vector kernel's description of source k: its values from `from`, mask, weight, divisor and band. */
+  const p = new DataView(buffer, params, PARAM_BYTES * MAX_KERNEL_SOURCES)
+  const describe = (p: DataView, k: number, from: number, mask: number, w: number, divisor: number, band?: {band: Band; cuts: Cuts} | null) => {
+    const at = PARAM_BYTES * k
+    p.setUint32(at, lanes[k].byteOffset + 2 * from, true)
+    p.setUint32(at + 4, masks[mask].byteOffset, true)
+    p.setFloat64(at + 8, w, true)
+    p.setFloat64(at + 16, divisor, true)
+    p.setUint32(at + 24, band ? 1 : 0, true)
+    if (!band) return
+    p.setFloat64(at + 32, band.cuts.dropAbove, true)
+    p.setFloat64(at + 40, band.cuts.dropBelow, true)
+    p.setFloat64(at + 48, band.band.upper, true)
+    p.setFloat64(at + 56, band.band.lower, true)
+    for (let b = 64; b < 96; b += 4) p.setUint32(at + b, 0, true)
   }
   return {
     a,
@@ -306,18 +343,19 @@ export function createKernels(capacity: number): Kernels {
       wasm.random_mask(masks[mask].byteOffset, (count + 3) & ~3, start, keys[0], keys[1], below)
     },
     taskVectorBf16(from, count, o) {
-      const p = new DataView(buffer, params, 32 * o.sources)
-      for (let k = 0; k < o.sources; k++) {
-        p.setUint32(32 * k, lanes[k].byteOffset + 2 * from, true)
-        p.setUint32(32 * k + 4, masks[k].byteOffset, true)
-        p.setFloat64(32 * k + 8, o.weights[k], true)
-        p.setFloat64(32 * k + 16, o.divisors[k], true)
-      }
+      for (let k = 0; k < o.sources; k++) describe(p, k, from, k, o.weights[k], o.divisors[k], o.bands?.[k])
       // Without consensus the sum starts at −0, so that −0 + d₀ is d₀ exactly (mixed = d₀ + d₁ + …);
       // the election's total starts at 0 (total = 0; total += dᵢ).
       const base = o.consensus ? 0 : -0
       const padded = (count + 3) & ~3
-      return wasm.task_vector_bf16(a.byteOffset + 2 * from, out.byteOffset + 2 * from, padded, o.sources, params, scratch, o.lambda, o.divisor, base, o.consensus ? 1 : 0, o.normalize ? 1 : 0) === 0
+      const finite = wasm.task_vector_bf16(a.byteOffset + 2 * from, out.byteOffset + 2 * from, padded, o.sources, params, scratch, o.lambda, o.divisor, base, o.consensus ? 1 : 0, o.normalize ? 1 : 0) === 0
+      o.bands?.forEach((band, k) => {
+        if (!band) return
+        // Two int64 lanes of counts per cut (each below 2³²: a block is short).
+        band.seen[0] += p.getUint32(PARAM_BYTES * k + 64, true) + p.getUint32(PARAM_BYTES * k + 72, true)
+        band.seen[1] += p.getUint32(PARAM_BYTES * k + 80, true) + p.getUint32(PARAM_BYTES * k + 88, true)
+      })
+      return finite
     },
     slerpSumsBf16(count, sums) {
       results.set(sums)
@@ -336,13 +374,7 @@ export function createKernels(capacity: number): Kernels {
     },
     modelStockBf16(from, count, sources, ratio) {
       // sum = 0 + (s₀ − t) + (s₁ − t) + … (weight 1, divisor 1, every entry kept), then t + ratio·sum/N
-      const p = new DataView(buffer, params, 32 * sources)
-      for (let k = 0; k < sources; k++) {
-        p.setUint32(32 * k, lanes[k].byteOffset + 2 * from, true)
-        p.setUint32(32 * k + 4, masks[0].byteOffset, true)
-        p.setFloat64(32 * k + 8, 1, true)
-        p.setFloat64(32 * k + 16, 1, true)
-      }
+      for (let k = 0; k < sources; k++) describe(p, k, from, 0, 1, 1)
       const padded = (count + 3) & ~3
       masks[0].fill(1, 0, padded)
       return wasm.task_vector_bf16(a.byteOffset + 2 * from, out.byteOffset + 2 * from, padded, sources, params, scratch, ratio, sources, 0, 0, 0) === 0

@@ -348,9 +348,13 @@
         (br $next))))
 
   ;; The task-vector merge of $n values (a multiple of 4) in one pass, the bf16 target at $t into bf16
-  ;; at $o, for the $sources sources described at $params, 32 bytes each: the address of the source's
-  ;; bf16 values (i32), of its keep mask (i32, a byte per value), wᵢ (f64 at 8) and the divisor of its
-  ;; kept entries (f64 at 16). With dᵢ = wᵢ·(kept ? (sᵢ − t)/divisorᵢ : 0): without $consensus,
+  ;; at $o, for the $sources sources described at $params, 128 bytes each: the address of the source's
+  ;; bf16 values (i32), of its keep mask (i32, a byte per value), wᵢ (f64 at 8), the divisor of its
+  ;; kept entries (f64 at 16), and at 24 an i32 that, when not 0, says to thin by a band of |sᵢ − t|
+  ;; here instead of the mask: drop the values above the f64 at 32 or below the f64 at 40 (a band whose
+  ;; ties are all treated alike in these values, see `band_mask`), adding the counts of values equal to
+  ;; its upper cut (f64 at 48) and lower cut (f64 at 56) to the int64 lanes at 64 and 80.
+  ;; With dᵢ = wᵢ·(kept ? (sᵢ − t)/divisorᵢ : 0): without $consensus,
   ;; mixed = ($base + d₀ + d₁ + …)/$divisor ($base −0 makes the sum start at d₀ exactly, +0 from 0);
   ;; with it, the elected sign is that of $base + d₀ + d₁ + … (+ when ≥ 0), and mixed is the sum from 0
   ;; of the dᵢ of that sign, divided with $normalize by the sum from 0 of their wᵢ (by 1 when none).
@@ -362,6 +366,7 @@
     (local $tv v128) (local $tlo v128) (local $thi v128) (local $sv v128) (local $keep v128) (local $dlo v128) (local $dhi v128)
     (local $alo v128) (local $ahi v128) (local $blo v128) (local $bhi v128) (local $clo v128) (local $chi v128)
     (local $plo v128) (local $phi v128) (local $agree v128) (local $lam v128) (local $special v128)
+    (local $keepLo v128) (local $keepHi v128) (local $mlo v128) (local $mhi v128) (local $cut v128)
     (local.set $lam (f64x2.splat (local.get $lambda)))
     (block $done
       (loop $next
@@ -373,22 +378,42 @@
         (local.set $ahi (local.get $alo))
         (local.set $k (i32.const 0))
         (loop $term
-          (local.set $p (i32.add (local.get $params) (i32.shl (local.get $k) (i32.const 5))))
+          (local.set $p (i32.add (local.get $params) (i32.shl (local.get $k) (i32.const 7))))
           (local.set $sv (i32x4.shl (v128.load16x4_u align=2 (i32.add (i32.load (local.get $p)) (i32.shl (local.get $i) (i32.const 1)))) (i32.const 16)))
-          ;; four mask bytes → four 32-bit lanes, widened to 64 bits per half below
-          (local.set $keep (i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u (v128.load32_zero align=1 (i32.add (i32.load offset=4 (local.get $p)) (local.get $i))))))
           (local.set $wv (f64x2.splat (f64.load offset=8 (local.get $p))))
           (local.set $q (f64.load offset=16 (local.get $p)))
           (local.set $dlo (f64x2.sub (f64x2.promote_low_f32x4 (local.get $sv)) (local.get $tlo)))
           (local.set $dhi (f64x2.sub (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $sv) (local.get $sv))) (local.get $thi)))
+          (if (i32.load offset=24 (local.get $p))
+            (then
+              ;; kept unless above or below the band (NaN is kept); ties at the cuts counted (masks are −1)
+              (local.set $mlo (f64x2.abs (local.get $dlo)))
+              (local.set $mhi (f64x2.abs (local.get $dhi)))
+              (local.set $cut (f64x2.splat (f64.load offset=32 (local.get $p))))
+              (local.set $keepLo (f64x2.gt (local.get $mlo) (local.get $cut)))
+              (local.set $keepHi (f64x2.gt (local.get $mhi) (local.get $cut)))
+              (local.set $cut (f64x2.splat (f64.load offset=40 (local.get $p))))
+              (local.set $keepLo (v128.not (v128.or (local.get $keepLo) (f64x2.lt (local.get $mlo) (local.get $cut)))))
+              (local.set $keepHi (v128.not (v128.or (local.get $keepHi) (f64x2.lt (local.get $mhi) (local.get $cut)))))
+              (local.set $cut (f64x2.splat (f64.load offset=48 (local.get $p))))
+              (v128.store offset=64 align=8 (local.get $p) (i64x2.sub (v128.load offset=64 align=8 (local.get $p))
+                (i64x2.add (f64x2.eq (local.get $mlo) (local.get $cut)) (f64x2.eq (local.get $mhi) (local.get $cut)))))
+              (local.set $cut (f64x2.splat (f64.load offset=56 (local.get $p))))
+              (v128.store offset=80 align=8 (local.get $p) (i64x2.sub (v128.load offset=80 align=8 (local.get $p))
+                (i64x2.add (f64x2.eq (local.get $mlo) (local.get $cut)) (f64x2.eq (local.get $mhi) (local.get $cut))))))
+            (else
+              ;; four mask bytes → four 32-bit lanes → two 64-bit lanes per half
+              (local.set $keep (i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u (v128.load32_zero align=1 (i32.add (i32.load offset=4 (local.get $p)) (local.get $i))))))
+              (local.set $keepLo (i64x2.ne (i64x2.extend_low_i32x4_u (local.get $keep)) (v128.const i64x2 0 0)))
+              (local.set $keepHi (i64x2.ne (i64x2.extend_high_i32x4_u (local.get $keep)) (v128.const i64x2 0 0)))))
           ;; x/1 is x, so a divisor of 1 skips the division
           (if (f64.ne (local.get $q) (f64.const 1))
             (then
               (local.set $qv (f64x2.splat (local.get $q)))
               (local.set $dlo (f64x2.div (local.get $dlo) (local.get $qv)))
               (local.set $dhi (f64x2.div (local.get $dhi) (local.get $qv)))))
-          (local.set $dlo (f64x2.mul (local.get $wv) (v128.and (local.get $dlo) (i64x2.ne (i64x2.extend_low_i32x4_u (local.get $keep)) (v128.const i64x2 0 0)))))
-          (local.set $dhi (f64x2.mul (local.get $wv) (v128.and (local.get $dhi) (i64x2.ne (i64x2.extend_high_i32x4_u (local.get $keep)) (v128.const i64x2 0 0)))))
+          (local.set $dlo (f64x2.mul (local.get $wv) (v128.and (local.get $dlo) (local.get $keepLo))))
+          (local.set $dhi (f64x2.mul (local.get $wv) (v128.and (local.get $dhi) (local.get $keepHi))))
           (local.set $at (i32.add (local.get $scratch) (i32.shl (local.get $k) (i32.const 5))))
           (v128.store align=8 (local.get $at) (local.get $dlo))
           (v128.store offset=16 align=8 (local.get $at) (local.get $dhi))
@@ -409,7 +434,7 @@
             (local.set $k (i32.const 0))
             (loop $elect
               (local.set $at (i32.add (local.get $scratch) (i32.shl (local.get $k) (i32.const 5))))
-              (local.set $wv (f64x2.splat (f64.load offset=8 (i32.add (local.get $params) (i32.shl (local.get $k) (i32.const 5))))))
+              (local.set $wv (f64x2.splat (f64.load offset=8 (i32.add (local.get $params) (i32.shl (local.get $k) (i32.const 7))))))
               (local.set $dlo (v128.load align=8 (local.get $at)))
               (local.set $dhi (v128.load offset=16 align=8 (local.get $at)))
               (local.set $agree (v128.bitselect

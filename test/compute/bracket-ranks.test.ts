@@ -1,0 +1,118 @@
+import {bracketRanks} from '../../src/compute/bracket-ranks'
+import {createJobContext} from '../../src/compute/job-context'
+import type {TensorLocation} from '../../src/compute/jobs'
+import {createRandom} from '../../src/compute/random'
+
+/**
+ * bracketRanks against a plain sort of the float64 magnitudes |s − t| (NaN above every number): the
+ * value at each descending rank and how many values are strictly larger.
+ */
+
+const random = createRandom(5, 'bracket-ranks')
+const f32 = new Float32Array(1)
+const u32 = new Uint32Array(f32.buffer)
+
+function bf16(x: number): number {
+  f32[0] = x
+  return u32[0] >>> 16
+}
+
+function value(bits: number): number {
+  u32[0] = bits << 16
+  return f32[0]
+}
+
+/** A bf16 tensor held in memory, as the pool hands a computed tensor to a job. */
+function location(bits: Uint16Array): TensorLocation {
+  return {path: '(memory)', offset: 0, dtype: 'BF16', memory: new Uint8Array(bits.buffer)}
+}
+
+/** The expected answer, from a full sort (a typed array's sort puts NaN last: first once reversed). */
+function expected(target: Uint16Array, source: Uint16Array, ranks: number[]): Array<{value: number; greater: number}> {
+  const magnitudes = Float64Array.from(target, (t, i) => Math.abs(value(source[i]) - value(t)))
+  const sorted = magnitudes.slice().sort().reverse()
+  return ranks.map((rank) => {
+    const v = sorted[rank]
+    let greater = 0
+    for (const m of magnitudes) if (!Number.isNaN(v) && (Number.isNaN(m) || m > v)) greater++
+    return {value: v, greater}
+  })
+}
+
+/** Which places the sampled runs of 64 values (at r·(count − 64)/255, r < 256) cover in a tensor larger than a chunk. */
+function sampledPlaces(count: number): Uint8Array {
+  const places = new Uint8Array(count)
+  for (let r = 0; r < 256; r++) {
+    const start = Math.floor((r * (count - 64)) / 255)
+    places.fill(1, start, start + 64)
+  }
+  return places
+}
+
+/** A target of weight-like values and a fine-tune moving most by a few bf16 steps (|Δ| ties abound). */
+function pair(count: number, moved = 0.8): {target: Uint16Array; source: Uint16Array} {
+  const target = Uint16Array.from({length: count}, () => bf16((random.next() - 0.5) * 0.1))
+  const source = target.map((bits) => {
+    const r = random.next()
+    if (r < 1 - moved) return bits
+    if (r < 0.95) return (bits + random.below(9) - 4) & 0xffff
+    return bf16((random.next() - 0.5) * 0.3)
+  })
+  return {target, source}
+}
+
+describe('bracketRanks', () => {
+  const context = createJobContext()
+  const run = (target: Uint16Array, source: Uint16Array, ranks: number[]) => bracketRanks(context, target.length, location(target), location(source), ranks)
+
+  it.each([
+    ['the whole tensor is the sample', 5000],
+    ['evenly spaced samples of a tensor that fits a chunk', 100_003],
+    ['runs sampled from a tensor larger than a chunk', 600_001],
+  ])('%s (%i values): every rank as a full sort gives it', (_, count) => {
+    const {target, source} = pair(count)
+    const ranks = [0, 1, Math.floor(count * 0.01), Math.floor(count * 0.5), Math.floor(count * 0.9), count - 1]
+    expect(run(target, source, ranks)).toEqual(expected(target, source, ranks))
+  })
+
+  it('ranks inside a long run of equal values, and zeros (unchanged values) at the bottom', () => {
+    const {target, source} = pair(300_000, 0.4)
+    const ranks = [Math.floor(300_000 * 0.5), Math.floor(300_000 * 0.7), 299_999]
+    const result = run(target, source, ranks)
+    expect(result).toEqual(expected(target, source, ranks))
+    // 60 % of the values did not move: ranks below 40 % are all 0.
+    expect(result!.map((r) => r.value)).toEqual([0, 0, 0])
+  })
+
+  it('an infinity and a NaN outside the sample are counted above every number', () => {
+    const {target, source} = pair(400_000)
+    const places = sampledPlaces(400_000)
+    const [a, b] = [123_457, 234_569].map((i) => places.indexOf(0, i))
+    source[a] = 0x7f80
+    target[b] = 0x7fc0
+    const ranks = [1, 2, 200_000]
+    const result = run(target, source, ranks)
+    expect(result).toEqual(expected(target, source, ranks))
+    // The infinity below the NaN, then the largest number with those two above it.
+    expect(result!.slice(0, 2).map((r) => r.greater)).toEqual([1, 2])
+    expect(result![0].value).toBe(Number.POSITIVE_INFINITY)
+    // A NaN's own rank is left to the radix selection, which orders NaNs by their bits.
+    expect(run(target, source, [0])).toBeNull()
+  })
+
+  it('a sample holding a value that is not finite leaves the search to the radix selection (null)', () => {
+    const {target, source} = pair(1000)
+    source[10] = 0x7fc0
+    expect(run(target, source, [500])).toBeNull()
+  })
+
+  it('a sample that misleads: the largest values hidden between the sampled runs, found by widening the brackets', () => {
+    // The sample sees only steps of one bf16 unit, and places the brackets far too low for these ranks.
+    const count = 1_000_000
+    const places = sampledPlaces(count)
+    const target = Uint16Array.from({length: count}, () => bf16((random.next() - 0.5) * 0.1))
+    const source = target.map((bits, i) => (places[i] ? (bits + 1) & 0xffff : bf16((random.next() - 0.5) * 4)))
+    const ranks = [10, 400_000]
+    expect(run(target, source, ranks)).toEqual(expected(target, source, ranks))
+  })
+})
