@@ -40,12 +40,13 @@ type Thinning = {kind: 'band'; bands: Band[]} | {kind: 'random'; keys: Array<[nu
 
 /**
  * mergekit's generalized task arithmetic, streamed: the magnitude thresholds of TIES and Breadcrumbs
- * come from radix-selection passes over |Δᵢ| (a read of the tensor each, usually one; no copy of it),
- * then one pass thins, weights, mixes and writes, rounding once into the output dtype. Each source's
- * keep mask per chunk comes from a SIMD kernel (a band of magnitudes, or DARE's counter-based
- * draw); bf16 merges of up to MAX_KERNEL_SOURCES sources then mix in a SIMD kernel too, everything
- * else (and a chunk with a value that is not finite) in float64 JavaScript: the same operations in
- * the same order, so both write the same bytes.
+ * come from a sample and a counting pass over |Δᵢ| (or radix-selection passes; a read of the tensor
+ * each, usually one; no copy of it), then one pass thins, weights, mixes and writes, rounding once
+ * into the output dtype. bf16 merges of up to MAX_KERNEL_SOURCES sources run in one SIMD kernel per
+ * block, which cuts a band of magnitudes itself where its ties are alike and otherwise reads a keep
+ * mask per source (the band's where its ties turn, DARE's counter-based draw) made by a SIMD kernel;
+ * everything else (and a block with a value that is not finite) runs in float64 JavaScript: the same
+ * operations in the same order, so both write the same bytes.
  */
 export function taskVector(job: TaskVectorJob, context: JobContext, progress: (bytes: number) => void): MergeJobResult {
   const kernels = context.scratch.kernels
