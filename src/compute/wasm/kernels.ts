@@ -57,6 +57,13 @@ function nextUp(x: number): number {
   return -nextDown(-x)
 }
 
+/** Whether 1/x is exact (x = ±2ᵏ, its reciprocal a normal number): then y/x and y·(1/x) are the same quotient rounded once. */
+function powerOfTwo(x: number): boolean {
+  bits[0] = x
+  const exponent = Number((bitsInt[0] >> 52n) & 0x7ffn) - 1023
+  return (bitsInt[0] & 0xfffffffffffffn) === 0n && Math.abs(exponent) <= 1022
+}
+
 /** Options of the task-vector kernel: see task-vector.ts. */
 export interface TaskVectorKernelOptions {
   sources: number
@@ -194,7 +201,8 @@ interface Exports {
   bracket_bf16(t: number, s: number, n: number, lo: number, hi: number, counts: number, cand: number): number
   band_mask(m: number, t: number, s: number, fromBf16: number, mask: number, n: number, upper: number, skipUpper: number, lower: number, keepLower: number, seen: number, fast: number, dropAbove: number, dropBelow: number): void
   random_mask(mask: number, n: number, start: number, k0: number, k1: number, below: number): void
-  task_vector_bf16(t: number, o: number, n: number, sources: number, params: number, scratch: number, lambda: number, divisor: number, base: number, consensus: number, normalize: number): number
+  task_vector_bf16(t: number, o: number, n: number, sources: number, params: number, scratch: number, lambda: number, divisor: number, base: number, consensus: number, normalize: number, exactDivisor: number): number
+  task_vector1_bf16(t: number, o: number, n: number, params: number, lambda: number, divisor: number, base: number, consensus: number, normalize: number, exactW: number, exactDivisor: number): number
   slerp_sums_bf16(t: number, s: number, n: number, res: number): void
   mix_bf16(t: number, s: number, o: number, n: number, a: number, b: number): number
   delta_dots_bf16(t: number, a: number, b: number, n: number, res: number): void
@@ -252,6 +260,8 @@ export function createKernels(capacity: number): Kernels {
     p.setFloat64(at + 8, w, true)
     p.setFloat64(at + 16, divisor, true)
     p.setUint32(at + 24, band ? 1 : 0, true)
+    p.setUint32(at + 28, powerOfTwo(divisor) && divisor !== 1 ? 1 : 0, true)
+    p.setFloat64(at + 96, 1 / divisor, true)
     if (!band) return
     p.setFloat64(at + 32, band.cuts.dropAbove, true)
     p.setFloat64(at + 40, band.cuts.dropBelow, true)
@@ -348,7 +358,11 @@ export function createKernels(capacity: number): Kernels {
       // the election's total starts at 0 (total = 0; total += dᵢ).
       const base = o.consensus ? 0 : -0
       const padded = (count + 3) & ~3
-      const finite = wasm.task_vector_bf16(a.byteOffset + 2 * from, out.byteOffset + 2 * from, padded, o.sources, params, scratch, o.lambda, o.divisor, base, o.consensus ? 1 : 0, o.normalize ? 1 : 0) === 0
+      const [t, o16, consensus, normalize] = [a.byteOffset + 2 * from, out.byteOffset + 2 * from, o.consensus ? 1 : 0, o.normalize ? 1 : 0]
+      const finite =
+        (o.sources === 1
+          ? wasm.task_vector1_bf16(t, o16, padded, params, o.lambda, o.divisor, base, consensus, normalize, powerOfTwo(o.weights[0]) ? 1 : 0, powerOfTwo(o.divisor) ? 1 : 0)
+          : wasm.task_vector_bf16(t, o16, padded, o.sources, params, scratch, o.lambda, o.divisor, base, consensus, normalize, powerOfTwo(o.divisor) ? 1 : 0)) === 0
       o.bands?.forEach((band, k) => {
         if (!band) return
         // Two int64 lanes of counts per cut (each below 2³²: a block is short).
@@ -377,7 +391,7 @@ export function createKernels(capacity: number): Kernels {
       for (let k = 0; k < sources; k++) describe(p, k, from, 0, 1, 1)
       const padded = (count + 3) & ~3
       masks[0].fill(1, 0, padded)
-      return wasm.task_vector_bf16(a.byteOffset + 2 * from, out.byteOffset + 2 * from, padded, sources, params, scratch, ratio, sources, 0, 0, 0) === 0
+      return wasm.task_vector_bf16(a.byteOffset + 2 * from, out.byteOffset + 2 * from, padded, sources, params, scratch, ratio, sources, 0, 0, 0, powerOfTwo(sources) ? 1 : 0) === 0
     },
   }
 }

@@ -359,9 +359,11 @@
   ;; with it, the elected sign is that of $base + d₀ + d₁ + … (+ when ≥ 0), and mixed is the sum from 0
   ;; of the dᵢ of that sign, divided with $normalize by the sum from 0 of their wᵢ (by 1 when none).
   ;; out = bf16(t + λ·mixed) rounded once. The dᵢ of four values wait at $scratch (32 bytes a source)
-  ;; for the election. Returns 1 when a result is not finite.
+  ;; for the election. A division by a power of two is a multiplication by its reciprocal, exactly (both
+  ;; round the same quotient once): by a source's divisor when the i32 at 28 says so (the reciprocal at
+  ;; 96), and by $divisor with $exactDivisor. Returns 1 when a result is not finite.
   (func (export "task_vector_bf16") (param $t i32) (param $o i32) (param $n i32) (param $sources i32) (param $params i32) (param $scratch i32)
-      (param $lambda f64) (param $divisor f64) (param $base f64) (param $consensus i32) (param $normalize i32) (result i32)
+      (param $lambda f64) (param $divisor f64) (param $base f64) (param $consensus i32) (param $normalize i32) (param $exactDivisor i32) (result i32)
     (local $i i32) (local $k i32) (local $p i32) (local $at i32) (local $q f64) (local $wv v128) (local $qv v128)
     (local $tv v128) (local $tlo v128) (local $thi v128) (local $sv v128) (local $keep v128) (local $dlo v128) (local $dhi v128)
     (local $alo v128) (local $ahi v128) (local $blo v128) (local $bhi v128) (local $clo v128) (local $chi v128)
@@ -406,12 +408,17 @@
               (local.set $keep (i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u (v128.load32_zero align=1 (i32.add (i32.load offset=4 (local.get $p)) (local.get $i))))))
               (local.set $keepLo (i64x2.ne (i64x2.extend_low_i32x4_u (local.get $keep)) (v128.const i64x2 0 0)))
               (local.set $keepHi (i64x2.ne (i64x2.extend_high_i32x4_u (local.get $keep)) (v128.const i64x2 0 0)))))
-          ;; x/1 is x, so a divisor of 1 skips the division
-          (if (f64.ne (local.get $q) (f64.const 1))
+          ;; x/1 is x, so a divisor of 1 skips the division; a power of two multiplies by its reciprocal
+          (if (i32.load offset=28 (local.get $p))
             (then
-              (local.set $qv (f64x2.splat (local.get $q)))
-              (local.set $dlo (f64x2.div (local.get $dlo) (local.get $qv)))
-              (local.set $dhi (f64x2.div (local.get $dhi) (local.get $qv)))))
+              (local.set $qv (f64x2.splat (f64.load offset=96 (local.get $p))))
+              (local.set $dlo (f64x2.mul (local.get $dlo) (local.get $qv)))
+              (local.set $dhi (f64x2.mul (local.get $dhi) (local.get $qv))))
+            (else (if (f64.ne (local.get $q) (f64.const 1))
+              (then
+                (local.set $qv (f64x2.splat (local.get $q)))
+                (local.set $dlo (f64x2.div (local.get $dlo) (local.get $qv)))
+                (local.set $dhi (f64x2.div (local.get $dhi) (local.get $qv)))))))
           (local.set $dlo (f64x2.mul (local.get $wv) (v128.and (local.get $dlo) (local.get $keepLo))))
           (local.set $dhi (f64x2.mul (local.get $wv) (v128.and (local.get $dhi) (local.get $keepHi))))
           (local.set $at (i32.add (local.get $scratch) (i32.shl (local.get $k) (i32.const 5))))
@@ -455,14 +462,123 @@
                   (v128.bitselect (v128.const f64x2 1 1) (local.get $clo) (f64x2.eq (local.get $clo) (v128.const f64x2 0 0)))))
                 (local.set $ahi (f64x2.div (local.get $bhi)
                   (v128.bitselect (v128.const f64x2 1 1) (local.get $chi) (f64x2.eq (local.get $chi) (v128.const f64x2 0 0))))))))
-          (else
-            (local.set $alo (f64x2.div (local.get $alo) (f64x2.splat (local.get $divisor))))
-            (local.set $ahi (f64x2.div (local.get $ahi) (f64x2.splat (local.get $divisor))))))
+          (else (if (local.get $exactDivisor)
+            (then
+              (local.set $alo (f64x2.mul (local.get $alo) (f64x2.splat (f64.div (f64.const 1) (local.get $divisor)))))
+              (local.set $ahi (f64x2.mul (local.get $ahi) (f64x2.splat (f64.div (f64.const 1) (local.get $divisor))))))
+            (else
+              (local.set $alo (f64x2.div (local.get $alo) (f64x2.splat (local.get $divisor))))
+              (local.set $ahi (f64x2.div (local.get $ahi) (f64x2.splat (local.get $divisor))))))))
         (local.set $special (v128.or (local.get $special) (call $store_rounded (i32.add (local.get $o) (i32.shl (local.get $i) (i32.const 1)))
           (f64x2.add (local.get $tlo) (f64x2.mul (local.get $lam) (local.get $alo)))
           (f64x2.add (local.get $thi) (f64x2.mul (local.get $lam) (local.get $ahi))))))
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $next)))
+    (v128.any_true (local.get $special)))
+
+  ;; task_vector_bf16 for one source (the usual merge: a fine-tune into its base), the same operations
+  ;; in the same order with the source's description read once: dropping the loop over sources and
+  ;; the election's second pass halves the kernel's work. As there, a power of two divides by multiplying:
+  ;; also wᵢ when normalising ($exactW).
+  (func (export "task_vector1_bf16") (param $t i32) (param $o i32) (param $n i32) (param $params i32)
+      (param $lambda f64) (param $divisor f64) (param $base f64) (param $consensus i32) (param $normalize i32)
+      (param $exactW i32) (param $exactDivisor i32) (result i32)
+    (local $i i32) (local $in i32) (local $s i32) (local $mask i32) (local $band i32) (local $divide i32)
+    (local $wv v128) (local $qv v128) (local $lam v128) (local $div v128) (local $start v128)
+    (local $above v128) (local $below v128) (local $upper v128) (local $lower v128) (local $tiesUp v128) (local $tiesLo v128)
+    (local $tv v128) (local $sv v128) (local $tlo v128) (local $thi v128) (local $dlo v128) (local $dhi v128)
+    (local $mlo v128) (local $mhi v128) (local $keep v128) (local $keepLo v128) (local $keepHi v128)
+    (local $agree v128) (local $alo v128) (local $ahi v128) (local $clo v128) (local $chi v128) (local $special v128)
+    (local $scale i32) (local $rv v128) (local $rw v128) (local $one v128) (local $zero v128)
+    (local.set $s (i32.load (local.get $params)))
+    (local.set $mask (i32.load offset=4 (local.get $params)))
+    (local.set $wv (f64x2.splat (f64.load offset=8 (local.get $params))))
+    (local.set $qv (f64x2.splat (f64.load offset=16 (local.get $params))))
+    (local.set $divide (f64.ne (f64.load offset=16 (local.get $params)) (f64.const 1)))
+    (local.set $scale (i32.load offset=28 (local.get $params)))
+    (local.set $rv (f64x2.splat (f64.load offset=96 (local.get $params))))
+    (local.set $rw (f64x2.splat (f64.div (f64.const 1) (f64.load offset=8 (local.get $params)))))
+    (local.set $one (v128.const f64x2 1 1))
+    (local.set $band (i32.load offset=24 (local.get $params)))
+    (local.set $above (f64x2.splat (f64.load offset=32 (local.get $params))))
+    (local.set $below (f64x2.splat (f64.load offset=40 (local.get $params))))
+    (local.set $upper (f64x2.splat (f64.load offset=48 (local.get $params))))
+    (local.set $lower (f64x2.splat (f64.load offset=56 (local.get $params))))
+    (local.set $lam (f64x2.splat (local.get $lambda)))
+    (local.set $div (f64x2.splat (if (result f64) (local.get $exactDivisor) (then (f64.div (f64.const 1) (local.get $divisor))) (else (local.get $divisor)))))
+    (local.set $start (f64x2.splat (local.get $base)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $in (i32.shl (local.get $i) (i32.const 1)))
+        (local.set $tv (i32x4.shl (v128.load16x4_u align=2 (i32.add (local.get $t) (local.get $in))) (i32.const 16)))
+        (local.set $sv (i32x4.shl (v128.load16x4_u align=2 (i32.add (local.get $s) (local.get $in))) (i32.const 16)))
+        (local.set $tlo (f64x2.promote_low_f32x4 (local.get $tv)))
+        (local.set $thi (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $tv) (local.get $tv))))
+        (local.set $dlo (f64x2.sub (f64x2.promote_low_f32x4 (local.get $sv)) (local.get $tlo)))
+        (local.set $dhi (f64x2.sub (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $sv) (local.get $sv))) (local.get $thi)))
+        (if (local.get $band)
+          (then
+            (local.set $mlo (f64x2.abs (local.get $dlo)))
+            (local.set $mhi (f64x2.abs (local.get $dhi)))
+            (local.set $keepLo (v128.not (v128.or (f64x2.gt (local.get $mlo) (local.get $above)) (f64x2.lt (local.get $mlo) (local.get $below)))))
+            (local.set $keepHi (v128.not (v128.or (f64x2.gt (local.get $mhi) (local.get $above)) (f64x2.lt (local.get $mhi) (local.get $below)))))
+            (local.set $tiesUp (i64x2.sub (local.get $tiesUp) (i64x2.add (f64x2.eq (local.get $mlo) (local.get $upper)) (f64x2.eq (local.get $mhi) (local.get $upper)))))
+            (local.set $tiesLo (i64x2.sub (local.get $tiesLo) (i64x2.add (f64x2.eq (local.get $mlo) (local.get $lower)) (f64x2.eq (local.get $mhi) (local.get $lower))))))
+          (else
+            (local.set $keep (i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u (v128.load32_zero align=1 (i32.add (local.get $mask) (local.get $i))))))
+            (local.set $keepLo (i64x2.ne (i64x2.extend_low_i32x4_u (local.get $keep)) (v128.const i64x2 0 0)))
+            (local.set $keepHi (i64x2.ne (i64x2.extend_high_i32x4_u (local.get $keep)) (v128.const i64x2 0 0)))))
+        (if (local.get $scale)
+          (then
+            (local.set $dlo (f64x2.mul (local.get $dlo) (local.get $rv)))
+            (local.set $dhi (f64x2.mul (local.get $dhi) (local.get $rv))))
+          (else (if (local.get $divide)
+            (then
+              (local.set $dlo (f64x2.div (local.get $dlo) (local.get $qv)))
+              (local.set $dhi (f64x2.div (local.get $dhi) (local.get $qv)))))))
+        (local.set $dlo (f64x2.mul (local.get $wv) (v128.and (local.get $dlo) (local.get $keepLo))))
+        (local.set $dhi (f64x2.mul (local.get $wv) (v128.and (local.get $dhi) (local.get $keepHi))))
+        (local.set $alo (f64x2.add (local.get $start) (local.get $dlo)))
+        (local.set $ahi (f64x2.add (local.get $start) (local.get $dhi)))
+        (if (local.get $consensus)
+          (then
+            ;; the one term agrees with the elected sign unless it is 0; sum and weight from 0
+            (local.set $agree (v128.bitselect (f64x2.gt (local.get $dlo) (v128.const f64x2 0 0)) (f64x2.lt (local.get $dlo) (v128.const f64x2 0 0))
+              (f64x2.ge (local.get $alo) (v128.const f64x2 0 0))))
+            (local.set $alo (f64x2.add (v128.const f64x2 0 0) (v128.and (local.get $dlo) (local.get $agree))))
+            (local.set $clo (f64x2.add (v128.const f64x2 0 0) (v128.and (local.get $wv) (local.get $agree))))
+            (local.set $agree (v128.bitselect (f64x2.gt (local.get $dhi) (v128.const f64x2 0 0)) (f64x2.lt (local.get $dhi) (v128.const f64x2 0 0))
+              (f64x2.ge (local.get $ahi) (v128.const f64x2 0 0))))
+            (local.set $ahi (f64x2.add (v128.const f64x2 0 0) (v128.and (local.get $dhi) (local.get $agree))))
+            (local.set $chi (f64x2.add (v128.const f64x2 0 0) (v128.and (local.get $wv) (local.get $agree))))
+            ;; ÷ (the agreeing weight, 1 when none): the weight is wᵢ or 0
+            (if (local.get $normalize)
+              (then
+                (if (local.get $exactW)
+                  (then
+                    (local.set $alo (f64x2.mul (local.get $alo) (v128.bitselect (local.get $one) (local.get $rw) (f64x2.eq (local.get $clo) (v128.const f64x2 0 0)))))
+                    (local.set $ahi (f64x2.mul (local.get $ahi) (v128.bitselect (local.get $one) (local.get $rw) (f64x2.eq (local.get $chi) (v128.const f64x2 0 0))))))
+                  (else
+                    (local.set $alo (f64x2.div (local.get $alo)
+                      (v128.bitselect (local.get $one) (local.get $clo) (f64x2.eq (local.get $clo) (v128.const f64x2 0 0)))))
+                    (local.set $ahi (f64x2.div (local.get $ahi)
+                      (v128.bitselect (local.get $one) (local.get $chi) (f64x2.eq (local.get $chi) (v128.const f64x2 0 0))))))))))
+          (else
+            (if (local.get $exactDivisor)
+              (then
+                (local.set $alo (f64x2.mul (local.get $alo) (local.get $div)))
+                (local.set $ahi (f64x2.mul (local.get $ahi) (local.get $div))))
+              (else
+                (local.set $alo (f64x2.div (local.get $alo) (local.get $div)))
+                (local.set $ahi (f64x2.div (local.get $ahi) (local.get $div)))))))
+        (local.set $special (v128.or (local.get $special) (call $store_rounded (i32.add (local.get $o) (local.get $in))
+          (f64x2.add (local.get $tlo) (f64x2.mul (local.get $lam) (local.get $alo)))
+          (f64x2.add (local.get $thi) (f64x2.mul (local.get $lam) (local.get $ahi))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $next)))
+    (v128.store offset=64 align=8 (local.get $params) (local.get $tiesUp))
+    (v128.store offset=80 align=8 (local.get $params) (local.get $tiesLo))
     (v128.any_true (local.get $special)))
 
   ;; SLERP's sums Σt², Σs², Σs·t over bf16 t and s, added one value after another (as slerp.ts does) to

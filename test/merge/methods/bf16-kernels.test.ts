@@ -76,6 +76,12 @@ describe('bf16 merges in the SIMD kernels', () => {
   const cases: Array<[string, number, Record<string, number | string>, number[] | null]> = [
     ['ties', 3, {density: 0.3, lambda: 0.9}, [1, 0.5, 2]],
     ['ties', 1, {density: 0.5}, null],
+    ['ties', 1, {density: 0.4, lambda: 0.9}, [0.7]],
+    ['ties', 1, {density: 0.4}, [-0.5]],
+    ['breadcrumbs', 1, {density: 0.5, gamma: 0.02}, [3]],
+    ['dare_ties', 1, {density: 0.5}, [0.25]],
+    ['dare_linear', 1, {density: 0.3, lambda: 1.2}, null],
+    ['task_arithmetic', 1, {}, [0.6]],
     ['breadcrumbs', 2, {density: 0.6, gamma: 0.05}, [0.7, 0.4]],
     ['dare_ties', 3, {density: 0.4}, [1, -0.5, 2]],
     ['dare_linear', 2, {density: 0.7, lambda: 1.5}, null],
