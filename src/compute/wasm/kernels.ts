@@ -201,8 +201,9 @@ interface Exports {
   bracket_bf16(t: number, s: number, n: number, lo: number, hi: number, counts: number, cand: number): number
   band_mask(m: number, t: number, s: number, fromBf16: number, mask: number, n: number, upper: number, skipUpper: number, lower: number, keepLower: number, seen: number, fast: number, dropAbove: number, dropBelow: number): void
   random_mask(mask: number, n: number, start: number, k0: number, k1: number, below: number): void
-  task_vector_bf16(t: number, o: number, n: number, sources: number, params: number, scratch: number, lambda: number, divisor: number, base: number, consensus: number, normalize: number, exactDivisor: number): number
-  task_vector1_bf16(t: number, o: number, n: number, params: number, lambda: number, divisor: number, base: number, consensus: number, normalize: number, exactW: number, exactDivisor: number): number
+  task_vector_bf16(t: number, o: number, n: number, sources: number, params: number, scratch: number, lambda: number, divisor: number, base: number, consensus: number, normalize: number, exactDivisor: number): void
+  round_bf16(x: number, o: number, n: number): number
+  task_vector1_bf16(t: number, o: number, n: number, params: number, lambda: number, divisor: number, base: number, consensus: number, normalize: number, exactW: number, exactDivisor: number): void
   slerp_sums_bf16(t: number, s: number, n: number, res: number): void
   mix_bf16(t: number, s: number, o: number, n: number, a: number, b: number): number
   delta_dots_bf16(t: number, a: number, b: number, n: number, res: number): void
@@ -229,7 +230,8 @@ export function createKernels(capacity: number): Kernels {
   }
   const params = layout.terms
   const scratch = layout.terms + PARAM_BYTES * MAX_KERNEL_SOURCES
-  const keptAt = scratch + 32 * MAX_KERNEL_SOURCES
+  const rounding = scratch + 32 * MAX_KERNEL_SOURCES
+  const keptAt = rounding + 8 * KERNEL_BLOCK
   const size = keptAt + 8 * KEPT_VALUES
   const memory = new WebAssembly.Memory({initial: Math.ceil(size / 65536)})
   const wasm = new WebAssembly.Instance(compiled, {env: {memory}}).exports as Exports
@@ -359,10 +361,9 @@ export function createKernels(capacity: number): Kernels {
       const base = o.consensus ? 0 : -0
       const padded = (count + 3) & ~3
       const [t, o16, consensus, normalize] = [a.byteOffset + 2 * from, out.byteOffset + 2 * from, o.consensus ? 1 : 0, o.normalize ? 1 : 0]
-      const finite =
-        (o.sources === 1
-          ? wasm.task_vector1_bf16(t, o16, padded, params, o.lambda, o.divisor, base, consensus, normalize, powerOfTwo(o.weights[0]) ? 1 : 0, powerOfTwo(o.divisor) ? 1 : 0)
-          : wasm.task_vector_bf16(t, o16, padded, o.sources, params, scratch, o.lambda, o.divisor, base, consensus, normalize, powerOfTwo(o.divisor) ? 1 : 0)) === 0
+      if (o.sources === 1) wasm.task_vector1_bf16(t, rounding, padded, params, o.lambda, o.divisor, base, consensus, normalize, powerOfTwo(o.weights[0]) ? 1 : 0, powerOfTwo(o.divisor) ? 1 : 0)
+      else wasm.task_vector_bf16(t, rounding, padded, o.sources, params, scratch, o.lambda, o.divisor, base, consensus, normalize, powerOfTwo(o.divisor) ? 1 : 0)
+      const finite = wasm.round_bf16(rounding, o16, padded) === 0
       o.bands?.forEach((band, k) => {
         if (!band) return
         // Two int64 lanes of counts per cut (each below 2³²: a block is short).
@@ -391,7 +392,8 @@ export function createKernels(capacity: number): Kernels {
       for (let k = 0; k < sources; k++) describe(p, k, from, 0, 1, 1)
       const padded = (count + 3) & ~3
       masks[0].fill(1, 0, padded)
-      return wasm.task_vector_bf16(a.byteOffset + 2 * from, out.byteOffset + 2 * from, padded, sources, params, scratch, ratio, sources, 0, 0, 0, powerOfTwo(sources) ? 1 : 0) === 0
+      wasm.task_vector_bf16(a.byteOffset + 2 * from, rounding, padded, sources, params, scratch, ratio, sources, 0, 0, 0, powerOfTwo(sources) ? 1 : 0)
+      return wasm.round_bf16(rounding, out.byteOffset + 2 * from, padded) === 0
     },
   }
 }

@@ -347,8 +347,9 @@
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $next))))
 
-  ;; The task-vector merge of $n values (a multiple of 4) in one pass, the bf16 target at $t into bf16
-  ;; at $o, for the $sources sources described at $params, 128 bytes each: the address of the source's
+  ;; The task-vector merge of $n values (a multiple of 4) in one pass, the bf16 target at $t into
+  ;; float64 at $o (round_bf16 then rounds them: a call per four values here would spill this loop's
+  ;; vectors around it), for the $sources sources described at $params, 128 bytes each: the address of the source's
   ;; bf16 values (i32), of its keep mask (i32, a byte per value), wᵢ (f64 at 8), the divisor of its
   ;; kept entries (f64 at 16), and at 24 an i32 that, when not 0, says to thin by a band of |sᵢ − t|
   ;; here instead of the mask: drop the values above the f64 at 32 or below the f64 at 40 (a band whose
@@ -358,16 +359,15 @@
   ;; mixed = ($base + d₀ + d₁ + …)/$divisor ($base −0 makes the sum start at d₀ exactly, +0 from 0);
   ;; with it, the elected sign is that of $base + d₀ + d₁ + … (+ when ≥ 0), and mixed is the sum from 0
   ;; of the dᵢ of that sign, divided with $normalize by the sum from 0 of their wᵢ (by 1 when none).
-  ;; out = bf16(t + λ·mixed) rounded once. The dᵢ of four values wait at $scratch (32 bytes a source)
-  ;; for the election. A division by a power of two is a multiplication by its reciprocal, exactly (both
+  ;; out = t + λ·mixed. The dᵢ of four values wait at $scratch (32 bytes a source) for the election. A division by a power of two is a multiplication by its reciprocal, exactly (both
   ;; round the same quotient once): by a source's divisor when the i32 at 28 says so (the reciprocal at
-  ;; 96), and by $divisor with $exactDivisor. Returns 1 when a result is not finite.
+  ;; 96), and by $divisor with $exactDivisor.
   (func (export "task_vector_bf16") (param $t i32) (param $o i32) (param $n i32) (param $sources i32) (param $params i32) (param $scratch i32)
-      (param $lambda f64) (param $divisor f64) (param $base f64) (param $consensus i32) (param $normalize i32) (param $exactDivisor i32) (result i32)
+      (param $lambda f64) (param $divisor f64) (param $base f64) (param $consensus i32) (param $normalize i32) (param $exactDivisor i32)
     (local $i i32) (local $k i32) (local $p i32) (local $at i32) (local $q f64) (local $wv v128) (local $qv v128)
     (local $tv v128) (local $tlo v128) (local $thi v128) (local $sv v128) (local $keep v128) (local $dlo v128) (local $dhi v128)
     (local $alo v128) (local $ahi v128) (local $blo v128) (local $bhi v128) (local $clo v128) (local $chi v128)
-    (local $plo v128) (local $phi v128) (local $agree v128) (local $lam v128) (local $special v128)
+    (local $plo v128) (local $phi v128) (local $agree v128) (local $lam v128)
     (local $keepLo v128) (local $keepHi v128) (local $mlo v128) (local $mhi v128) (local $cut v128)
     (local.set $lam (f64x2.splat (local.get $lambda)))
     (block $done
@@ -469,12 +469,11 @@
             (else
               (local.set $alo (f64x2.div (local.get $alo) (f64x2.splat (local.get $divisor))))
               (local.set $ahi (f64x2.div (local.get $ahi) (f64x2.splat (local.get $divisor))))))))
-        (local.set $special (v128.or (local.get $special) (call $store_rounded (i32.add (local.get $o) (i32.shl (local.get $i) (i32.const 1)))
-          (f64x2.add (local.get $tlo) (f64x2.mul (local.get $lam) (local.get $alo)))
-          (f64x2.add (local.get $thi) (f64x2.mul (local.get $lam) (local.get $ahi))))))
+        (v128.store align=8 (i32.add (local.get $o) (i32.shl (local.get $i) (i32.const 3))) (f64x2.add (local.get $tlo) (f64x2.mul (local.get $lam) (local.get $alo))))
+        (v128.store offset=16 align=8 (i32.add (local.get $o) (i32.shl (local.get $i) (i32.const 3))) (f64x2.add (local.get $thi) (f64x2.mul (local.get $lam) (local.get $ahi))))
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $next)))
-    (v128.any_true (local.get $special)))
+    )
 
   ;; task_vector_bf16 for one source (the usual merge: a fine-tune into its base), the same operations
   ;; in the same order with the source's description read once: dropping the loop over sources and
@@ -482,13 +481,13 @@
   ;; also wᵢ when normalising ($exactW).
   (func (export "task_vector1_bf16") (param $t i32) (param $o i32) (param $n i32) (param $params i32)
       (param $lambda f64) (param $divisor f64) (param $base f64) (param $consensus i32) (param $normalize i32)
-      (param $exactW i32) (param $exactDivisor i32) (result i32)
+      (param $exactW i32) (param $exactDivisor i32)
     (local $i i32) (local $in i32) (local $s i32) (local $mask i32) (local $band i32) (local $divide i32)
     (local $wv v128) (local $qv v128) (local $lam v128) (local $div v128) (local $start v128)
     (local $above v128) (local $below v128) (local $upper v128) (local $lower v128) (local $tiesUp v128) (local $tiesLo v128)
     (local $tv v128) (local $sv v128) (local $tlo v128) (local $thi v128) (local $dlo v128) (local $dhi v128)
     (local $mlo v128) (local $mhi v128) (local $keep v128) (local $keepLo v128) (local $keepHi v128)
-    (local $agree v128) (local $alo v128) (local $ahi v128) (local $clo v128) (local $chi v128) (local $special v128)
+    (local $agree v128) (local $alo v128) (local $ahi v128) (local $clo v128) (local $chi v128)
     (local $scale i32) (local $rv v128) (local $rw v128) (local $one v128) (local $zero v128)
     (local.set $s (i32.load (local.get $params)))
     (local.set $mask (i32.load offset=4 (local.get $params)))
@@ -572,13 +571,24 @@
               (else
                 (local.set $alo (f64x2.div (local.get $alo) (local.get $div)))
                 (local.set $ahi (f64x2.div (local.get $ahi) (local.get $div)))))))
-        (local.set $special (v128.or (local.get $special) (call $store_rounded (i32.add (local.get $o) (local.get $in))
-          (f64x2.add (local.get $tlo) (f64x2.mul (local.get $lam) (local.get $alo)))
-          (f64x2.add (local.get $thi) (f64x2.mul (local.get $lam) (local.get $ahi))))))
+        (v128.store align=8 (i32.add (local.get $o) (i32.shl (local.get $i) (i32.const 3))) (f64x2.add (local.get $tlo) (f64x2.mul (local.get $lam) (local.get $alo))))
+        (v128.store offset=16 align=8 (i32.add (local.get $o) (i32.shl (local.get $i) (i32.const 3))) (f64x2.add (local.get $thi) (f64x2.mul (local.get $lam) (local.get $ahi))))
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $next)))
     (v128.store offset=64 align=8 (local.get $params) (local.get $tiesUp))
-    (v128.store offset=80 align=8 (local.get $params) (local.get $tiesLo))
+    (v128.store offset=80 align=8 (local.get $params) (local.get $tiesLo)))
+
+  ;; The $n float64 values at $x (a multiple of 4) rounded once to bf16 at $o; 1 when one is not finite.
+  (func (export "round_bf16") (param $x i32) (param $o i32) (param $n i32) (result i32)
+    (local $i i32) (local $at i32) (local $special v128)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $at (i32.add (local.get $x) (i32.shl (local.get $i) (i32.const 3))))
+        (local.set $special (v128.or (local.get $special) (call $store_rounded (i32.add (local.get $o) (i32.shl (local.get $i) (i32.const 1)))
+          (v128.load align=8 (local.get $at)) (v128.load offset=16 align=8 (local.get $at)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $next)))
     (v128.any_true (local.get $special)))
 
   ;; SLERP's sums Σt², Σs², Σs·t over bf16 t and s, added one value after another (as slerp.ts does) to
