@@ -60,6 +60,7 @@ export function taskVector(job: TaskVectorJob, context: JobContext, progress: (b
   const seenBefore = new Float64Array(2 * job.sources.length)
   const mixing = {
     bands,
+    everyEntryKept: thinning.kind === 'all',
     sources: job.sources.length,
     weights,
     divisors,

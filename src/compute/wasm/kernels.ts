@@ -80,6 +80,8 @@ export interface TaskVectorKernelOptions {
    * block where `alikeCuts` gave the cuts; the ties met at each cut are added to `seen`.
    */
   bands?: Array<{band: Band; cuts: Cuts; seen: Float64Array} | null>
+  /** Every entry of every source kept: no mask is read. */
+  everyEntryKept?: boolean
 }
 
 /** A band's cuts as plain comparisons: values above `dropAbove` or below `dropBelow` are dropped. */
@@ -255,13 +257,13 @@ export function createKernels(capacity: number): Kernels {
   }
   /** The task-vector kernel's description of source k: its values from `from`, mask, weight, divisor and band. */
   const p = new DataView(buffer, params, PARAM_BYTES * MAX_KERNEL_SOURCES)
-  const describe = (p: DataView, k: number, from: number, mask: number, w: number, divisor: number, band?: {band: Band; cuts: Cuts} | null) => {
+  const describe = (p: DataView, k: number, from: number, mask: number | 'all', w: number, divisor: number, band?: {band: Band; cuts: Cuts} | null) => {
     const at = PARAM_BYTES * k
     p.setUint32(at, lanes[k].byteOffset + 2 * from, true)
-    p.setUint32(at + 4, masks[mask].byteOffset, true)
+    p.setUint32(at + 4, mask === 'all' ? 0 : masks[mask].byteOffset, true)
     p.setFloat64(at + 8, w, true)
     p.setFloat64(at + 16, divisor, true)
-    p.setUint32(at + 24, band ? 1 : 0, true)
+    p.setUint32(at + 24, band ? 1 : mask === 'all' ? 2 : 0, true)
     p.setUint32(at + 28, powerOfTwo(divisor) && divisor !== 1 ? 1 : 0, true)
     p.setFloat64(at + 96, 1 / divisor, true)
     if (!band) return
@@ -355,7 +357,7 @@ export function createKernels(capacity: number): Kernels {
       wasm.random_mask(masks[mask].byteOffset, (count + 3) & ~3, start, keys[0], keys[1], below)
     },
     taskVectorBf16(from, count, o) {
-      for (let k = 0; k < o.sources; k++) describe(p, k, from, k, o.weights[k], o.divisors[k], o.bands?.[k])
+      for (let k = 0; k < o.sources; k++) describe(p, k, from, o.everyEntryKept ? 'all' : k, o.weights[k], o.divisors[k], o.bands?.[k])
       // Without consensus the sum starts at −0, so that −0 + d₀ is d₀ exactly (mixed = d₀ + d₁ + …);
       // the election's total starts at 0 (total = 0; total += dᵢ).
       const base = o.consensus ? 0 : -0
@@ -389,9 +391,8 @@ export function createKernels(capacity: number): Kernels {
     },
     modelStockBf16(from, count, sources, ratio) {
       // sum = 0 + (s₀ − t) + (s₁ − t) + … (weight 1, divisor 1, every entry kept), then t + ratio·sum/N
-      for (let k = 0; k < sources; k++) describe(p, k, from, 0, 1, 1)
+      for (let k = 0; k < sources; k++) describe(p, k, from, 'all', 1, 1)
       const padded = (count + 3) & ~3
-      masks[0].fill(1, 0, padded)
       wasm.task_vector_bf16(a.byteOffset + 2 * from, rounding, padded, sources, params, scratch, ratio, sources, 0, 0, 0, powerOfTwo(sources) ? 1 : 0)
       return wasm.round_bf16(rounding, out.byteOffset + 2 * from, padded) === 0
     },

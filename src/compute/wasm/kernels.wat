@@ -351,8 +351,8 @@
   ;; float64 at $o (round_bf16 then rounds them: a call per four values here would spill this loop's
   ;; vectors around it), for the $sources sources described at $params, 128 bytes each: the address of the source's
   ;; bf16 values (i32), of its keep mask (i32, a byte per value), wᵢ (f64 at 8), the divisor of its
-  ;; kept entries (f64 at 16), and at 24 an i32 that, when not 0, says to thin by a band of |sᵢ − t|
-  ;; here instead of the mask: drop the values above the f64 at 32 or below the f64 at 40 (a band whose
+  ;; kept entries (f64 at 16), and at 24 how it is thinned (i32): 0 by the mask, 2 not at all, 1 by a
+  ;; band of |sᵢ − t| cut here: drop the values above the f64 at 32 or below the f64 at 40 (a band whose
   ;; ties are all treated alike in these values, see `band_mask`), adding the counts of values equal to
   ;; its upper cut (f64 at 48) and lower cut (f64 at 56) to the int64 lanes at 64 and 80.
   ;; With dᵢ = wᵢ·(kept ? (sᵢ − t)/divisorᵢ : 0): without $consensus,
@@ -386,7 +386,7 @@
           (local.set $q (f64.load offset=16 (local.get $p)))
           (local.set $dlo (f64x2.sub (f64x2.promote_low_f32x4 (local.get $sv)) (local.get $tlo)))
           (local.set $dhi (f64x2.sub (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $sv) (local.get $sv))) (local.get $thi)))
-          (if (i32.load offset=24 (local.get $p))
+          (if (i32.eq (i32.load offset=24 (local.get $p)) (i32.const 1))
             (then
               ;; kept unless above or below the band (NaN is kept); ties at the cuts counted (masks are −1)
               (local.set $mlo (f64x2.abs (local.get $dlo)))
@@ -403,11 +403,16 @@
               (local.set $cut (f64x2.splat (f64.load offset=56 (local.get $p))))
               (v128.store offset=80 align=8 (local.get $p) (i64x2.sub (v128.load offset=80 align=8 (local.get $p))
                 (i64x2.add (f64x2.eq (local.get $mlo) (local.get $cut)) (f64x2.eq (local.get $mhi) (local.get $cut))))))
-            (else
-              ;; four mask bytes → four 32-bit lanes → two 64-bit lanes per half
-              (local.set $keep (i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u (v128.load32_zero align=1 (i32.add (i32.load offset=4 (local.get $p)) (local.get $i))))))
-              (local.set $keepLo (i64x2.ne (i64x2.extend_low_i32x4_u (local.get $keep)) (v128.const i64x2 0 0)))
-              (local.set $keepHi (i64x2.ne (i64x2.extend_high_i32x4_u (local.get $keep)) (v128.const i64x2 0 0)))))
+            (else (if (i32.load offset=24 (local.get $p))
+              (then
+                ;; every entry kept
+                (local.set $keepLo (v128.const i64x2 -1 -1))
+                (local.set $keepHi (v128.const i64x2 -1 -1)))
+              (else
+                ;; four mask bytes → four 32-bit lanes → two 64-bit lanes per half
+                (local.set $keep (i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u (v128.load32_zero align=1 (i32.add (i32.load offset=4 (local.get $p)) (local.get $i))))))
+                (local.set $keepLo (i64x2.ne (i64x2.extend_low_i32x4_u (local.get $keep)) (v128.const i64x2 0 0)))
+                (local.set $keepHi (i64x2.ne (i64x2.extend_high_i32x4_u (local.get $keep)) (v128.const i64x2 0 0)))))))
           ;; x/1 is x, so a divisor of 1 skips the division; a power of two multiplies by its reciprocal
           (if (i32.load offset=28 (local.get $p))
             (then
@@ -421,9 +426,11 @@
                 (local.set $dhi (f64x2.div (local.get $dhi) (local.get $qv)))))))
           (local.set $dlo (f64x2.mul (local.get $wv) (v128.and (local.get $dlo) (local.get $keepLo))))
           (local.set $dhi (f64x2.mul (local.get $wv) (v128.and (local.get $dhi) (local.get $keepHi))))
-          (local.set $at (i32.add (local.get $scratch) (i32.shl (local.get $k) (i32.const 5))))
-          (v128.store align=8 (local.get $at) (local.get $dlo))
-          (v128.store offset=16 align=8 (local.get $at) (local.get $dhi))
+          (if (local.get $consensus)
+            (then
+              (local.set $at (i32.add (local.get $scratch) (i32.shl (local.get $k) (i32.const 5))))
+              (v128.store align=8 (local.get $at) (local.get $dlo))
+              (v128.store offset=16 align=8 (local.get $at) (local.get $dhi))))
           (local.set $alo (f64x2.add (local.get $alo) (local.get $dlo)))
           (local.set $ahi (f64x2.add (local.get $ahi) (local.get $dhi)))
           (local.set $k (i32.add (local.get $k) (i32.const 1)))
@@ -482,7 +489,7 @@
   (func (export "task_vector1_bf16") (param $t i32) (param $o i32) (param $n i32) (param $params i32)
       (param $lambda f64) (param $divisor f64) (param $base f64) (param $consensus i32) (param $normalize i32)
       (param $exactW i32) (param $exactDivisor i32)
-    (local $i i32) (local $in i32) (local $s i32) (local $mask i32) (local $band i32) (local $divide i32)
+    (local $i i32) (local $in i32) (local $s i32) (local $mask i32) (local $band i32) (local $all i32) (local $divide i32)
     (local $wv v128) (local $qv v128) (local $lam v128) (local $div v128) (local $start v128)
     (local $above v128) (local $below v128) (local $upper v128) (local $lower v128) (local $tiesUp v128) (local $tiesLo v128)
     (local $tv v128) (local $sv v128) (local $tlo v128) (local $thi v128) (local $dlo v128) (local $dhi v128)
@@ -499,6 +506,8 @@
     (local.set $rw (f64x2.splat (f64.div (f64.const 1) (f64.load offset=8 (local.get $params)))))
     (local.set $one (v128.const f64x2 1 1))
     (local.set $band (i32.load offset=24 (local.get $params)))
+    (local.set $all (i32.eq (local.get $band) (i32.const 2)))
+    (local.set $band (i32.eq (local.get $band) (i32.const 1)))
     (local.set $above (f64x2.splat (f64.load offset=32 (local.get $params))))
     (local.set $below (f64x2.splat (f64.load offset=40 (local.get $params))))
     (local.set $upper (f64x2.splat (f64.load offset=48 (local.get $params))))
@@ -524,10 +533,14 @@
             (local.set $keepHi (v128.not (v128.or (f64x2.gt (local.get $mhi) (local.get $above)) (f64x2.lt (local.get $mhi) (local.get $below)))))
             (local.set $tiesUp (i64x2.sub (local.get $tiesUp) (i64x2.add (f64x2.eq (local.get $mlo) (local.get $upper)) (f64x2.eq (local.get $mhi) (local.get $upper)))))
             (local.set $tiesLo (i64x2.sub (local.get $tiesLo) (i64x2.add (f64x2.eq (local.get $mlo) (local.get $lower)) (f64x2.eq (local.get $mhi) (local.get $lower))))))
-          (else
-            (local.set $keep (i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u (v128.load32_zero align=1 (i32.add (local.get $mask) (local.get $i))))))
-            (local.set $keepLo (i64x2.ne (i64x2.extend_low_i32x4_u (local.get $keep)) (v128.const i64x2 0 0)))
-            (local.set $keepHi (i64x2.ne (i64x2.extend_high_i32x4_u (local.get $keep)) (v128.const i64x2 0 0)))))
+          (else (if (local.get $all)
+            (then
+              (local.set $keepLo (v128.const i64x2 -1 -1))
+              (local.set $keepHi (v128.const i64x2 -1 -1)))
+            (else
+              (local.set $keep (i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u (v128.load32_zero align=1 (i32.add (local.get $mask) (local.get $i))))))
+              (local.set $keepLo (i64x2.ne (i64x2.extend_low_i32x4_u (local.get $keep)) (v128.const i64x2 0 0)))
+              (local.set $keepHi (i64x2.ne (i64x2.extend_high_i32x4_u (local.get $keep)) (v128.const i64x2 0 0)))))))
         (if (local.get $scale)
           (then
             (local.set $dlo (f64x2.mul (local.get $dlo) (local.get $rv)))
