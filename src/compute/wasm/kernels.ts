@@ -227,7 +227,8 @@ export function createKernels(capacity: number): Kernels {
     flags: 3 * region + 8 * RESULT_SLOTS + 4 * HISTOGRAM_DIGITS,
     lanes: 3 * region + 8 * RESULT_SLOTS + 5 * HISTOGRAM_DIGITS,
     masks: 3 * region + 8 * RESULT_SLOTS + 5 * HISTOGRAM_DIGITS + MAX_KERNEL_SOURCES * laneBytes,
-    // The task-vector kernel's description of each source (PARAM_BYTES) and its terms of four values (32 bytes).
+    // The task-vector kernel's description of each source (PARAM_BYTES), its terms of four values (32
+    // bytes) and the float64 results of a block, which round_bf16 rounds.
     terms: 16 * Math.ceil((3 * region + 8 * RESULT_SLOTS + 5 * HISTOGRAM_DIGITS + MAX_KERNEL_SOURCES * (laneBytes + maskBytes)) / 16),
   }
   const params = layout.terms
