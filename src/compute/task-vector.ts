@@ -89,7 +89,7 @@ export function taskVector(job: TaskVectorJob, context: JobContext, progress: (b
         const m = Math.min(KERNEL_BLOCK, n - from)
         // A band whose ties are alike in this block is cut in the kernel; every other thinning is a mask.
         for (let i = 0; i < job.sources.length; i++) {
-          bands[i] = thinning.kind === 'band' ? cutInKernel(thinning.bands[i], m) : null
+          bands[i] = thinning.kind === 'band' ? cutInKernel(kernels, thinning.bands[i], i, from, m) : null
           if (bands[i]) seenBefore.set(bands[i]!.seen, 2 * i)
           else thin(kernels, thinning, i, i, start, from, m, true)
         }
@@ -125,9 +125,12 @@ export function taskVector(job: TaskVectorJob, context: JobContext, progress: (b
   return {finite}
 }
 
-/** The band with its cuts as plain comparisons for the next `count` values, when `alikeCuts` gives them. */
-function cutInKernel(band: Band, count: number): {band: Band; cuts: Cuts; seen: Float64Array} | null {
-  const cuts = alikeCuts(band, band.seen, count)
+/**
+ * Source i's band with its cuts as plain comparisons for the `count` values from `from` of the lanes,
+ * when `alikeCuts` gives them: from their count alone, else from their ties, counted.
+ */
+function cutInKernel(kernels: Kernels, band: Band, i: number, from: number, count: number): {band: Band; cuts: Cuts; seen: Float64Array} | null {
+  const cuts = alikeCuts(band, band.seen, [count, count]) ?? alikeCuts(band, band.seen, kernels.tieCountsBf16(from, count, i, band))
   return cuts ? {band, cuts, seen: band.seen} : null
 }
 

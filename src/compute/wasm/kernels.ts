@@ -91,14 +91,15 @@ export interface Cuts {
 }
 
 /**
- * The band's cuts as plain comparisons for the next `count` values, when those cannot straddle the
- * place where ties at a cut turn from dropped to kept (upper) or kept to dropped (lower), so that a tie
- * at each cut is treated alike throughout; null when they can.
+ * The band's cuts as plain comparisons for the next values, when those cannot straddle the place
+ * where ties at a cut turn from dropped to kept (upper) or kept to dropped (lower), so that a tie at
+ * each cut is treated alike throughout; null when they can. `ties`: how many ties at each cut the
+ * values hold, or at most (their count).
  */
-export function alikeCuts(band: Band, seen: Float64Array, count: number): Cuts | null {
+export function alikeCuts(band: Band, seen: Float64Array, ties: readonly [number, number]): Cuts | null {
   const [seenUpper, seenLower] = seen
-  const upperAlike = seenUpper >= band.skipUpper || seenUpper + count <= band.skipUpper
-  const lowerAlike = seenLower >= band.keepLower || seenLower + count <= band.keepLower
+  const upperAlike = seenUpper >= band.skipUpper || seenUpper + ties[0] <= band.skipUpper
+  const lowerAlike = seenLower >= band.keepLower || seenLower + ties[1] <= band.keepLower
   if (!upperAlike || !lowerAlike) return null
   // Ties kept at the upper cut once skipUpper were dropped; kept at the lower one until keepLower were.
   return {
@@ -166,6 +167,8 @@ export interface Kernels {
    * the first `keepLower`. `seen` holds how many equal to each were met before (updated).
    */
   bandMask(count: number, mask: number, band: Band, seen: Float64Array): void
+  /** How many of |lane − a| for the bf16 values from `from` of source lane `lane` and target region `a` (inputs padded) equal the band's cuts. */
+  tieCountsBf16(from: number, count: number, lane: number, band: Band): [number, number]
   /** `bandMask` of |lane − a| for the bf16 values from `from` of source lane `lane` and target region `a` (inputs padded). */
   bandMaskBf16(from: number, count: number, lane: number, mask: number, band: Band, seen: Float64Array): void
   /**
@@ -201,6 +204,7 @@ interface Exports {
   histogram_f64(m: number, n: number, low: number, width: number, prefixHi: number, prefixLo: number, hist: number, flags: number, keepFrom: number, keepTo: number, kept: number, keepCap: number, keptCount: number): void
   collect_f64(m: number, n: number, low: number, prefixHi: number, prefixLo: number): number
   bracket_bf16(t: number, s: number, n: number, lo: number, hi: number, counts: number, cand: number): number
+  tie_counts_bf16(t: number, s: number, n: number, upper: number, lower: number, res: number): void
   band_mask(m: number, t: number, s: number, fromBf16: number, mask: number, n: number, upper: number, skipUpper: number, lower: number, keepLower: number, seen: number, fast: number, dropAbove: number, dropBelow: number): void
   random_mask(mask: number, n: number, start: number, k0: number, k1: number, below: number): void
   task_vector_bf16(t: number, o: number, n: number, sources: number, params: number, scratch: number, lambda: number, divisor: number, base: number, consensus: number, normalize: number, exactDivisor: number): void
@@ -251,7 +255,7 @@ export function createKernels(capacity: number): Kernels {
   const split = (prefix: bigint): [number, number] => [Number(prefix >> 32n), Number(prefix & 0xffffffffn)]
   /** `band_mask` over `count` values: the fast way when `alikeCuts` gives the cuts. */
   const bandMaskCall = (t: number, s: number, mask: number, count: number, band: Band, seen: Float64Array, fromBf16 = false) => {
-    const cuts = alikeCuts(band, seen, count)
+    const cuts = alikeCuts(band, seen, [count, count])
     results.set(seen)
     wasm.band_mask(b.byteOffset, t, s, fromBf16 ? 1 : 0, mask, count, band.upper, band.skipUpper, band.lower, band.keepLower, results.byteOffset, cuts ? 1 : 0, cuts?.dropAbove ?? 0, cuts?.dropBelow ?? 0)
     seen.set(results.subarray(0, 2))
@@ -339,6 +343,12 @@ export function createKernels(capacity: number): Kernels {
     },
     bandMaskBf16(from, count, lane, mask, band, seen) {
       bandMaskCall(a.byteOffset + 2 * from, lanes[lane].byteOffset + 2 * from, masks[mask].byteOffset, (count + 1) & ~1, band, seen, true)
+    },
+    tieCountsBf16(from, count, lane, band) {
+      // An even count for the kernel: the padding after an odd one can only add a tie, which makes a
+      // cut look nearer, never farther.
+      wasm.tie_counts_bf16(a.byteOffset + 2 * from, lanes[lane].byteOffset + 2 * from, (count + 1) & ~1, band.upper, band.lower, results.byteOffset)
+      return [results[0], results[1]]
     },
     bracketBf16(count, lo, hi, counts) {
       // An even count for the kernel: after an odd one, 0 − 0 (counted below as a tie at a cut of 0).

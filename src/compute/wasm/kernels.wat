@@ -241,6 +241,26 @@
       (f64.convert_i64_s (i64.add (i64x2.extract_lane 0 (local.get $eqLo)) (i64x2.extract_lane 1 (local.get $eqLo))))))
     (local.get $k))
 
+  ;; How many of |s − t| for $n bf16 pairs ($n even) equal $upper and $lower: two float64 values at $res.
+  (func (export "tie_counts_bf16") (param $t i32) (param $s i32) (param $n i32) (param $upper f64) (param $lower f64) (param $res i32)
+    (local $i i32) (local $in i32) (local $m v128) (local $up v128) (local $lo v128) (local $eqUp v128) (local $eqLo v128)
+    (local.set $up (f64x2.splat (local.get $upper)))
+    (local.set $lo (f64x2.splat (local.get $lower)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $in (i32.shl (local.get $i) (i32.const 1)))
+        (local.set $m (f64x2.abs (f64x2.sub
+          (f64x2.promote_low_f32x4 (i32x4.shl (i32x4.extend_low_i16x8_u (v128.load32_zero align=2 (i32.add (local.get $s) (local.get $in)))) (i32.const 16)))
+          (f64x2.promote_low_f32x4 (i32x4.shl (i32x4.extend_low_i16x8_u (v128.load32_zero align=2 (i32.add (local.get $t) (local.get $in)))) (i32.const 16))))))
+        ;; masks are −1: subtracting one counts one
+        (local.set $eqUp (i64x2.sub (local.get $eqUp) (f64x2.eq (local.get $m) (local.get $up))))
+        (local.set $eqLo (i64x2.sub (local.get $eqLo) (f64x2.eq (local.get $m) (local.get $lo))))
+        (local.set $i (i32.add (local.get $i) (i32.const 2)))
+        (br $next)))
+    (f64.store (local.get $res) (f64.convert_i64_s (i64.add (i64x2.extract_lane 0 (local.get $eqUp)) (i64x2.extract_lane 1 (local.get $eqUp)))))
+    (f64.store offset=8 (local.get $res) (f64.convert_i64_s (i64.add (i64x2.extract_lane 0 (local.get $eqLo)) (i64x2.extract_lane 1 (local.get $eqLo))))))
+
   ;; Keep mask (one byte per value) of a magnitude band, for $n magnitudes at $m ($n even), or with
   ;; $fromBf16 for |s − t| of the bf16 values at $t and $s, in tensor order. Above $upper (the value at
   ;; the band's first rank) is dropped, and so are the first $skipUpper values equal to it; below $lower
