@@ -77,9 +77,10 @@ export interface TaskVectorKernelOptions {
   normalize: boolean
   /**
    * Per source: thinned by its mask (null or absent), or by a band of |Δ| cut in the kernel, for a
-   * block where `alikeCuts` gave the cuts; the ties met at each cut are added to `seen`.
+   * block where `alikeCuts` gave the cuts; the ties met at each cut are added to `seen` (by the
+   * one-source kernel only while `counting`: once both cuts' turns have passed, they are not needed).
    */
-  bands?: Array<{band: Band; cuts: Cuts; seen: Float64Array} | null>
+  bands?: Array<{band: Band; cuts: Cuts; seen: Float64Array; counting: boolean} | null>
   /** Every entry of every source kept: no mask is read. */
   everyEntryKept?: boolean
 }
@@ -209,7 +210,7 @@ interface Exports {
   random_mask(mask: number, n: number, start: number, k0: number, k1: number, below: number): void
   task_vector_bf16(t: number, o: number, n: number, sources: number, params: number, scratch: number, lambda: number, divisor: number, base: number, consensus: number, normalize: number, exactDivisor: number): void
   round_bf16(x: number, o: number, n: number): number
-  task_vector1_bf16(t: number, o: number, n: number, params: number, lambda: number, divisor: number, base: number, consensus: number, normalize: number, exactW: number, exactDivisor: number): void
+  task_vector1_bf16(t: number, o: number, n: number, params: number, lambda: number, divisor: number, consensus: number, normalize: number, exactW: number, exactDivisor: number, unitW: number, unitLambda: number, countTies: number): void
   slerp_sums_bf16(t: number, s: number, n: number, res: number): void
   mix_bf16(t: number, s: number, o: number, n: number, a: number, b: number): number
   delta_dots_bf16(t: number, a: number, b: number, n: number, res: number): void
@@ -374,7 +375,11 @@ export function createKernels(capacity: number): Kernels {
       const base = o.consensus ? 0 : -0
       const padded = (count + 3) & ~3
       const [t, o16, consensus, normalize] = [a.byteOffset + 2 * from, out.byteOffset + 2 * from, o.consensus ? 1 : 0, o.normalize ? 1 : 0]
-      if (o.sources === 1) wasm.task_vector1_bf16(t, rounding, padded, params, o.lambda, o.divisor, base, consensus, normalize, powerOfTwo(o.weights[0]) ? 1 : 0, powerOfTwo(o.divisor) ? 1 : 0)
+      if (o.sources === 1) {
+        const w = o.weights[0]
+        const counting = o.bands?.[0]?.counting ? 1 : 0
+        wasm.task_vector1_bf16(t, rounding, padded, params, o.lambda, o.divisor, consensus, normalize, powerOfTwo(w) ? 1 : 0, powerOfTwo(o.divisor) ? 1 : 0, w === 1 ? 1 : 0, o.lambda === 1 ? 1 : 0, counting)
+      }
       else wasm.task_vector_bf16(t, rounding, padded, o.sources, params, scratch, o.lambda, o.divisor, base, consensus, normalize, powerOfTwo(o.divisor) ? 1 : 0)
       const finite = wasm.round_bf16(rounding, o16, padded) === 0
       o.bands?.forEach((band, k) => {

@@ -502,39 +502,40 @@
         (br $next)))
     )
 
-  ;; task_vector_bf16 for one source (the usual merge: a fine-tune into its base), the same operations
-  ;; in the same order with the source's description read once: dropping the loop over sources and
-  ;; the election's second pass halves the kernel's work. As there, a power of two divides by multiplying:
-  ;; also wᵢ when normalising ($exactW).
+  ;; task_vector_bf16 for one source (the usual merge: a fine-tune into its base), with the source's
+  ;; description read once and the operations that cannot change a value left out, so that it writes
+  ;; the same values: −0 + d is d; with one term, the election keeps d when d > 0 or d < 0 (the elected
+  ;; sign is d's own; 0 and NaN agree with neither), so the agreeing sum is d or +0 and the weight w or
+  ;; +0, and mixed = d/w (normalised) or d where d agrees, +0 elsewhere; 1·x is x ($unitW, $unitLambda);
+  ;; a division by a power of two is a multiplication by its reciprocal, exactly (both round the same
+  ;; quotient once): by w when normalising ($exactW), by the source's divisor (at 96, when the i32 at
+  ;; 28 says so) and by $divisor ($exactDivisor; 1 skips it). The ties at the band's cuts are counted
+  ;; only with $countTies (the caller needs them until each cut's turn has passed).
   (func (export "task_vector1_bf16") (param $t i32) (param $o i32) (param $n i32) (param $params i32)
-      (param $lambda f64) (param $divisor f64) (param $base f64) (param $consensus i32) (param $normalize i32)
-      (param $exactW i32) (param $exactDivisor i32)
-    (local $i i32) (local $in i32) (local $s i32) (local $mask i32) (local $band i32) (local $all i32) (local $divide i32)
-    (local $wv v128) (local $qv v128) (local $lam v128) (local $div v128) (local $start v128)
+      (param $lambda f64) (param $divisor f64) (param $consensus i32) (param $normalize i32)
+      (param $exactW i32) (param $exactDivisor i32) (param $unitW i32) (param $unitLambda i32) (param $countTies i32)
+    (local $i i32) (local $in i32) (local $s i32) (local $mask i32) (local $mode i32) (local $scale i32) (local $divide i32) (local $mix i32)
+    (local $wv v128) (local $qv v128) (local $rv v128) (local $rw v128) (local $lam v128) (local $div v128)
     (local $above v128) (local $below v128) (local $upper v128) (local $lower v128) (local $tiesUp v128) (local $tiesLo v128)
     (local $tv v128) (local $sv v128) (local $tlo v128) (local $thi v128) (local $dlo v128) (local $dhi v128)
     (local $mlo v128) (local $mhi v128) (local $keep v128) (local $keepLo v128) (local $keepHi v128)
-    (local $agree v128) (local $alo v128) (local $ahi v128) (local $clo v128) (local $chi v128)
-    (local $scale i32) (local $rv v128) (local $rw v128) (local $one v128) (local $zero v128)
     (local.set $s (i32.load (local.get $params)))
     (local.set $mask (i32.load offset=4 (local.get $params)))
     (local.set $wv (f64x2.splat (f64.load offset=8 (local.get $params))))
     (local.set $qv (f64x2.splat (f64.load offset=16 (local.get $params))))
     (local.set $divide (f64.ne (f64.load offset=16 (local.get $params)) (f64.const 1)))
+    (local.set $mode (i32.load offset=24 (local.get $params)))
     (local.set $scale (i32.load offset=28 (local.get $params)))
     (local.set $rv (f64x2.splat (f64.load offset=96 (local.get $params))))
     (local.set $rw (f64x2.splat (f64.div (f64.const 1) (f64.load offset=8 (local.get $params)))))
-    (local.set $one (v128.const f64x2 1 1))
-    (local.set $band (i32.load offset=24 (local.get $params)))
-    (local.set $all (i32.eq (local.get $band) (i32.const 2)))
-    (local.set $band (i32.eq (local.get $band) (i32.const 1)))
     (local.set $above (f64x2.splat (f64.load offset=32 (local.get $params))))
     (local.set $below (f64x2.splat (f64.load offset=40 (local.get $params))))
     (local.set $upper (f64x2.splat (f64.load offset=48 (local.get $params))))
     (local.set $lower (f64x2.splat (f64.load offset=56 (local.get $params))))
     (local.set $lam (f64x2.splat (local.get $lambda)))
+    ;; without consensus: 0 divides by $divisor, 1 multiplies by its reciprocal, 2 leaves d (a divisor of 1)
+    (local.set $mix (if (result i32) (f64.eq (local.get $divisor) (f64.const 1)) (then (i32.const 2)) (else (local.get $exactDivisor))))
     (local.set $div (f64x2.splat (if (result f64) (local.get $exactDivisor) (then (f64.div (f64.const 1) (local.get $divisor))) (else (local.get $divisor)))))
-    (local.set $start (f64x2.splat (local.get $base)))
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
@@ -545,15 +546,19 @@
         (local.set $thi (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $tv) (local.get $tv))))
         (local.set $dlo (f64x2.sub (f64x2.promote_low_f32x4 (local.get $sv)) (local.get $tlo)))
         (local.set $dhi (f64x2.sub (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $sv) (local.get $sv))) (local.get $thi)))
-        (if (local.get $band)
+        ;; the keep masks: a band (kept unless above or below it; NaN is kept), every entry, or the mask bytes
+        (if (i32.eq (local.get $mode) (i32.const 1))
           (then
             (local.set $mlo (f64x2.abs (local.get $dlo)))
             (local.set $mhi (f64x2.abs (local.get $dhi)))
             (local.set $keepLo (v128.not (v128.or (f64x2.gt (local.get $mlo) (local.get $above)) (f64x2.lt (local.get $mlo) (local.get $below)))))
             (local.set $keepHi (v128.not (v128.or (f64x2.gt (local.get $mhi) (local.get $above)) (f64x2.lt (local.get $mhi) (local.get $below)))))
-            (local.set $tiesUp (i64x2.sub (local.get $tiesUp) (i64x2.add (f64x2.eq (local.get $mlo) (local.get $upper)) (f64x2.eq (local.get $mhi) (local.get $upper)))))
-            (local.set $tiesLo (i64x2.sub (local.get $tiesLo) (i64x2.add (f64x2.eq (local.get $mlo) (local.get $lower)) (f64x2.eq (local.get $mhi) (local.get $lower))))))
-          (else (if (local.get $all)
+            (if (local.get $countTies)
+              (then
+                ;; masks are −1: subtracting one counts one
+                (local.set $tiesUp (i64x2.sub (local.get $tiesUp) (i64x2.add (f64x2.eq (local.get $mlo) (local.get $upper)) (f64x2.eq (local.get $mhi) (local.get $upper)))))
+                (local.set $tiesLo (i64x2.sub (local.get $tiesLo) (i64x2.add (f64x2.eq (local.get $mlo) (local.get $lower)) (f64x2.eq (local.get $mhi) (local.get $lower))))))))
+          (else (if (i32.eq (local.get $mode) (i32.const 2))
             (then
               (local.set $keepLo (v128.const i64x2 -1 -1))
               (local.set $keepHi (v128.const i64x2 -1 -1)))
@@ -569,43 +574,43 @@
             (then
               (local.set $dlo (f64x2.div (local.get $dlo) (local.get $qv)))
               (local.set $dhi (f64x2.div (local.get $dhi) (local.get $qv)))))))
-        (local.set $dlo (f64x2.mul (local.get $wv) (v128.and (local.get $dlo) (local.get $keepLo))))
-        (local.set $dhi (f64x2.mul (local.get $wv) (v128.and (local.get $dhi) (local.get $keepHi))))
-        (local.set $alo (f64x2.add (local.get $start) (local.get $dlo)))
-        (local.set $ahi (f64x2.add (local.get $start) (local.get $dhi)))
+        ;; d = w·(kept ? x : 0)
+        (local.set $dlo (v128.and (local.get $dlo) (local.get $keepLo)))
+        (local.set $dhi (v128.and (local.get $dhi) (local.get $keepHi)))
+        (if (i32.eqz (local.get $unitW))
+          (then
+            (local.set $dlo (f64x2.mul (local.get $wv) (local.get $dlo)))
+            (local.set $dhi (f64x2.mul (local.get $wv) (local.get $dhi)))))
         (if (local.get $consensus)
           (then
-            ;; the one term agrees with the elected sign unless it is 0; sum and weight from 0
-            (local.set $agree (v128.bitselect (f64x2.gt (local.get $dlo) (v128.const f64x2 0 0)) (f64x2.lt (local.get $dlo) (v128.const f64x2 0 0))
-              (f64x2.ge (local.get $alo) (v128.const f64x2 0 0))))
-            (local.set $alo (f64x2.add (v128.const f64x2 0 0) (v128.and (local.get $dlo) (local.get $agree))))
-            (local.set $clo (f64x2.add (v128.const f64x2 0 0) (v128.and (local.get $wv) (local.get $agree))))
-            (local.set $agree (v128.bitselect (f64x2.gt (local.get $dhi) (v128.const f64x2 0 0)) (f64x2.lt (local.get $dhi) (v128.const f64x2 0 0))
-              (f64x2.ge (local.get $ahi) (v128.const f64x2 0 0))))
-            (local.set $ahi (f64x2.add (v128.const f64x2 0 0) (v128.and (local.get $dhi) (local.get $agree))))
-            (local.set $chi (f64x2.add (v128.const f64x2 0 0) (v128.and (local.get $wv) (local.get $agree))))
-            ;; ÷ (the agreeing weight, 1 when none): the weight is wᵢ or 0
+            ;; where d agrees: d/w (normalised) or d; +0 elsewhere
+            (local.set $keepLo (v128.or (f64x2.gt (local.get $dlo) (v128.const f64x2 0 0)) (f64x2.lt (local.get $dlo) (v128.const f64x2 0 0))))
+            (local.set $keepHi (v128.or (f64x2.gt (local.get $dhi) (v128.const f64x2 0 0)) (f64x2.lt (local.get $dhi) (v128.const f64x2 0 0))))
             (if (local.get $normalize)
+              (then (if (local.get $exactW)
+                (then
+                  (local.set $dlo (f64x2.mul (local.get $dlo) (local.get $rw)))
+                  (local.set $dhi (f64x2.mul (local.get $dhi) (local.get $rw))))
+                (else
+                  (local.set $dlo (f64x2.div (local.get $dlo) (local.get $wv)))
+                  (local.set $dhi (f64x2.div (local.get $dhi) (local.get $wv)))))))
+            (local.set $dlo (v128.and (local.get $dlo) (local.get $keepLo)))
+            (local.set $dhi (v128.and (local.get $dhi) (local.get $keepHi))))
+          (else (if (i32.eqz (local.get $mix))
+            (then
+              (local.set $dlo (f64x2.div (local.get $dlo) (local.get $div)))
+              (local.set $dhi (f64x2.div (local.get $dhi) (local.get $div))))
+            (else (if (i32.eq (local.get $mix) (i32.const 1))
               (then
-                (if (local.get $exactW)
-                  (then
-                    (local.set $alo (f64x2.mul (local.get $alo) (v128.bitselect (local.get $one) (local.get $rw) (f64x2.eq (local.get $clo) (v128.const f64x2 0 0)))))
-                    (local.set $ahi (f64x2.mul (local.get $ahi) (v128.bitselect (local.get $one) (local.get $rw) (f64x2.eq (local.get $chi) (v128.const f64x2 0 0))))))
-                  (else
-                    (local.set $alo (f64x2.div (local.get $alo)
-                      (v128.bitselect (local.get $one) (local.get $clo) (f64x2.eq (local.get $clo) (v128.const f64x2 0 0)))))
-                    (local.set $ahi (f64x2.div (local.get $ahi)
-                      (v128.bitselect (local.get $one) (local.get $chi) (f64x2.eq (local.get $chi) (v128.const f64x2 0 0))))))))))
-          (else
-            (if (local.get $exactDivisor)
-              (then
-                (local.set $alo (f64x2.mul (local.get $alo) (local.get $div)))
-                (local.set $ahi (f64x2.mul (local.get $ahi) (local.get $div))))
-              (else
-                (local.set $alo (f64x2.div (local.get $alo) (local.get $div)))
-                (local.set $ahi (f64x2.div (local.get $ahi) (local.get $div)))))))
-        (v128.store align=8 (i32.add (local.get $o) (i32.shl (local.get $i) (i32.const 3))) (f64x2.add (local.get $tlo) (f64x2.mul (local.get $lam) (local.get $alo))))
-        (v128.store offset=16 align=8 (i32.add (local.get $o) (i32.shl (local.get $i) (i32.const 3))) (f64x2.add (local.get $thi) (f64x2.mul (local.get $lam) (local.get $ahi))))
+                (local.set $dlo (f64x2.mul (local.get $dlo) (local.get $div)))
+                (local.set $dhi (f64x2.mul (local.get $dhi) (local.get $div)))))))))
+        ;; t + λ·mixed
+        (if (i32.eqz (local.get $unitLambda))
+          (then
+            (local.set $dlo (f64x2.mul (local.get $lam) (local.get $dlo)))
+            (local.set $dhi (f64x2.mul (local.get $lam) (local.get $dhi)))))
+        (v128.store align=8 (i32.add (local.get $o) (i32.shl (local.get $i) (i32.const 3))) (f64x2.add (local.get $tlo) (local.get $dlo)))
+        (v128.store offset=16 align=8 (i32.add (local.get $o) (i32.shl (local.get $i) (i32.const 3))) (f64x2.add (local.get $thi) (local.get $dhi)))
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $next)))
     (v128.store offset=64 align=8 (local.get $params) (local.get $tiesUp))
