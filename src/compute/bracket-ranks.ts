@@ -109,11 +109,15 @@ function countPass(context: JobContext, count: number, target: TensorLocation, s
     const n = Math.min(CHUNK_ELEMENTS, count - start)
     readChunk(context.files, target, start, n, kernels.a)
     readChunk(context.files, source, start, n, kernels.lanes[0])
-    for (const bracket of brackets) {
-      const between = kernels.bracketBf16(n, bracket.lo, bracket.hi, bracket.counts)
-      bracket.held += between.length
-      if (bracket.held > MAX_CANDIDATES) return false
-      if (between.length > 0) bracket.between.push(between.slice())
+    // Two brackets a call (Breadcrumbs' two cuts share each reading of the values).
+    for (let k = 0; k < brackets.length; k += 2) {
+      const pair = brackets.slice(k, k + 2)
+      const found = kernels.bracketBf16(n, pair)
+      for (let j = 0; j < pair.length; j++) {
+        pair[j].held += found[j].length
+        if (pair[j].held > MAX_CANDIDATES) return false
+        if (found[j].length > 0) pair[j].between.push(found[j].slice())
+      }
     }
   }
   return true

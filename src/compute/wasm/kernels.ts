@@ -173,11 +173,12 @@ export interface Kernels {
   /** `bandMask` of |lane − a| for the bf16 values from `from` of source lane `lane` and target region `a` (inputs padded). */
   bandMaskBf16(from: number, count: number, lane: number, mask: number, band: Band, seen: Float64Array): void
   /**
-   * One pass of a threshold search over |lane 0 − a| for the first `count` bf16 values: adds to
-   * `counts` how many are above `hi` (or NaN), equal to `hi` and equal to `lo`, and returns those
-   * strictly between, in order (a view of `magnitudes`: valid until the next call).
+   * One pass of a threshold search over |lane 0 − a| for the first `count` bf16 values, for one or
+   * two brackets: adds to each bracket's `counts` how many are above `hi` (or NaN), equal to `hi` and
+   * equal to `lo`, and returns for each the values strictly between, in order (views of the kernels'
+   * memory: valid until the next call).
    */
-  bracketBf16(count: number, lo: number, hi: number, counts: Float64Array): Float64Array
+  bracketBf16(count: number, brackets: ReadonlyArray<{lo: number; hi: number; counts: Float64Array}>): Float64Array[]
   /** DARE's mask `mask` for tensor indices start … start + count − 1: see `random_mask` in kernels.wat. */
   randomMask(count: number, mask: number, start: number, keys: readonly [number, number], below: number): void
   /**
@@ -204,7 +205,7 @@ interface Exports {
   abs_delta_bf16(t: number, s: number, m: number, n: number): void
   histogram_f64(m: number, n: number, low: number, width: number, prefixHi: number, prefixLo: number, hist: number, flags: number, keepFrom: number, keepTo: number, kept: number, keepCap: number, keptCount: number): void
   collect_f64(m: number, n: number, low: number, prefixHi: number, prefixLo: number): number
-  bracket_bf16(t: number, s: number, n: number, lo: number, hi: number, counts: number, cand: number): number
+  bracket_bf16(t: number, s: number, n: number, lo1: number, hi1: number, two: number, lo2: number, hi2: number, counts: number, cand1: number, cand2: number): void
   tie_counts_bf16(t: number, s: number, n: number, upper: number, lower: number, res: number): void
   band_mask(m: number, t: number, s: number, fromBf16: number, mask: number, n: number, upper: number, skipUpper: number, lower: number, keepLower: number, seen: number, fast: number, dropAbove: number, dropBelow: number): void
   random_mask(mask: number, n: number, start: number, k0: number, k1: number, below: number): void
@@ -239,7 +240,9 @@ export function createKernels(capacity: number): Kernels {
   const params = layout.terms
   const scratch = layout.terms + PARAM_BYTES * MAX_KERNEL_SOURCES
   const rounding = scratch + 32 * MAX_KERNEL_SOURCES
-  const keptAt = rounding + 8 * KERNEL_BLOCK
+  // The counts of a bracket pass (8 float64).
+  const work = rounding + 8 * KERNEL_BLOCK
+  const keptAt = work + 64
   const size = keptAt + 8 * KEPT_VALUES
   const memory = new WebAssembly.Memory({initial: Math.ceil(size / 65536)})
   const wasm = new WebAssembly.Instance(compiled, {env: {memory}}).exports as Exports
@@ -351,19 +354,23 @@ export function createKernels(capacity: number): Kernels {
       wasm.tie_counts_bf16(a.byteOffset + 2 * from, lanes[lane].byteOffset + 2 * from, (count + 1) & ~1, band.upper, band.lower, results.byteOffset)
       return [results[0], results[1]]
     },
-    bracketBf16(count, lo, hi, counts) {
-      // An even count for the kernel: after an odd one, 0 − 0 (counted below as a tie at a cut of 0).
-      const even = (count + 1) & ~1
-      pad(a, 2 * count, 2 * even)
-      pad(lanes[0], 2 * count, 2 * even)
-      results.set(counts)
-      const found = wasm.bracket_bf16(a.byteOffset, lanes[0].byteOffset, even, lo, hi, results.byteOffset, b.byteOffset)
-      counts.set(results.subarray(0, 3))
-      if (even > count) {
-        if (hi === 0) counts[1]--
-        if (lo === 0) counts[2]--
-      }
-      return magnitudes.subarray(0, found)
+    bracketBf16(count, brackets) {
+      // A multiple of 4 for the kernel: after the data, 0 − 0 (taken back below from the ties at a cut of 0).
+      const padded = (count + 3) & ~3
+      pad(a, 2 * count, 2 * padded)
+      pad(lanes[0], 2 * count, 2 * padded)
+      const [first, second] = brackets
+      const sums = new Float64Array(buffer, work, 8)
+      sums.fill(0)
+      wasm.bracket_bf16(a.byteOffset, lanes[0].byteOffset, padded, first.lo, first.hi, second ? 1 : 0, second?.lo ?? 0, second?.hi ?? 0, work, b.byteOffset, out.byteOffset)
+      return brackets.map((bracket, k) => {
+        const [atMost, equalHi, equalLo] = sums.subarray(3 * k, 3 * k + 3)
+        const padding = padded - count
+        bracket.counts[0] += padded - atMost
+        bracket.counts[1] += equalHi - (bracket.hi === 0 ? padding : 0)
+        bracket.counts[2] += equalLo - (bracket.lo === 0 ? padding : 0)
+        return new Float64Array(buffer, k === 0 ? b.byteOffset : out.byteOffset, sums[6 + k])
+      })
     },
     randomMask(count, mask, start, keys, below) {
       wasm.random_mask(masks[mask].byteOffset, (count + 3) & ~3, start, keys[0], keys[1], below)

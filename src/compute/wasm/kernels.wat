@@ -200,46 +200,80 @@
         (br $next)))
     (local.get $k))
 
-  ;; One pass of a threshold search over |s − t| for $n bf16 pairs ($n even), in float64: adds to the
-  ;; three float64 counts at $counts how many values are above $hi (NaN too: its bits order above every
-  ;; number, as in the radix selection), equal to $hi and equal to $lo, and writes the values strictly
-  ;; between $lo and $hi at $cand, in order; returns how many it wrote.
-  (func (export "bracket_bf16") (param $t i32) (param $s i32) (param $n i32) (param $lo f64) (param $hi f64) (param $counts i32) (param $cand i32) (result i32)
-    (local $i i32) (local $k i32) (local $in i32) (local $m v128) (local $lov v128) (local $hiv v128) (local $inside v128)
-    (local $above v128) (local $eqHi v128) (local $eqLo v128)
-    (local.set $lov (f64x2.splat (local.get $lo)))
-    (local.set $hiv (f64x2.splat (local.get $hi)))
+  ;; One pass of a threshold search over |s − t| for $n bf16 pairs ($n a multiple of 4), in float64, for
+  ;; one bracket [$lo1, $hi1], or two with $two ([$lo2, $hi2] too: Breadcrumbs' two cuts share the
+  ;; reading): adds to three float64 counts per bracket at $counts (bracket 2's from 24) how many values
+  ;; are at most hi (not NaN: the caller counts the rest as above, NaN among them, its bits ordering
+  ;; above every number), equal to hi and equal to lo; writes the values strictly between lo and hi at
+  ;; $cand1 and $cand2, in order, and how many as float64 at 48 and 56 from $counts.
+  (func (export "bracket_bf16") (param $t i32) (param $s i32) (param $n i32) (param $lo1 f64) (param $hi1 f64) (param $two i32) (param $lo2 f64) (param $hi2 f64)
+      (param $counts i32) (param $cand1 i32) (param $cand2 i32)
+    (local $i i32) (local $k1 i32) (local $k2 i32) (local $half i32) (local $tv v128) (local $sv v128) (local $m v128)
+    (local $l1 v128) (local $h1 v128) (local $l2 v128) (local $h2 v128) (local $inside v128)
+    (local $le1 v128) (local $eqHi1 v128) (local $eqLo1 v128) (local $le2 v128) (local $eqHi2 v128) (local $eqLo2 v128)
+    (local.set $l1 (f64x2.splat (local.get $lo1)))
+    (local.set $h1 (f64x2.splat (local.get $hi1)))
+    (local.set $l2 (f64x2.splat (local.get $lo2)))
+    (local.set $h2 (f64x2.splat (local.get $hi2)))
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-        (local.set $in (i32.shl (local.get $i) (i32.const 1)))
-        (local.set $m (f64x2.abs (f64x2.sub
-          (f64x2.promote_low_f32x4 (i32x4.shl (i32x4.extend_low_i16x8_u (v128.load32_zero align=2 (i32.add (local.get $s) (local.get $in)))) (i32.const 16)))
-          (f64x2.promote_low_f32x4 (i32x4.shl (i32x4.extend_low_i16x8_u (v128.load32_zero align=2 (i32.add (local.get $t) (local.get $in)))) (i32.const 16))))))
-        ;; comparison masks are −1: subtracting one counts one; not ≤ hi: above it, or NaN
-        (local.set $above (i64x2.sub (local.get $above) (v128.not (f64x2.le (local.get $m) (local.get $hiv)))))
-        (local.set $eqHi (i64x2.sub (local.get $eqHi) (f64x2.eq (local.get $m) (local.get $hiv))))
-        (local.set $eqLo (i64x2.sub (local.get $eqLo) (f64x2.eq (local.get $m) (local.get $lov))))
-        (local.set $inside (v128.and (f64x2.gt (local.get $m) (local.get $lov)) (f64x2.lt (local.get $m) (local.get $hiv))))
-        (if (v128.any_true (local.get $inside))
-          (then
-            (if (i32x4.extract_lane 0 (local.get $inside))
-              (then
-                (f64.store (i32.add (local.get $cand) (i32.shl (local.get $k) (i32.const 3))) (f64x2.extract_lane 0 (local.get $m)))
-                (local.set $k (i32.add (local.get $k) (i32.const 1)))))
-            (if (i32x4.extract_lane 2 (local.get $inside))
-              (then
-                (f64.store (i32.add (local.get $cand) (i32.shl (local.get $k) (i32.const 3))) (f64x2.extract_lane 1 (local.get $m)))
-                (local.set $k (i32.add (local.get $k) (i32.const 1)))))))
-        (local.set $i (i32.add (local.get $i) (i32.const 2)))
+        (local.set $tv (i32x4.shl (v128.load16x4_u align=2 (i32.add (local.get $t) (i32.shl (local.get $i) (i32.const 1)))) (i32.const 16)))
+        (local.set $sv (i32x4.shl (v128.load16x4_u align=2 (i32.add (local.get $s) (i32.shl (local.get $i) (i32.const 1)))) (i32.const 16)))
+        ;; the four values as two float64 pairs
+        (local.set $half (i32.const 0))
+        (loop $pair
+          (local.set $m (f64x2.abs (f64x2.sub (f64x2.promote_low_f32x4 (local.get $sv)) (f64x2.promote_low_f32x4 (local.get $tv)))))
+          ;; comparison masks are −1: subtracting one counts one
+          (local.set $le1 (i64x2.sub (local.get $le1) (f64x2.le (local.get $m) (local.get $h1))))
+          (local.set $eqHi1 (i64x2.sub (local.get $eqHi1) (f64x2.eq (local.get $m) (local.get $h1))))
+          (local.set $eqLo1 (i64x2.sub (local.get $eqLo1) (f64x2.eq (local.get $m) (local.get $l1))))
+          (local.set $inside (v128.and (f64x2.gt (local.get $m) (local.get $l1)) (f64x2.lt (local.get $m) (local.get $h1))))
+          (if (v128.any_true (local.get $inside))
+            (then
+              (if (i32x4.extract_lane 0 (local.get $inside))
+                (then
+                  (f64.store (i32.add (local.get $cand1) (i32.shl (local.get $k1) (i32.const 3))) (f64x2.extract_lane 0 (local.get $m)))
+                  (local.set $k1 (i32.add (local.get $k1) (i32.const 1)))))
+              (if (i32x4.extract_lane 2 (local.get $inside))
+                (then
+                  (f64.store (i32.add (local.get $cand1) (i32.shl (local.get $k1) (i32.const 3))) (f64x2.extract_lane 1 (local.get $m)))
+                  (local.set $k1 (i32.add (local.get $k1) (i32.const 1)))))))
+          (if (local.get $two)
+            (then
+              (local.set $le2 (i64x2.sub (local.get $le2) (f64x2.le (local.get $m) (local.get $h2))))
+              (local.set $eqHi2 (i64x2.sub (local.get $eqHi2) (f64x2.eq (local.get $m) (local.get $h2))))
+              (local.set $eqLo2 (i64x2.sub (local.get $eqLo2) (f64x2.eq (local.get $m) (local.get $l2))))
+              (local.set $inside (v128.and (f64x2.gt (local.get $m) (local.get $l2)) (f64x2.lt (local.get $m) (local.get $h2))))
+              (if (v128.any_true (local.get $inside))
+                (then
+                  (if (i32x4.extract_lane 0 (local.get $inside))
+                    (then
+                      (f64.store (i32.add (local.get $cand2) (i32.shl (local.get $k2) (i32.const 3))) (f64x2.extract_lane 0 (local.get $m)))
+                      (local.set $k2 (i32.add (local.get $k2) (i32.const 1)))))
+                  (if (i32x4.extract_lane 2 (local.get $inside))
+                    (then
+                      (f64.store (i32.add (local.get $cand2) (i32.shl (local.get $k2) (i32.const 3))) (f64x2.extract_lane 1 (local.get $m)))
+                      (local.set $k2 (i32.add (local.get $k2) (i32.const 1)))))))))
+          (local.set $sv (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $sv) (local.get $sv)))
+          (local.set $tv (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $tv) (local.get $tv)))
+          (local.set $half (i32.add (local.get $half) (i32.const 1)))
+          (br_if $pair (i32.lt_u (local.get $half) (i32.const 2))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $next)))
-    (f64.store (local.get $counts) (f64.add (f64.load (local.get $counts))
-      (f64.convert_i64_s (i64.add (i64x2.extract_lane 0 (local.get $above)) (i64x2.extract_lane 1 (local.get $above))))))
-    (f64.store offset=8 (local.get $counts) (f64.add (f64.load offset=8 (local.get $counts))
-      (f64.convert_i64_s (i64.add (i64x2.extract_lane 0 (local.get $eqHi)) (i64x2.extract_lane 1 (local.get $eqHi))))))
-    (f64.store offset=16 (local.get $counts) (f64.add (f64.load offset=16 (local.get $counts))
-      (f64.convert_i64_s (i64.add (i64x2.extract_lane 0 (local.get $eqLo)) (i64x2.extract_lane 1 (local.get $eqLo))))))
-    (local.get $k))
+    (call $add_count (local.get $counts) (local.get $le1))
+    (call $add_count (i32.add (local.get $counts) (i32.const 8)) (local.get $eqHi1))
+    (call $add_count (i32.add (local.get $counts) (i32.const 16)) (local.get $eqLo1))
+    (call $add_count (i32.add (local.get $counts) (i32.const 24)) (local.get $le2))
+    (call $add_count (i32.add (local.get $counts) (i32.const 32)) (local.get $eqHi2))
+    (call $add_count (i32.add (local.get $counts) (i32.const 40)) (local.get $eqLo2))
+    (f64.store offset=48 (local.get $counts) (f64.convert_i32_u (local.get $k1)))
+    (f64.store offset=56 (local.get $counts) (f64.convert_i32_u (local.get $k2))))
+
+  ;; Adds the two int64 lanes of $v to the float64 at $at.
+  (func $add_count (param $at i32) (param $v v128)
+    (f64.store (local.get $at) (f64.add (f64.load (local.get $at))
+      (f64.convert_i64_s (i64.add (i64x2.extract_lane 0 (local.get $v)) (i64x2.extract_lane 1 (local.get $v)))))))
 
   ;; How many of |s − t| for $n bf16 pairs ($n even) equal $upper and $lower: two float64 values at $res.
   (func (export "tie_counts_bf16") (param $t i32) (param $s i32) (param $n i32) (param $upper f64) (param $lower f64) (param $res i32)
