@@ -146,34 +146,32 @@ function settle(bracket: Bracket): RankValue | null {
   return at < equalLo ? {value: bracket.lo, greater: above + equalHi + bracket.held} : null
 }
 
-/** The value at descending rank `rank` of `values` (reordered), and `offset` + how many are larger. */
+/** The value at descending rank `rank` of finite `values` (reordered), and `offset` + how many are larger. */
 function rankOf(values: Float64Array, rank: number, offset: number): RankValue {
   const value = kthLargest(values, rank)
+  // The selection leaves every larger value before the rank.
   let greater = 0
-  for (let i = 0; i < values.length; i++) if (values[i] > value) greater++
+  for (let i = 0; i < rank; i++) if (values[i] > value) greater++
   return {value, greater: offset + greater}
 }
 
 /**
- * The value at descending rank k of non-negative `values` (reordered in place), NaN above every
- * number: Hoare's selection with a median-of-three pivot.
+ * The value at descending rank k of finite `values` (reordered in place: the values before k are no
+ * smaller, those after no larger): Hoare's selection with a median-of-three pivot.
  */
 function kthLargest(values: Float64Array, k: number): number {
-  // Descending by bit pattern, which orders non-negative numbers and puts NaN first.
-  const greater = (x: number, y: number) => x > y || (x !== x && y === y)
   let left = 0
   let right = values.length - 1
   while (right > left) {
-    const mid = (left + right) >>> 1
     const a = values[left]
-    const b = values[mid]
+    const b = values[(left + right) >>> 1]
     const c = values[right]
-    const pivot = greater(a, b) ? (greater(b, c) ? b : greater(a, c) ? c : a) : greater(a, c) ? a : greater(b, c) ? c : b
+    const pivot = a > b ? (b > c ? b : a > c ? c : a) : a > c ? a : b > c ? c : b
     let i = left
     let j = right
     while (i <= j) {
-      while (greater(values[i], pivot)) i++
-      while (greater(pivot, values[j])) j--
+      while (values[i] > pivot) i++
+      while (pivot > values[j]) j--
       if (i <= j) {
         const swap = values[i]
         values[i] = values[j]
