@@ -218,6 +218,11 @@ interface Exports {
 }
 
 const RESULT_SLOTS = 8
+
+/** Zeros after the data, up to where a kernel reads: finite, so padding never flags a chunk as non-finite. */
+function pad(view: Uint8Array, from: number, to: number): void {
+  view.fill(0, from, to)
+}
 /** Bytes of the task-vector kernel's description of one source (see task_vector_bf16 in kernels.wat). */
 const PARAM_BYTES = 128
 
@@ -254,34 +259,9 @@ export function createKernels(capacity: number): Kernels {
   const magnitudes = new Float64Array(buffer, region, capacity + 2)
   const lanes = Array.from({length: MAX_KERNEL_SOURCES}, (_, i) => new Uint8Array(buffer, layout.lanes + i * laneBytes, laneBytes))
   const masks = Array.from({length: MAX_KERNEL_SOURCES}, (_, i) => new Uint8Array(buffer, layout.masks + i * maskBytes, maskBytes))
-  // Zeros after the data: finite, so padding never flags a chunk as non-finite.
-  const pad = (view: Uint8Array, from: number, to: number) => view.fill(0, from, to)
   const split = (prefix: bigint): [number, number] => [Number(prefix >> 32n), Number(prefix & 0xffffffffn)]
-  /** `band_mask` over `count` values: the fast way when `alikeCuts` gives the cuts. */
-  const bandMaskCall = (t: number, s: number, mask: number, count: number, band: Band, seen: Float64Array, fromBf16 = false) => {
-    const cuts = alikeCuts(band, seen, [count, count])
-    results.set(seen)
-    wasm.band_mask(b.byteOffset, t, s, fromBf16 ? 1 : 0, mask, count, band.upper, band.skipUpper, band.lower, band.keepLower, results.byteOffset, cuts ? 1 : 0, cuts?.dropAbove ?? 0, cuts?.dropBelow ?? 0)
-    seen.set(results.subarray(0, 2))
-  }
-  /** The task-vector kernel's description of source k: its values from `from`, mask, weight, divisor and band. */
-  const p = new DataView(buffer, params, PARAM_BYTES * MAX_KERNEL_SOURCES)
-  const describe = (p: DataView, k: number, from: number, mask: number | 'all', w: number, divisor: number, band?: {band: Band; cuts: Cuts} | null) => {
-    const at = PARAM_BYTES * k
-    p.setUint32(at, lanes[k].byteOffset + 2 * from, true)
-    p.setUint32(at + 4, mask === 'all' ? 0 : masks[mask].byteOffset, true)
-    p.setFloat64(at + 8, w, true)
-    p.setFloat64(at + 16, divisor, true)
-    p.setUint32(at + 24, band ? 1 : mask === 'all' ? 2 : 0, true)
-    p.setUint32(at + 28, powerOfTwo(divisor) && divisor !== 1 ? 1 : 0, true)
-    p.setFloat64(at + 96, 1 / divisor, true)
-    if (!band) return
-    p.setFloat64(at + 32, band.cuts.dropAbove, true)
-    p.setFloat64(at + 40, band.cuts.dropBelow, true)
-    p.setFloat64(at + 48, band.band.upper, true)
-    p.setFloat64(at + 56, band.band.lower, true)
-    for (let b = 64; b < 96; b += 4) p.setUint32(at + b, 0, true)
-  }
+  const thresholds = thresholdCalls(wasm, buffer, {a, b, out, lanes, masks, magnitudes, results, work})
+  const taskVector = taskVectorCalls(wasm, buffer, {params, scratch, rounding, a, out, lanes, masks})
   return {
     a,
     b,
@@ -340,63 +320,14 @@ export function createKernels(capacity: number): Kernels {
     collectF64(count, low, prefix) {
       return wasm.collect_f64(b.byteOffset, count, low, ...split(prefix))
     },
-    bandMask(count, mask, band, seen) {
-      // An even count for the kernel: NaN after an odd one equals no cut, so it counts no tie.
-      magnitudes[count] = Number.NaN
-      bandMaskCall(b.byteOffset, 0, masks[mask].byteOffset, (count + 1) & ~1, band, seen)
-    },
-    bandMaskBf16(from, count, lane, mask, band, seen) {
-      bandMaskCall(a.byteOffset + 2 * from, lanes[lane].byteOffset + 2 * from, masks[mask].byteOffset, (count + 1) & ~1, band, seen, true)
-    },
-    tieCountsBf16(from, count, lane, band) {
-      // An even count for the kernel: the padding after an odd one can only add a tie, which makes a
-      // cut look nearer, never farther.
-      wasm.tie_counts_bf16(a.byteOffset + 2 * from, lanes[lane].byteOffset + 2 * from, (count + 1) & ~1, band.upper, band.lower, results.byteOffset)
-      return [results[0], results[1]]
-    },
-    bracketBf16(count, brackets) {
-      // A multiple of 4 for the kernel: after the data, 0 − 0 (taken back below from the ties at a cut of 0).
-      const padded = (count + 3) & ~3
-      pad(a, 2 * count, 2 * padded)
-      pad(lanes[0], 2 * count, 2 * padded)
-      const [first, second] = brackets
-      const sums = new Float64Array(buffer, work, 8)
-      sums.fill(0)
-      wasm.bracket_bf16(a.byteOffset, lanes[0].byteOffset, padded, first.lo, first.hi, second ? 1 : 0, second?.lo ?? 0, second?.hi ?? 0, work, b.byteOffset, out.byteOffset)
-      return brackets.map((bracket, k) => {
-        const [atMost, equalHi, equalLo] = sums.subarray(3 * k, 3 * k + 3)
-        const padding = padded - count
-        bracket.counts[0] += padded - atMost
-        bracket.counts[1] += equalHi - (bracket.hi === 0 ? padding : 0)
-        bracket.counts[2] += equalLo - (bracket.lo === 0 ? padding : 0)
-        return new Float64Array(buffer, k === 0 ? b.byteOffset : out.byteOffset, sums[6 + k])
-      })
-    },
+    bandMask: thresholds.bandMask,
+    bandMaskBf16: thresholds.bandMaskBf16,
+    tieCountsBf16: thresholds.tieCountsBf16,
+    bracketBf16: thresholds.bracketBf16,
     randomMask(count, mask, start, keys, below) {
       wasm.random_mask(masks[mask].byteOffset, (count + 3) & ~3, start, keys[0], keys[1], below)
     },
-    taskVectorBf16(from, count, o) {
-      for (let k = 0; k < o.sources; k++) describe(p, k, from, o.everyEntryKept ? 'all' : k, o.weights[k], o.divisors[k], o.bands?.[k])
-      // Without consensus the sum starts at −0, so that −0 + d₀ is d₀ exactly (mixed = d₀ + d₁ + …);
-      // the election's total starts at 0 (total = 0; total += dᵢ).
-      const base = o.consensus ? 0 : -0
-      const padded = (count + 3) & ~3
-      const [t, o16, consensus, normalize] = [a.byteOffset + 2 * from, out.byteOffset + 2 * from, o.consensus ? 1 : 0, o.normalize ? 1 : 0]
-      if (o.sources === 1) {
-        const w = o.weights[0]
-        const counting = o.bands?.[0]?.counting ? 1 : 0
-        wasm.task_vector1_bf16(t, rounding, padded, params, o.lambda, o.divisor, consensus, normalize, powerOfTwo(w) ? 1 : 0, powerOfTwo(o.divisor) ? 1 : 0, w === 1 ? 1 : 0, o.lambda === 1 ? 1 : 0, counting)
-      }
-      else wasm.task_vector_bf16(t, rounding, padded, o.sources, params, scratch, o.lambda, o.divisor, base, consensus, normalize, powerOfTwo(o.divisor) ? 1 : 0)
-      const finite = wasm.round_bf16(rounding, o16, padded) === 0
-      o.bands?.forEach((band, k) => {
-        if (!band) return
-        // Two int64 lanes of counts per cut (each below 2³²: a block is short).
-        band.seen[0] += p.getUint32(PARAM_BYTES * k + 64, true) + p.getUint32(PARAM_BYTES * k + 72, true)
-        band.seen[1] += p.getUint32(PARAM_BYTES * k + 80, true) + p.getUint32(PARAM_BYTES * k + 88, true)
-      })
-      return finite
-    },
+    taskVectorBf16: taskVector.taskVectorBf16,
     slerpSumsBf16(count, sums) {
       results.set(sums)
       wasm.slerp_sums_bf16(a.byteOffset, b.byteOffset, count, results.byteOffset)
@@ -412,12 +343,131 @@ export function createKernels(capacity: number): Kernels {
       wasm.delta_dots_bf16(a.byteOffset, lanes[laneA].byteOffset, lanes[laneB].byteOffset, count, results.byteOffset)
       return results.subarray(0, 3)
     },
+    modelStockBf16: taskVector.modelStockBf16,
+  }
+}
+
+/** Where the task-vector kernels find their inputs and room in the kernels' memory. */
+interface TaskVectorMemory {
+  /** Each source's description (PARAM_BYTES), its terms of four values (32 bytes), a block's float64 results. */
+  params: number
+  scratch: number
+  rounding: number
+  a: Uint8Array
+  out: Uint8Array
+  lanes: Uint8Array[]
+  masks: Uint8Array[]
+}
+
+/** The task-vector and Model Stock calls: each source described for the kernel, the kernel, then rounding. */
+function taskVectorCalls(wasm: Exports, buffer: ArrayBuffer, m: TaskVectorMemory): Pick<Kernels, 'taskVectorBf16' | 'modelStockBf16'> {
+  const p = new DataView(buffer, m.params, PARAM_BYTES * MAX_KERNEL_SOURCES)
+  /** Source k for the kernel: its values from `from`, mask (or every entry kept), weight, divisor and band. */
+  const describe = (k: number, from: number, mask: number | 'all', w: number, divisor: number, band?: {band: Band; cuts: Cuts} | null) => {
+    const at = PARAM_BYTES * k
+    p.setUint32(at, m.lanes[k].byteOffset + 2 * from, true)
+    p.setUint32(at + 4, mask === 'all' ? 0 : m.masks[mask].byteOffset, true)
+    p.setFloat64(at + 8, w, true)
+    p.setFloat64(at + 16, divisor, true)
+    p.setUint32(at + 24, band ? 1 : mask === 'all' ? 2 : 0, true)
+    p.setUint32(at + 28, powerOfTwo(divisor) && divisor !== 1 ? 1 : 0, true)
+    p.setFloat64(at + 96, 1 / divisor, true)
+    if (!band) return
+    p.setFloat64(at + 32, band.cuts.dropAbove, true)
+    p.setFloat64(at + 40, band.cuts.dropBelow, true)
+    p.setFloat64(at + 48, band.band.upper, true)
+    p.setFloat64(at + 56, band.band.lower, true)
+    for (let b = 64; b < 96; b += 4) p.setUint32(at + b, 0, true)
+  }
+  return {
+    taskVectorBf16(from, count, o) {
+      for (let k = 0; k < o.sources; k++) describe(k, from, o.everyEntryKept ? 'all' : k, o.weights[k], o.divisors[k], o.bands?.[k])
+      const padded = (count + 3) & ~3
+      const [t, consensus, normalize] = [m.a.byteOffset + 2 * from, o.consensus ? 1 : 0, o.normalize ? 1 : 0]
+      if (o.sources === 1) {
+        const w = o.weights[0]
+        const counting = o.bands?.[0]?.counting ? 1 : 0
+        wasm.task_vector1_bf16(t, m.rounding, padded, m.params, o.lambda, o.divisor, consensus, normalize, powerOfTwo(w) ? 1 : 0, powerOfTwo(o.divisor) ? 1 : 0, w === 1 ? 1 : 0, o.lambda === 1 ? 1 : 0, counting)
+      } else {
+        // Without consensus the sum starts at −0, so that −0 + d₀ is d₀ exactly (mixed = d₀ + d₁ + …);
+        // the election's total starts at 0 (total = 0; total += dᵢ).
+        const base = o.consensus ? 0 : -0
+        wasm.task_vector_bf16(t, m.rounding, padded, o.sources, m.params, m.scratch, o.lambda, o.divisor, base, consensus, normalize, powerOfTwo(o.divisor) ? 1 : 0)
+      }
+      const finite = wasm.round_bf16(m.rounding, m.out.byteOffset + 2 * from, padded) === 0
+      o.bands?.forEach((band, k) => {
+        if (!band) return
+        // Two int64 lanes of counts per cut (each below 2³²: a block is short).
+        band.seen[0] += p.getUint32(PARAM_BYTES * k + 64, true) + p.getUint32(PARAM_BYTES * k + 72, true)
+        band.seen[1] += p.getUint32(PARAM_BYTES * k + 80, true) + p.getUint32(PARAM_BYTES * k + 88, true)
+      })
+      return finite
+    },
     modelStockBf16(from, count, sources, ratio) {
       // sum = 0 + (s₀ − t) + (s₁ − t) + … (weight 1, divisor 1, every entry kept), then t + ratio·sum/N
-      for (let k = 0; k < sources; k++) describe(p, k, from, 'all', 1, 1)
+      for (let k = 0; k < sources; k++) describe(k, from, 'all', 1, 1)
       const padded = (count + 3) & ~3
-      wasm.task_vector_bf16(a.byteOffset + 2 * from, rounding, padded, sources, params, scratch, ratio, sources, 0, 0, 0, powerOfTwo(sources) ? 1 : 0)
-      return wasm.round_bf16(rounding, out.byteOffset + 2 * from, padded) === 0
+      wasm.task_vector_bf16(m.a.byteOffset + 2 * from, m.rounding, padded, sources, m.params, m.scratch, ratio, sources, 0, 0, 0, powerOfTwo(sources) ? 1 : 0)
+      return wasm.round_bf16(m.rounding, m.out.byteOffset + 2 * from, padded) === 0
+    },
+  }
+}
+
+/** Where the band and threshold kernels find their inputs and room in the kernels' memory. */
+interface ThresholdMemory {
+  a: Uint8Array
+  b: Uint8Array
+  out: Uint8Array
+  lanes: Uint8Array[]
+  masks: Uint8Array[]
+  magnitudes: Float64Array
+  results: Float64Array
+  /** Room for 8 float64 counts. */
+  work: number
+}
+
+/** The calls that cut bands of |Δ| and count towards their thresholds. */
+function thresholdCalls(wasm: Exports, buffer: ArrayBuffer, m: ThresholdMemory): Pick<Kernels, 'bandMask' | 'bandMaskBf16' | 'tieCountsBf16' | 'bracketBf16'> {
+  const {a, b, out, lanes, masks, results} = m
+  /** `band_mask` over `count` values: the fast way when `alikeCuts` gives the cuts. */
+  const bandMask = (t: number, s: number, mask: number, count: number, band: Band, seen: Float64Array, fromBf16 = false) => {
+    const cuts = alikeCuts(band, seen, [count, count])
+    results.set(seen)
+    wasm.band_mask(b.byteOffset, t, s, fromBf16 ? 1 : 0, mask, count, band.upper, band.skipUpper, band.lower, band.keepLower, results.byteOffset, cuts ? 1 : 0, cuts?.dropAbove ?? 0, cuts?.dropBelow ?? 0)
+    seen.set(results.subarray(0, 2))
+  }
+  return {
+    bandMask(count, mask, band, seen) {
+      // An even count for the kernel: NaN after an odd one equals no cut, so it counts no tie.
+      m.magnitudes[count] = Number.NaN
+      bandMask(b.byteOffset, 0, masks[mask].byteOffset, (count + 1) & ~1, band, seen)
+    },
+    bandMaskBf16(from, count, lane, mask, band, seen) {
+      bandMask(a.byteOffset + 2 * from, lanes[lane].byteOffset + 2 * from, masks[mask].byteOffset, (count + 1) & ~1, band, seen, true)
+    },
+    tieCountsBf16(from, count, lane, band) {
+      // An even count for the kernel: the padding after an odd one can only add a tie, which makes a
+      // cut look nearer, never farther.
+      wasm.tie_counts_bf16(a.byteOffset + 2 * from, lanes[lane].byteOffset + 2 * from, (count + 1) & ~1, band.upper, band.lower, results.byteOffset)
+      return [results[0], results[1]]
+    },
+    bracketBf16(count, brackets) {
+      // A multiple of 4 for the kernel: after the data, 0 − 0 (taken back below from the ties at a cut of 0).
+      const padded = (count + 3) & ~3
+      pad(a, 2 * count, 2 * padded)
+      pad(lanes[0], 2 * count, 2 * padded)
+      const [first, second] = brackets
+      const sums = new Float64Array(buffer, m.work, 8)
+      sums.fill(0)
+      wasm.bracket_bf16(a.byteOffset, lanes[0].byteOffset, padded, first.lo, first.hi, second ? 1 : 0, second?.lo ?? 0, second?.hi ?? 0, m.work, b.byteOffset, out.byteOffset)
+      return brackets.map((bracket, k) => {
+        const [atMost, equalHi, equalLo] = sums.subarray(3 * k, 3 * k + 3)
+        const padding = padded - count
+        bracket.counts[0] += padded - atMost
+        bracket.counts[1] += equalHi - (bracket.hi === 0 ? padding : 0)
+        bracket.counts[2] += equalLo - (bracket.lo === 0 ? padding : 0)
+        return new Float64Array(buffer, k === 0 ? b.byteOffset : out.byteOffset, sums[6 + k])
+      })
     },
   }
 }
