@@ -663,13 +663,38 @@
         (br $next)))
     (v128.any_true (local.get $special)))
 
-  ;; SLERP's sums Σt², Σs², Σs·t over bf16 t and s, added one value after another (as slerp.ts does) to
-  ;; the three float64 values at $res, which carry them from chunk to chunk.
+;; SLERP's sums Σt², Σs², Σs·t over bf16 t and s, added one value after another (as slerp.ts does) to
+  ;; the three float64 values at $res, which carry them from chunk to chunk. Four values a step: the
+  ;; products two at a time, the sums still in order.
   (func (export "slerp_sums_bf16") (param $t i32) (param $s i32) (param $n i32) (param $res i32)
     (local $i i32) (local $tv f64) (local $sv f64) (local $tt f64) (local $ss f64) (local $st f64) (local $at i32)
+    (local $t4 v128) (local $s4 v128) (local $tlo v128) (local $slo v128) (local $half i32) (local $x v128)
     (local.set $tt (f64.load (local.get $res)))
     (local.set $ss (f64.load offset=8 (local.get $res)))
     (local.set $st (f64.load offset=16 (local.get $res)))
+    (block $four
+      (loop $next4
+        (br_if $four (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
+        (local.set $at (i32.shl (local.get $i) (i32.const 1)))
+        (local.set $t4 (i32x4.shl (v128.load16x4_u align=2 (i32.add (local.get $t) (local.get $at))) (i32.const 16)))
+        (local.set $s4 (i32x4.shl (v128.load16x4_u align=2 (i32.add (local.get $s) (local.get $at))) (i32.const 16)))
+        (local.set $half (i32.const 0))
+        (loop $pair
+          (local.set $tlo (f64x2.promote_low_f32x4 (local.get $t4)))
+          (local.set $slo (f64x2.promote_low_f32x4 (local.get $s4)))
+          (local.set $x (f64x2.mul (local.get $tlo) (local.get $tlo)))
+          (local.set $tt (f64.add (f64.add (local.get $tt) (f64x2.extract_lane 0 (local.get $x))) (f64x2.extract_lane 1 (local.get $x))))
+          (local.set $x (f64x2.mul (local.get $slo) (local.get $slo)))
+          (local.set $ss (f64.add (f64.add (local.get $ss) (f64x2.extract_lane 0 (local.get $x))) (f64x2.extract_lane 1 (local.get $x))))
+          (local.set $x (f64x2.mul (local.get $slo) (local.get $tlo)))
+          (local.set $st (f64.add (f64.add (local.get $st) (f64x2.extract_lane 0 (local.get $x))) (f64x2.extract_lane 1 (local.get $x))))
+          (local.set $t4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $t4) (local.get $t4)))
+          (local.set $s4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $s4) (local.get $s4)))
+          (local.set $half (i32.add (local.get $half) (i32.const 1)))
+          (br_if $pair (i32.lt_u (local.get $half) (i32.const 2))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $next4)))
+    ;; the last values one at a time
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
@@ -707,8 +732,40 @@
 
   ;; Model Stock's Σ(a − t)², Σ(b − t)² and Σ(a − t)·(b − t) over one chunk of bf16 t, a and b, each from
   ;; 0 and one value after another (as model-stock.ts sums them), into the three float64 values at $res.
+  ;; Four values a step: the differences and products two at a time, the sums still in order (the
+  ;; three chains of additions, one value after another, set the pace).
   (func (export "delta_dots_bf16") (param $t i32) (param $a i32) (param $b i32) (param $n i32) (param $res i32)
     (local $i i32) (local $at i32) (local $tv f64) (local $da f64) (local $db f64) (local $aa f64) (local $bb f64) (local $ab f64)
+    (local $t4 v128) (local $a4 v128) (local $b4 v128) (local $tlo v128) (local $dalo v128) (local $dahi v128) (local $dblo v128) (local $dbhi v128)
+    (local $x v128)
+    (block $four
+      (loop $next4
+        (br_if $four (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
+        (local.set $at (i32.shl (local.get $i) (i32.const 1)))
+        (local.set $t4 (i32x4.shl (v128.load16x4_u align=2 (i32.add (local.get $t) (local.get $at))) (i32.const 16)))
+        (local.set $a4 (i32x4.shl (v128.load16x4_u align=2 (i32.add (local.get $a) (local.get $at))) (i32.const 16)))
+        (local.set $b4 (i32x4.shl (v128.load16x4_u align=2 (i32.add (local.get $b) (local.get $at))) (i32.const 16)))
+        (local.set $tlo (f64x2.promote_low_f32x4 (local.get $t4)))
+        (local.set $dalo (f64x2.sub (f64x2.promote_low_f32x4 (local.get $a4)) (local.get $tlo)))
+        (local.set $dblo (f64x2.sub (f64x2.promote_low_f32x4 (local.get $b4)) (local.get $tlo)))
+        (local.set $tlo (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $t4) (local.get $t4))))
+        (local.set $dahi (f64x2.sub (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $a4) (local.get $a4))) (local.get $tlo)))
+        (local.set $dbhi (f64x2.sub (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $b4) (local.get $b4))) (local.get $tlo)))
+        (local.set $x (f64x2.mul (local.get $dalo) (local.get $dalo)))
+        (local.set $aa (f64.add (f64.add (local.get $aa) (f64x2.extract_lane 0 (local.get $x))) (f64x2.extract_lane 1 (local.get $x))))
+        (local.set $x (f64x2.mul (local.get $dblo) (local.get $dblo)))
+        (local.set $bb (f64.add (f64.add (local.get $bb) (f64x2.extract_lane 0 (local.get $x))) (f64x2.extract_lane 1 (local.get $x))))
+        (local.set $x (f64x2.mul (local.get $dalo) (local.get $dblo)))
+        (local.set $ab (f64.add (f64.add (local.get $ab) (f64x2.extract_lane 0 (local.get $x))) (f64x2.extract_lane 1 (local.get $x))))
+        (local.set $x (f64x2.mul (local.get $dahi) (local.get $dahi)))
+        (local.set $aa (f64.add (f64.add (local.get $aa) (f64x2.extract_lane 0 (local.get $x))) (f64x2.extract_lane 1 (local.get $x))))
+        (local.set $x (f64x2.mul (local.get $dbhi) (local.get $dbhi)))
+        (local.set $bb (f64.add (f64.add (local.get $bb) (f64x2.extract_lane 0 (local.get $x))) (f64x2.extract_lane 1 (local.get $x))))
+        (local.set $x (f64x2.mul (local.get $dahi) (local.get $dbhi)))
+        (local.set $ab (f64.add (f64.add (local.get $ab) (f64x2.extract_lane 0 (local.get $x))) (f64x2.extract_lane 1 (local.get $x))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $next4)))
+    ;; the last values one at a time
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
