@@ -1,23 +1,27 @@
 #!/usr/bin/env node
 // The I/O floor of a merge: reads every safetensors file of two models while writing an output of
 // the target's size (the target's bytes) into a folder, one thread per core (up to 8, as the merge's
-// pool) each streaming its own contiguous part of every file in 4 MiB blocks (so that the kernel's
-// read-ahead follows each), then fsyncs the outputs, as the merge does before it ends.
+// pool) each streaming its own contiguous part of every file in blocks of 512 KiB (a merge chunk of
+// bf16 values) into outputs created at their size, then fsyncs the outputs, as the merge does.
 // Usage: node bench/io-floor.js SOURCE TARGET OUTPUT
 'use strict'
-const {closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, readSync, writeSync} = require('node:fs')
+const {closeSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readSync, statSync, writeSync} = require('node:fs')
 const {availableParallelism} = require('node:os')
 const {join} = require('node:path')
 const {Worker, isMainThread, parentPort, workerData} = require('node:worker_threads')
 
-const BLOCK = 4 * 2 ** 20
+const BLOCK = 2 ** 19
 
 if (isMainThread) {
   const [source, target, output] = process.argv.slice(2)
   const files = readdirSync(target).filter((f) => f.endsWith('.safetensors')).sort()
   mkdirSync(output, {recursive: true})
-  // Create the outputs first, so the threads only open them.
-  for (const file of files) closeSync(openSync(join(output, file), 'w'))
+  // Create the outputs at their size first (as the merge does), so the threads only open them.
+  for (const file of files) {
+    const fd = openSync(join(output, file), 'w')
+    ftruncateSync(fd, statSync(join(target, file)).size)
+    closeSync(fd)
+  }
   const threads = Math.min(availableParallelism(), 8)
   let running = threads
   for (let thread = 0; thread < threads; thread++) {
