@@ -1,13 +1,13 @@
 import {cpSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import nock from 'nock'
 import {CmaamError} from '../../src/errors'
 import {openLoraAdapter} from '../../src/lora/open-lora-adapter'
 import {cmaam, type CliRun} from '../helpers/cli'
 import {makeSentinel, treeState} from '../helpers/sentinel'
 import {useTempDir} from '../helpers/temp-dir'
 import {useHubEnv} from '../hub/cli-env'
-import {createMockHub, type MockHub} from '../hub/mock-hub'
+import type {MockHub} from '../hub/mock-hub'
+import {useMockHub} from '../hub/use-mock-hub'
 
 const TOKEN = 'hf_mock_local_token_1234567890'
 
@@ -23,20 +23,14 @@ function refusal(run: CliRun): string {
 describe('hostile local folders, configs and settings', () => {
   const tmp = useTempDir()
   const setEnv = useHubEnv()
-  let hub: MockHub | null = null
+  const openHub = useMockHub()
   let sentinel = ''
   let pair = {source: '', target: ''}
 
-  beforeAll(() => nock.disableNetConnect())
-  afterAll(() => nock.enableNetConnect())
   beforeEach(async () => {
     sentinel = makeSentinel(join(tmp(), 'sentinel'))
     expect((await cmaam(['example', '--family', 'qwen2vl', '--out', join(tmp(), 'ex'), '--quiet'])).code).toBe(0)
     pair = {source: join(tmp(), 'ex', 'qwen2vl', 'source'), target: join(tmp(), 'ex', 'qwen2vl', 'target')}
-  })
-  afterEach(() => {
-    hub?.close()
-    hub = null
   })
 
   test.each(['tokenizer.json', 'chat_template.jinja'])('a %s in the target that links out of its folder is refused, never copied', async (name) => {
@@ -82,8 +76,9 @@ describe('hostile local folders, configs and settings', () => {
   })
 
   describe('hub push', () => {
+    let hub: MockHub
     beforeEach(() => {
-      hub = createMockHub({token: TOKEN})
+      hub = openHub({token: TOKEN})
       setEnv({HF_HOME: join(tmp(), 'hf-home'), HF_ENDPOINT: hub.endpoint, HF_TOKEN: TOKEN})
     })
 
@@ -93,8 +88,8 @@ describe('hostile local folders, configs and settings', () => {
       symlinkSync(join(sentinel, 'secret.txt'), join(dir, 'notes.txt'))
       const line = refusal(await cmaam(['hub', 'push', dir, 'me/model']))
       expect(line).toBe(`Error: ${dir}: file to upload "notes.txt" is refused: it is a link that leads out of the folder (to ${join(sentinel, 'secret.txt')})`)
-      expect(hub!.commits).toEqual([])
-      expect(hub!.requests.filter((r) => r.method !== 'GET')).toEqual([])
+      expect(hub.commits).toEqual([])
+      expect(hub.requests.filter((r) => r.method !== 'GET')).toEqual([])
     })
 
     test.each([
@@ -109,7 +104,7 @@ describe('hostile local folders, configs and settings', () => {
       link(dir)
       const line = refusal(await cmaam(['hub', 'push', dir, 'me/model']))
       expect(line).toBe(`Error: ${dir}: ${entry === 'again' ? 'folder' : 'file to upload'} "${entry}" is refused: ${why}`)
-      expect(hub!.commits).toEqual([])
+      expect(hub.commits).toEqual([])
     })
 
     test('a link inside the folder to a file inside it is uploaded as that file', async () => {
@@ -118,7 +113,7 @@ describe('hostile local folders, configs and settings', () => {
       symlinkSync('config.json', join(dir, 'config.copy.json'))
       const run = await cmaam(['hub', 'push', dir, 'me/model', '--quiet'])
       expect(run.code).toBe(0)
-      expect(hub!.commits[0]?.files.map((f) => f.path)).toContain('config.copy.json')
+      expect(hub.commits[0]?.files.map((f) => f.path)).toContain('config.copy.json')
       // The example's card lists no base_model: the push goes through and says so, even with --quiet.
       expect(run.stderr).toBe(`Warning: ${join(dir, 'README.md')} lists no base_model, so the Hub will not link the models this one was made from; add their Hub ids under base_model: in its front matter (cmaam merge --target-id/--source-id write them for local folders).\n`)
     })

@@ -1,17 +1,14 @@
-import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {startServer} from '../../src/eval/server-process'
+import {useTempDir} from '../helpers/temp-dir'
 import {alive} from './test-server'
 
 describe('the server supervisor', () => {
-  let dir: string
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'cmaam-supervisor-'))
-  })
-  afterAll(() => rmSync(dir, {recursive: true, force: true}))
+  const tmp = useTempDir()
 
   test('a server that ignores SIGTERM, and the worker it started, are killed once the grace period is over', async () => {
+    const dir = tmp()
     const pids = join(dir, 'pids')
     // SIGTERM ignored by the shell and (inherited) by its background worker.
     const server = await startServer({

@@ -1,10 +1,10 @@
-import {existsSync, mkdtempSync, readFileSync, readdirSync, rmSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {existsSync, readFileSync, readdirSync} from 'node:fs'
 import {join} from 'node:path'
 import {EXAMPLE_ANSWERS, EXAMPLE_SOURCE_STRENGTH} from '../../src/example/write-example'
 import {readWeights} from '../../src/example/qwen2vl-onnx/read-weights'
 import {EXAMPLE_QUESTIONS} from '../../src/example/write-example-data'
 import {cmaam} from '../helpers/cli'
+import {useTempDir} from '../helpers/temp-dir'
 
 const ROOT = join(__dirname, '..', '..')
 
@@ -41,13 +41,10 @@ function expectedMetrics(lmHeadAlpha: number | 'base' | 'finetuned') {
 }
 
 describe('npm start: the bundled example end to end, offline', () => {
-  let out: string
-  beforeAll(() => {
-    out = mkdtempSync(join(tmpdir(), 'cmaam-start-'))
-  })
-  afterAll(() => rmSync(out, {recursive: true, force: true}))
+  const tmp = useTempDir()
 
   test('example → experiment: CMAAM and linear 0.3/0.5/0.7 merged, exported, evaluated and reported', async () => {
+    const out = tmp()
     const [example, experiment] = startCommands(out)
     expect(example[0]).toBe('example')
     expect(experiment[0]).toBe('experiment')

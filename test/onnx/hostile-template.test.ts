@@ -1,12 +1,11 @@
 import {copyFileSync, existsSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import {join, relative} from 'node:path'
-import nock from 'nock'
 import {decodeModel, encodeModel} from '../../src/io/onnx-proto'
 import {cmaam} from '../helpers/cli'
 import {makeSentinel, treeState} from '../helpers/sentinel'
 import {useTempDir} from '../helpers/temp-dir'
 import {useHubEnv} from '../hub/cli-env'
-import {createMockHub, type MockHub} from '../hub/mock-hub'
+import {useMockHub} from '../hub/use-mock-hub'
 import {makeValues, writeCheckpoint, writeTemplate} from './qwen2vl-fixture'
 
 const DECODER = 'decoder_model_merged.onnx'
@@ -99,13 +98,7 @@ describe('onnx apply with a hostile template', () => {
 describe('hub merge --onnx-template with a hostile template on an honest Hub', () => {
   const tmp = useTempDir()
   const setEnv = useHubEnv()
-  let hub: MockHub | null = null
-  beforeAll(() => nock.disableNetConnect())
-  afterAll(() => nock.enableNetConnect())
-  afterEach(() => {
-    hub?.close()
-    hub = null
-  })
+  const openHub = useMockHub()
 
   function filesUnder(dir: string): Record<string, Uint8Array> {
     const out: Record<string, Uint8Array> = {}
@@ -131,7 +124,7 @@ describe('hub merge --onnx-template with a hostile template on an honest Hub', (
     const location = `${'../'.repeat(12)}${join(sentinel, 'target.bin').slice(1)}`
     for (const tensor of model.graph.initializer) if (tensor.name === WRITTEN && tensor.externalData) tensor.externalData = {...tensor.externalData, location}
     writeFileSync(decoder, encodeModel(model))
-    hub = createMockHub({
+    const hub = openHub({
       token,
       repos: {'acme/ft': {files: filesUnder(join(tmp(), 'source'))}, 'acme/base': {files: filesUnder(join(tmp(), 'target'))}, 'evil/template': {files: filesUnder(template)}},
     })

@@ -1,9 +1,8 @@
 import {existsSync, readdirSync, readFileSync, rmSync} from 'node:fs'
 import {join, relative} from 'node:path'
-import nock from 'nock'
 import {cmaam} from '../helpers/cli'
 import {useHubEnv} from '../hub/cli-env'
-import {createMockHub, type MockHub} from '../hub/mock-hub'
+import {useMockHub} from '../hub/use-mock-hub'
 import {useTempDir} from '../helpers/temp-dir'
 import type {OnnxApplyReport} from '../../src/onnx/types'
 import {makeValues, writeCheckpoint, writeTemplate} from './qwen2vl-fixture'
@@ -26,14 +25,7 @@ function filesUnder(dir: string): Record<string, Uint8Array | string> {
 describe('cmaam onnx apply', () => {
   const tmp = useTempDir()
   const setEnv = useHubEnv()
-  let hub: MockHub | null = null
-
-  beforeAll(() => nock.disableNetConnect())
-  afterAll(() => nock.enableNetConnect())
-  afterEach(() => {
-    hub?.close()
-    hub = null
-  })
+  const openHub = useMockHub()
 
   async function setUp() {
     const weights = join(tmp(), 'merged')
@@ -70,7 +62,7 @@ describe('cmaam onnx apply', () => {
 
   test('a Hub template: only the requested ONNX files, and the support files the weights lack, are downloaded', async () => {
     const {weights, template} = await setUp()
-    hub = createMockHub({repos: {[REPO]: {files: {...filesUnder(template), 'tokenizer.json': '{}', 'README.md': '# tiny'}}}})
+    const hub = openHub({repos: {[REPO]: {files: {...filesUnder(template), 'tokenizer.json': '{}', 'README.md': '# tiny'}}}})
     setEnv({HF_HOME: join(tmp(), 'hf-home'), HF_HUB_CACHE: join(tmp(), 'cache'), HF_ENDPOINT: hub.endpoint})
     rmSync(join(template, 'onnx'), {recursive: true})
     const run = await cmaam(['onnx', 'apply', '--weights', weights, '--template', REPO, '--dtype', 'q4', '--json'])
@@ -96,7 +88,7 @@ describe('cmaam onnx apply', () => {
     const source = join(tmp(), 'source')
     await writeCheckpoint(source, makeValues(5, {twins: 'differ'}))
     await writeCheckpoint(join(tmp(), 'target'), makeValues(1, {twins: 'equal'}))
-    hub = createMockHub({
+    const hub = openHub({
       token,
       repos: {'acme/ft': {files: filesUnder(source)}, 'acme/base': {files: filesUnder(join(tmp(), 'target'))}, [REPO]: {files: filesUnder(template)}},
     })
