@@ -36,9 +36,8 @@ export function bracketRanks(context: JobContext, count: number, target: TensorL
   const sample = sampleMagnitudes(context, count, target, source)
   if (!sample.every(Number.isFinite)) return null
   if (sample.length === count) {
-    // The sample is the tensor: each rank straight from it.
-    const values = Float64Array.from(sample)
-    return ranks.map((rank) => rankOf(values, rank, 0))
+    // The sample (a copy) is the tensor: each rank straight from it.
+    return ranks.map((rank) => rankOf(sample, rank, 0))
   }
   let sigmas = MARGIN_SIGMAS
   let open = ranks.map((rank) => placeBracket(sample, count, rank, sigmas))
@@ -139,8 +138,7 @@ function settle(bracket: Bracket): RankValue | null {
       between.set(part, filled)
       filled += part.length
     }
-    const found = rankOf(between, at, above + equalHi)
-    return found
+    return rankOf(between, at, above + equalHi)
   }
   at -= bracket.held
   return at < equalLo ? {value: bracket.lo, greater: above + equalHi + bracket.held} : null

@@ -56,7 +56,7 @@ export function taskVector(job: TaskVectorJob, context: JobContext, progress: (b
   // DARE's rescale divides each kept entry, by one factor per source (keptDivisors).
   const divisors = keptDivisors(job, context, thinning)
   // Per block: the bands cut in the kernel, and their counts of ties before it.
-  const bands: Array<{band: Band; cuts: Cuts; seen: Float64Array; counting: boolean} | null> = job.sources.map(() => null)
+  const bands: Array<{band: Band; cuts: Cuts; seen: Float64Array} | null> = job.sources.map(() => null)
   const seenBefore = new Float64Array(2 * job.sources.length)
   const mixing = {
     bands,
@@ -129,10 +129,9 @@ export function taskVector(job: TaskVectorJob, context: JobContext, progress: (b
  * Source i's band with its cuts as plain comparisons for the `count` values from `from` of the lanes,
  * when `alikeCuts` gives them: from their count alone, else from their ties, counted.
  */
-function cutInKernel(kernels: Kernels, band: Band, i: number, from: number, count: number): {band: Band; cuts: Cuts; seen: Float64Array; counting: boolean} | null {
+function cutInKernel(kernels: Kernels, band: Band, i: number, from: number, count: number): {band: Band; cuts: Cuts; seen: Float64Array} | null {
   const cuts = alikeCuts(band, band.seen, [count, count]) ?? alikeCuts(band, band.seen, kernels.tieCountsBf16(from, count, i, band))
-  const counting = band.seen[0] < band.skipUpper || band.seen[1] < band.keepLower
-  return cuts ? {band, cuts, seen: band.seen, counting} : null
+  return cuts ? {band, cuts, seen: band.seen} : null
 }
 
 /** mergekit's tolerance: below it, ‖Δ‖₁ or ‖kept‖₁ is too small to rescale by. */

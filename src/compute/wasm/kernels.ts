@@ -43,6 +43,7 @@ export interface Band {
 
 const bits = new Float64Array(1)
 const bitsInt = new BigInt64Array(bits.buffer)
+const bitsWords = new Uint32Array(bits.buffer)
 
 /** The largest float64 below x (x > −∞, not NaN). */
 function nextDown(x: number): number {
@@ -60,8 +61,9 @@ function nextUp(x: number): number {
 /** Whether 1/x is exact (x = ±2ᵏ, its reciprocal a normal number): then y/x and y·(1/x) are the same quotient rounded once. */
 function powerOfTwo(x: number): boolean {
   bits[0] = x
-  const exponent = Number((bitsInt[0] >> 52n) & 0x7ffn) - 1023
-  return (bitsInt[0] & 0xfffffffffffffn) === 0n && Math.abs(exponent) <= 1022
+  // Little-endian words: the high one holds the sign, the exponent and the top 20 fraction bits.
+  const [low, high] = bitsWords
+  return low === 0 && (high & 0xfffff) === 0 && Math.abs(((high >>> 20) & 0x7ff) - 1023) <= 1022
 }
 
 /** Options of the task-vector kernel: see task-vector.ts. */
@@ -78,9 +80,9 @@ export interface TaskVectorKernelOptions {
   /**
    * Per source: thinned by its mask (null or absent), or by a band of |Δ| cut in the kernel, for a
    * block where `alikeCuts` gave the cuts; the ties met at each cut are added to `seen` (by the
-   * one-source kernel only while `counting`: once both cuts' turns have passed, they are not needed).
+   * one-source kernel only until both cuts' turns have passed: after that they are not needed).
    */
-  bands?: Array<{band: Band; cuts: Cuts; seen: Float64Array; counting: boolean} | null>
+  bands?: Array<{band: Band; cuts: Cuts; seen: Float64Array} | null>
   /** Every entry of every source kept: no mask is read. */
   everyEntryKept?: boolean
 }
@@ -386,7 +388,8 @@ function taskVectorCalls(wasm: Exports, buffer: ArrayBuffer, m: TaskVectorMemory
       const [t, consensus, normalize] = [m.a.byteOffset + 2 * from, o.consensus ? 1 : 0, o.normalize ? 1 : 0]
       if (o.sources === 1) {
         const w = o.weights[0]
-        const counting = o.bands?.[0]?.counting ? 1 : 0
+        const band = o.bands?.[0]
+        const counting = band && (band.seen[0] < band.band.skipUpper || band.seen[1] < band.band.keepLower) ? 1 : 0
         wasm.task_vector1_bf16(t, m.rounding, padded, m.params, o.lambda, o.divisor, consensus, normalize, powerOfTwo(w) ? 1 : 0, powerOfTwo(o.divisor) ? 1 : 0, w === 1 ? 1 : 0, o.lambda === 1 ? 1 : 0, counting)
       } else {
         // Without consensus the sum starts at −0, so that −0 + d₀ is d₀ exactly (mixed = d₀ + d₁ + …);
