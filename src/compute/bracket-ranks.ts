@@ -87,13 +87,31 @@ function placeBracket(sample: Float64Array, count: number, rank: number, sigmas:
   const values = Float64Array.from(sample)
   return {
     rank,
-    hi: above < 0 ? Number.POSITIVE_INFINITY : kthLargest(values, above),
-    lo: below >= size ? 0 : kthLargest(values, below),
+    // Widened to float32 numbers, which the counting kernel compares in float32.
+    hi: above < 0 ? Number.POSITIVE_INFINITY : float32AtLeast(kthLargest(values, above)),
+    lo: below >= size ? 0 : float32AtMost(kthLargest(values, below)),
     counts: new Float64Array(3),
     between: [],
     held: 0,
     result: null,
   }
+}
+
+const single = new Float32Array(1)
+const singleBits = new Int32Array(single.buffer)
+
+/** The least float32 number at least x (x ≥ 0). */
+function float32AtLeast(x: number): number {
+  single[0] = x
+  if (single[0] < x) singleBits[0]++
+  return single[0]
+}
+
+/** The greatest float32 number at most x (x ≥ 0). */
+function float32AtMost(x: number): number {
+  single[0] = x
+  if (single[0] > x) singleBits[0]--
+  return single[0]
 }
 
 /** One read of the tensor counting for every open bracket; false when one holds too many values. */
@@ -108,7 +126,8 @@ function countPass(context: JobContext, count: number, target: TensorLocation, s
     const n = Math.min(CHUNK_ELEMENTS, count - start)
     readChunk(context.files, target, start, n, kernels.a)
     readChunk(context.files, source, start, n, kernels.lanes[0])
-    // Two brackets a call (Breadcrumbs' two cuts share each reading of the values).
+    // Two brackets a call (the kernels have room for the values between of two), which share each
+    // reading of the chunk (Breadcrumbs' two cuts).
     for (let k = 0; k < brackets.length; k += 2) {
       const pair = brackets.slice(k, k + 2)
       const found = kernels.bracketBf16(n, pair)

@@ -100,6 +100,23 @@ describe('bracketRanks', () => {
     expect(run(target, source, [0])).toBeNull()
   })
 
+  it('differences not exact in float32 (exponents far apart) are counted as float64 values, beside ones that are', () => {
+    // Per 8 values (a step of the counting kernel): |Δ| = 1 exactly (2 − 1), 1 − 2⁻²⁶ (1 − 2⁻²⁶: float32
+    // would round it to 1, a tie with the first kind), or a weight moved a few bf16 steps.
+    const count = 100_003
+    const {target, source} = pair(count)
+    for (let i = 0; i < count; i++) {
+      const kind = (i >> 3) % 3
+      if (kind === 0) [source[i], target[i]] = [bf16(2), bf16(1)]
+      if (kind === 1) [source[i], target[i]] = [bf16(1), bf16(2 ** -26)]
+    }
+    const ones = Math.ceil(count / 24) * 8
+    const ranks = [ones - 1, ones, ones + 5, Math.floor(count * 0.7)]
+    const result = run(target, source, ranks)
+    expect(result).toEqual(expected(target, source, ranks))
+    expect(result!.slice(0, 3).map((r) => r.value)).toEqual([1, 1 - 2 ** -26, 1 - 2 ** -26])
+  })
+
   it('a sample holding a value that is not finite leaves the search to the radix selection (null)', () => {
     const {target, source} = pair(1000)
     source[10] = 0x7fc0

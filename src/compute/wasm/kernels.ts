@@ -176,9 +176,9 @@ export interface Kernels {
   bandMaskBf16(from: number, count: number, lane: number, mask: number, band: Band, seen: Float64Array): void
   /**
    * One pass of a threshold search over |lane 0 − a| for the first `count` bf16 values, for one or
-   * two brackets: adds to each bracket's `counts` how many are above `hi` (or NaN), equal to `hi` and
-   * equal to `lo`, and returns for each the values strictly between, in order (views of the kernels'
-   * memory: valid until the next call).
+   * two brackets whose ends are float32 numbers (see `bracket_bf16` in kernels.wat): adds to each
+   * bracket's `counts` how many are above `hi` (or NaN), equal to `hi` and equal to `lo`, and returns
+   * for each the values strictly between, in order (views of the kernels' memory: valid until the next call).
    */
   bracketBf16(count: number, brackets: ReadonlyArray<{lo: number; hi: number; counts: Float64Array}>): Float64Array[]
   /** DARE's mask `mask` for tensor indices start … start + count − 1: see `random_mask` in kernels.wat. */
@@ -207,7 +207,7 @@ interface Exports {
   abs_delta_bf16(t: number, s: number, m: number, n: number): void
   histogram_f64(m: number, n: number, low: number, width: number, prefixHi: number, prefixLo: number, hist: number, flags: number, keepFrom: number, keepTo: number, kept: number, keepCap: number, keptCount: number): void
   collect_f64(m: number, n: number, low: number, prefixHi: number, prefixLo: number): number
-  bracket_bf16(t: number, s: number, n: number, lo1: number, hi1: number, two: number, lo2: number, hi2: number, counts: number, cand1: number, cand2: number): void
+  bracket_bf16(t: number, s: number, n: number, lo: number, hi: number, counts: number, cand: number): number
   tie_counts_bf16(t: number, s: number, n: number, upper: number, lower: number, res: number): void
   band_mask(m: number, t: number, s: number, fromBf16: number, mask: number, n: number, upper: number, skipUpper: number, lower: number, keepLower: number, seen: number, fast: number, dropAbove: number, dropBelow: number): void
   random_mask(mask: number, n: number, start: number, k0: number, k1: number, below: number): void
@@ -455,21 +455,22 @@ function thresholdCalls(wasm: Exports, buffer: ArrayBuffer, m: ThresholdMemory):
       return [results[0], results[1]]
     },
     bracketBf16(count, brackets) {
-      // A multiple of 4 for the kernel: after the data, 0 − 0 (taken back below from the ties at a cut of 0).
-      const padded = (count + 3) & ~3
+      // A multiple of 8 for the kernel: after the data, 0 − 0 (taken back below from the ties at a cut of 0).
+      const padded = (count + 7) & ~7
       pad(a, 2 * count, 2 * padded)
       pad(lanes[0], 2 * count, 2 * padded)
-      const [first, second] = brackets
-      const sums = new Float64Array(buffer, m.work, 8)
-      sums.fill(0)
-      wasm.bracket_bf16(a.byteOffset, lanes[0].byteOffset, padded, first.lo, first.hi, second ? 1 : 0, second?.lo ?? 0, second?.hi ?? 0, m.work, b.byteOffset, out.byteOffset)
+      const sums = new Float64Array(buffer, m.work, 3)
+      const padding = padded - count
+      // A call per bracket (Breadcrumbs' second reads the chunk again from the cache), each with its own room.
       return brackets.map((bracket, k) => {
-        const [atMost, equalHi, equalLo] = sums.subarray(3 * k, 3 * k + 3)
-        const padding = padded - count
+        sums.fill(0)
+        const room = k === 0 ? b : out
+        const found = wasm.bracket_bf16(a.byteOffset, lanes[0].byteOffset, padded, bracket.lo, bracket.hi, m.work, room.byteOffset)
+        const [atMost, equalHi, equalLo] = sums
         bracket.counts[0] += padded - atMost
         bracket.counts[1] += equalHi - (bracket.hi === 0 ? padding : 0)
         bracket.counts[2] += equalLo - (bracket.lo === 0 ? padding : 0)
-        return new Float64Array(buffer, k === 0 ? b.byteOffset : out.byteOffset, sums[6 + k])
+        return new Float64Array(buffer, room.byteOffset, found)
       })
     },
   }

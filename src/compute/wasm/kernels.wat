@@ -200,80 +200,101 @@
         (br $next)))
     (local.get $k))
 
-  ;; One pass of a threshold search over |s − t| for $n bf16 pairs ($n a multiple of 4), in float64, for
-  ;; one bracket [$lo1, $hi1], or two with $two ([$lo2, $hi2] too: Breadcrumbs' two cuts share the
-  ;; reading): adds to three float64 counts per bracket at $counts (bracket 2's from 24) how many values
+  ;; One pass of a threshold search over |s − t| for $n bf16 pairs ($n a multiple of 8), for one bracket
+  ;; [$lo, $hi] whose ends are float32 numbers: adds to three float64 counts at $counts how many values
   ;; are at most hi (not NaN: the caller counts the rest as above, NaN among them, its bits ordering
   ;; above every number), equal to hi and equal to lo; writes the values strictly between lo and hi at
-  ;; $cand1 and $cand2, in order, and how many as float64 at 48 and 56 from $counts.
-  (func (export "bracket_bf16") (param $t i32) (param $s i32) (param $n i32) (param $lo1 f64) (param $hi1 f64) (param $two i32) (param $lo2 f64) (param $hi2 f64)
-      (param $counts i32) (param $cand1 i32) (param $cand2 i32)
-    (local $i i32) (local $k1 i32) (local $k2 i32) (local $half i32) (local $tv v128) (local $sv v128) (local $m v128)
-    (local $l1 v128) (local $h1 v128) (local $l2 v128) (local $h2 v128) (local $inside v128)
-    (local $le1 v128) (local $eqHi1 v128) (local $eqLo1 v128) (local $le2 v128) (local $eqHi2 v128) (local $eqLo2 v128)
-    (local.set $l1 (f64x2.splat (local.get $lo1)))
-    (local.set $h1 (f64x2.splat (local.get $hi1)))
-    (local.set $l2 (f64x2.splat (local.get $lo2)))
-    (local.set $h2 (f64x2.splat (local.get $hi2)))
+  ;; $cand, in order, and returns how many. Eight values a step in float32, where s − t is exact: when
+  ;; no two exponents differ by more than 15 (then s·2^g − t needs at most 23 bits); a step with such a
+  ;; pair goes the float64 way. One bracket a call: a second one's vectors would not stay in registers.
+  (func (export "bracket_bf16") (param $t i32) (param $s i32) (param $n i32) (param $lo f64) (param $hi f64) (param $counts i32) (param $cand i32) (result i32)
+    (local $i i32) (local $k i32) (local $half i32) (local $tv v128) (local $sv v128) (local $d v128) (local $in v128)
+    (local $l v128) (local $h v128) (local $le v128) (local $eqHi v128) (local $eqLo v128)
+    (local.set $l (f32x4.splat (f32.demote_f64 (local.get $lo))))
+    (local.set $h (f32x4.splat (f32.demote_f64 (local.get $hi))))
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-        (local.set $tv (i32x4.shl (v128.load16x4_u align=2 (i32.add (local.get $t) (i32.shl (local.get $i) (i32.const 1)))) (i32.const 16)))
-        (local.set $sv (i32x4.shl (v128.load16x4_u align=2 (i32.add (local.get $s) (i32.shl (local.get $i) (i32.const 1)))) (i32.const 16)))
-        ;; the four values as two float64 pairs
-        (local.set $half (i32.const 0))
-        (loop $pair
-          (local.set $m (f64x2.abs (f64x2.sub (f64x2.promote_low_f32x4 (local.get $sv)) (f64x2.promote_low_f32x4 (local.get $tv)))))
-          ;; comparison masks are −1: subtracting one counts one
-          (local.set $le1 (i64x2.sub (local.get $le1) (f64x2.le (local.get $m) (local.get $h1))))
-          (local.set $eqHi1 (i64x2.sub (local.get $eqHi1) (f64x2.eq (local.get $m) (local.get $h1))))
-          (local.set $eqLo1 (i64x2.sub (local.get $eqLo1) (f64x2.eq (local.get $m) (local.get $l1))))
-          (local.set $inside (v128.and (f64x2.gt (local.get $m) (local.get $l1)) (f64x2.lt (local.get $m) (local.get $h1))))
-          (if (v128.any_true (local.get $inside))
-            (then
-              (if (i32x4.extract_lane 0 (local.get $inside))
-                (then
-                  (f64.store (i32.add (local.get $cand1) (i32.shl (local.get $k1) (i32.const 3))) (f64x2.extract_lane 0 (local.get $m)))
-                  (local.set $k1 (i32.add (local.get $k1) (i32.const 1)))))
-              (if (i32x4.extract_lane 2 (local.get $inside))
-                (then
-                  (f64.store (i32.add (local.get $cand1) (i32.shl (local.get $k1) (i32.const 3))) (f64x2.extract_lane 1 (local.get $m)))
-                  (local.set $k1 (i32.add (local.get $k1) (i32.const 1)))))))
-          (if (local.get $two)
-            (then
-              (local.set $le2 (i64x2.sub (local.get $le2) (f64x2.le (local.get $m) (local.get $h2))))
-              (local.set $eqHi2 (i64x2.sub (local.get $eqHi2) (f64x2.eq (local.get $m) (local.get $h2))))
-              (local.set $eqLo2 (i64x2.sub (local.get $eqLo2) (f64x2.eq (local.get $m) (local.get $l2))))
-              (local.set $inside (v128.and (f64x2.gt (local.get $m) (local.get $l2)) (f64x2.lt (local.get $m) (local.get $h2))))
-              (if (v128.any_true (local.get $inside))
-                (then
-                  (if (i32x4.extract_lane 0 (local.get $inside))
-                    (then
-                      (f64.store (i32.add (local.get $cand2) (i32.shl (local.get $k2) (i32.const 3))) (f64x2.extract_lane 0 (local.get $m)))
-                      (local.set $k2 (i32.add (local.get $k2) (i32.const 1)))))
-                  (if (i32x4.extract_lane 2 (local.get $inside))
-                    (then
-                      (f64.store (i32.add (local.get $cand2) (i32.shl (local.get $k2) (i32.const 3))) (f64x2.extract_lane 1 (local.get $m)))
-                      (local.set $k2 (i32.add (local.get $k2) (i32.const 1)))))))))
-          (local.set $sv (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $sv) (local.get $sv)))
-          (local.set $tv (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $tv) (local.get $tv)))
-          (local.set $half (i32.add (local.get $half) (i32.const 1)))
-          (br_if $pair (i32.lt_u (local.get $half) (i32.const 2))))
-        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (local.set $tv (v128.load align=2 (i32.add (local.get $t) (i32.shl (local.get $i) (i32.const 1)))))
+        (local.set $sv (v128.load align=2 (i32.add (local.get $s) (i32.shl (local.get $i) (i32.const 1)))))
+        (if (v128.any_true (i16x8.gt_s
+              (i16x8.abs (i16x8.sub
+                (v128.and (i16x8.shr_u (local.get $sv) (i32.const 7)) (v128.const i16x8 255 255 255 255 255 255 255 255))
+                (v128.and (i16x8.shr_u (local.get $tv) (i32.const 7)) (v128.const i16x8 255 255 255 255 255 255 255 255))))
+              (v128.const i16x8 15 15 15 15 15 15 15 15)))
+          (then
+            (local.set $k (call $bracket_f64
+              (i32.add (local.get $t) (i32.shl (local.get $i) (i32.const 1))) (i32.add (local.get $s) (i32.shl (local.get $i) (i32.const 1)))
+              (local.get $lo) (local.get $hi) (local.get $counts) (local.get $cand) (local.get $k))))
+          (else
+            (local.set $half (i32.const 0))
+            (loop $quad
+              (local.set $d (f32x4.abs (f32x4.sub
+                (i32x4.shl (i32x4.extend_low_i16x8_u (local.get $sv)) (i32.const 16))
+                (i32x4.shl (i32x4.extend_low_i16x8_u (local.get $tv)) (i32.const 16)))))
+              ;; comparison masks are −1: subtracting one counts one
+              (local.set $le (i32x4.sub (local.get $le) (f32x4.le (local.get $d) (local.get $h))))
+              (local.set $eqHi (i32x4.sub (local.get $eqHi) (f32x4.eq (local.get $d) (local.get $h))))
+              (local.set $eqLo (i32x4.sub (local.get $eqLo) (f32x4.eq (local.get $d) (local.get $l))))
+              (local.set $in (v128.and (f32x4.gt (local.get $d) (local.get $l)) (f32x4.lt (local.get $d) (local.get $h))))
+              (if (v128.any_true (local.get $in))
+                (then (local.set $k (call $store_inside (local.get $cand) (local.get $k) (local.get $d) (local.get $in)))))
+              (local.set $sv (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $sv) (local.get $sv)))
+              (local.set $tv (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $tv) (local.get $tv)))
+              (local.set $half (i32.add (local.get $half) (i32.const 1)))
+              (br_if $quad (i32.lt_u (local.get $half) (i32.const 2))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 8)))
         (br $next)))
-    (call $add_count (local.get $counts) (local.get $le1))
-    (call $add_count (i32.add (local.get $counts) (i32.const 8)) (local.get $eqHi1))
-    (call $add_count (i32.add (local.get $counts) (i32.const 16)) (local.get $eqLo1))
-    (call $add_count (i32.add (local.get $counts) (i32.const 24)) (local.get $le2))
-    (call $add_count (i32.add (local.get $counts) (i32.const 32)) (local.get $eqHi2))
-    (call $add_count (i32.add (local.get $counts) (i32.const 40)) (local.get $eqLo2))
-    (f64.store offset=48 (local.get $counts) (f64.convert_i32_u (local.get $k1)))
-    (f64.store offset=56 (local.get $counts) (f64.convert_i32_u (local.get $k2))))
+    (call $add_count4 (local.get $counts) (local.get $le))
+    (call $add_count4 (i32.add (local.get $counts) (i32.const 8)) (local.get $eqHi))
+    (call $add_count4 (i32.add (local.get $counts) (i32.const 16)) (local.get $eqLo))
+    (local.get $k))
 
-  ;; Adds the two int64 lanes of $v to the float64 at $at.
-  (func $add_count (param $at i32) (param $v v128)
+  ;; Stores the lanes of $d that $in marks at $cand from index $k, as float64, in order; returns the next index.
+  (func $store_inside (param $cand i32) (param $k i32) (param $d v128) (param $in v128) (result i32)
+    (if (i32x4.extract_lane 0 (local.get $in)) (then
+      (f64.store (i32.add (local.get $cand) (i32.shl (local.get $k) (i32.const 3))) (f64.promote_f32 (f32x4.extract_lane 0 (local.get $d))))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))))
+    (if (i32x4.extract_lane 1 (local.get $in)) (then
+      (f64.store (i32.add (local.get $cand) (i32.shl (local.get $k) (i32.const 3))) (f64.promote_f32 (f32x4.extract_lane 1 (local.get $d))))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))))
+    (if (i32x4.extract_lane 2 (local.get $in)) (then
+      (f64.store (i32.add (local.get $cand) (i32.shl (local.get $k) (i32.const 3))) (f64.promote_f32 (f32x4.extract_lane 2 (local.get $d))))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))))
+    (if (i32x4.extract_lane 3 (local.get $in)) (then
+      (f64.store (i32.add (local.get $cand) (i32.shl (local.get $k) (i32.const 3))) (f64.promote_f32 (f32x4.extract_lane 3 (local.get $d))))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))))
+    (local.get $k))
+
+  ;; Adds the four int32 lanes of $v to the float64 at $at.
+  (func $add_count4 (param $at i32) (param $v v128)
     (f64.store (local.get $at) (f64.add (f64.load (local.get $at))
-      (f64.convert_i64_s (i64.add (i64x2.extract_lane 0 (local.get $v)) (i64x2.extract_lane 1 (local.get $v)))))))
+      (f64.convert_i32_s (i32.add (i32.add (i32x4.extract_lane 0 (local.get $v)) (i32x4.extract_lane 1 (local.get $v)))
+        (i32.add (i32x4.extract_lane 2 (local.get $v)) (i32x4.extract_lane 3 (local.get $v))))))))
+
+  ;; `bracket_bf16` for one step of 8 values in float64, exact whatever the exponents: adds the counts
+  ;; at $counts, writes the values between at $cand from index $k, returns the next index.
+  (func $bracket_f64 (param $t i32) (param $s i32) (param $lo f64) (param $hi f64) (param $counts i32) (param $cand i32) (param $k i32) (result i32)
+    (local $j i32) (local $m f64)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $j) (i32.const 8)))
+        (local.set $m (f64.abs (f64.sub
+          (f64.promote_f32 (f32.reinterpret_i32 (i32.shl (i32.load16_u (i32.add (local.get $s) (i32.shl (local.get $j) (i32.const 1)))) (i32.const 16))))
+          (f64.promote_f32 (f32.reinterpret_i32 (i32.shl (i32.load16_u (i32.add (local.get $t) (i32.shl (local.get $j) (i32.const 1)))) (i32.const 16)))))))
+        (if (f64.le (local.get $m) (local.get $hi))
+          (then (f64.store (local.get $counts) (f64.add (f64.load (local.get $counts)) (f64.const 1)))))
+        (if (f64.eq (local.get $m) (local.get $hi))
+          (then (f64.store offset=8 (local.get $counts) (f64.add (f64.load offset=8 (local.get $counts)) (f64.const 1)))))
+        (if (f64.eq (local.get $m) (local.get $lo))
+          (then (f64.store offset=16 (local.get $counts) (f64.add (f64.load offset=16 (local.get $counts)) (f64.const 1)))))
+        (if (i32.and (f64.gt (local.get $m) (local.get $lo)) (f64.lt (local.get $m) (local.get $hi)))
+          (then
+            (f64.store (i32.add (local.get $cand) (i32.shl (local.get $k) (i32.const 3))) (local.get $m))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $next)))
+    (local.get $k))
 
   ;; How many of |s − t| for $n bf16 pairs ($n even) equal $upper and $lower: two float64 values at $res.
   (func (export "tie_counts_bf16") (param $t i32) (param $s i32) (param $n i32) (param $upper f64) (param $lower f64) (param $res i32)
