@@ -29,17 +29,20 @@ function location(bits: Uint16Array): TensorLocation {
 
 /** The expected answer, from a full sort (a typed array's sort puts NaN last: first once reversed). */
 function expected(target: Uint16Array, source: Uint16Array, ranks: number[]): Array<{value: number; greater: number}> {
-  const magnitudes = Float64Array.from(target, (t, i) => Math.abs(value(source[i]) - value(t)))
-  const sorted = magnitudes.slice().sort().reverse()
+  const sorted = new Float64Array(target.length)
+  for (let i = 0; i < target.length; i++) sorted[i] = Math.abs(value(source[i]) - value(target[i]))
+  sorted.sort().reverse()
   return ranks.map((rank) => {
     const v = sorted[rank]
-    let greater = 0
-    for (const m of magnitudes) if (!Number.isNaN(v) && (Number.isNaN(m) || m > v)) greater++
-    return {value: v, greater}
+    // Sorted descending: the values before the first one equal to v are the larger ones.
+    return {value: v, greater: Number.isNaN(v) ? 0 : sorted.indexOf(v)}
   })
 }
 
-/** Which places the sampled runs of 64 values (at r·(count − 64)/255, r < 256) cover in a tensor larger than a chunk. */
+/** Values of a tensor sampled in runs (more than 16 chunks of 2¹⁸). */
+const LARGE = 16 * 2 ** 18 + 3
+
+/** Which places the sampled runs of 64 values (at r·(count − 64)/255, r < 256) cover in a tensor of LARGE values or more. */
 function sampledPlaces(count: number): Uint8Array {
   const places = new Uint8Array(count)
   for (let r = 0; r < 256; r++) {
@@ -51,15 +54,26 @@ function sampledPlaces(count: number): Uint8Array {
 
 /** A target of weight-like values and a fine-tune moving most by a few bf16 steps (|Δ| ties abound). */
 function pair(count: number, moved = 0.8): {target: Uint16Array; source: Uint16Array} {
-  const target = Uint16Array.from({length: count}, () => bf16((random.next() - 0.5) * 0.1))
-  const source = target.map((bits) => {
+  const target = new Uint16Array(count)
+  const source = new Uint16Array(count)
+  for (let i = 0; i < count; i++) {
+    target[i] = bf16((random.next() - 0.5) * 0.1)
     const r = random.next()
-    if (r < 1 - moved) return bits
-    if (r < 0.95) return (bits + random.below(9) - 4) & 0xffff
-    return bf16((random.next() - 0.5) * 0.3)
-  })
+    if (r < 1 - moved) source[i] = target[i]
+    else if (r < 0.95) source[i] = (target[i] + random.below(9) - 4) & 0xffff
+    else source[i] = bf16((random.next() - 0.5) * 0.3)
+  }
   return {target, source}
 }
+
+/** pair(LARGE), made once (several seconds under jest), a fresh copy each call. */
+const largePair = (() => {
+  let made: {target: Uint16Array; source: Uint16Array} | undefined
+  return () => {
+    made ??= pair(LARGE)
+    return {target: made.target.slice(), source: made.source.slice()}
+  }
+})()
 
 describe('bracketRanks', () => {
   const context = createJobContext()
@@ -68,9 +82,10 @@ describe('bracketRanks', () => {
   it.each([
     ['the whole tensor is the sample', 5000],
     ['evenly spaced samples of a tensor that fits a chunk', 100_003],
-    ['runs sampled from a tensor larger than a chunk', 600_001],
+    ['evenly spaced samples of a tensor of several chunks, read whole', 600_001],
+    ['runs sampled from a tensor larger than 16 chunks', LARGE],
   ])('%s (%i values): every rank as a full sort gives it', (_, count) => {
-    const {target, source} = pair(count)
+    const {target, source} = count === LARGE ? largePair() : pair(count)
     const ranks = [0, 1, Math.floor(count * 0.01), Math.floor(count * 0.5), Math.floor(count * 0.9), count - 1]
     expect(run(target, source, ranks)).toEqual(expected(target, source, ranks))
   })
@@ -85,12 +100,12 @@ describe('bracketRanks', () => {
   })
 
   it('an infinity and a NaN outside the sample are counted above every number', () => {
-    const {target, source} = pair(400_000)
-    const places = sampledPlaces(400_000)
+    const {target, source} = largePair()
+    const places = sampledPlaces(LARGE)
     const [a, b] = [123_457, 234_569].map((i) => places.indexOf(0, i))
     source[a] = 0x7f80
     target[b] = 0x7fc0
-    const ranks = [1, 2, 200_000]
+    const ranks = [1, 2, 2_000_000]
     const result = run(target, source, ranks)
     expect(result).toEqual(expected(target, source, ranks))
     // The infinity below the NaN, then the largest number with those two above it.
@@ -125,11 +140,15 @@ describe('bracketRanks', () => {
 
   it('a sample that misleads: the largest values hidden between the sampled runs, found by widening the brackets', () => {
     // The sample sees only steps of one bf16 unit, and places the brackets far too low for these ranks.
-    const count = 1_000_000
+    const count = LARGE
     const places = sampledPlaces(count)
-    const target = Uint16Array.from({length: count}, () => bf16((random.next() - 0.5) * 0.1))
-    const source = target.map((bits, i) => (places[i] ? (bits + 1) & 0xffff : bf16((random.next() - 0.5) * 4)))
-    const ranks = [10, 400_000]
+    const target = new Uint16Array(count)
+    const source = new Uint16Array(count)
+    for (let i = 0; i < count; i++) {
+      target[i] = bf16((random.next() - 0.5) * 0.1)
+      source[i] = places[i] ? (target[i] + 1) & 0xffff : bf16((random.next() - 0.5) * 4)
+    }
+    const ranks = [10, 1_600_000]
     expect(run(target, source, ranks)).toEqual(expected(target, source, ranks))
   })
 })
