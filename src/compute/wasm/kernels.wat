@@ -237,8 +237,18 @@
               (local.set $eqHi (i32x4.sub (local.get $eqHi) (f32x4.eq (local.get $d) (local.get $h))))
               (local.set $eqLo (i32x4.sub (local.get $eqLo) (f32x4.eq (local.get $d) (local.get $l))))
               (local.set $in (v128.and (f32x4.gt (local.get $d) (local.get $l)) (f32x4.lt (local.get $d) (local.get $h))))
+              ;; each lane stored where the next value goes, which moves on past the lanes inside: no
+              ;; branch per lane (a few values in a hundred are inside, at random)
               (if (v128.any_true (local.get $in))
-                (then (local.set $k (call $store_inside (local.get $cand) (local.get $k) (local.get $d) (local.get $in)))))
+                (then
+                  (f64.store (i32.add (local.get $cand) (i32.shl (local.get $k) (i32.const 3))) (f64.promote_f32 (f32x4.extract_lane 0 (local.get $d))))
+                  (local.set $k (i32.sub (local.get $k) (i32x4.extract_lane 0 (local.get $in))))
+                  (f64.store (i32.add (local.get $cand) (i32.shl (local.get $k) (i32.const 3))) (f64.promote_f32 (f32x4.extract_lane 1 (local.get $d))))
+                  (local.set $k (i32.sub (local.get $k) (i32x4.extract_lane 1 (local.get $in))))
+                  (f64.store (i32.add (local.get $cand) (i32.shl (local.get $k) (i32.const 3))) (f64.promote_f32 (f32x4.extract_lane 2 (local.get $d))))
+                  (local.set $k (i32.sub (local.get $k) (i32x4.extract_lane 2 (local.get $in))))
+                  (f64.store (i32.add (local.get $cand) (i32.shl (local.get $k) (i32.const 3))) (f64.promote_f32 (f32x4.extract_lane 3 (local.get $d))))
+                  (local.set $k (i32.sub (local.get $k) (i32x4.extract_lane 3 (local.get $in))))))
               (local.set $sv (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $sv) (local.get $sv)))
               (local.set $tv (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $tv) (local.get $tv)))
               (local.set $half (i32.add (local.get $half) (i32.const 1)))
@@ -248,22 +258,6 @@
     (call $add_count4 (local.get $counts) (local.get $le))
     (call $add_count4 (i32.add (local.get $counts) (i32.const 8)) (local.get $eqHi))
     (call $add_count4 (i32.add (local.get $counts) (i32.const 16)) (local.get $eqLo))
-    (local.get $k))
-
-  ;; Stores the lanes of $d that $in marks at $cand from index $k, as float64, in order; returns the next index.
-  (func $store_inside (param $cand i32) (param $k i32) (param $d v128) (param $in v128) (result i32)
-    (if (i32x4.extract_lane 0 (local.get $in)) (then
-      (f64.store (i32.add (local.get $cand) (i32.shl (local.get $k) (i32.const 3))) (f64.promote_f32 (f32x4.extract_lane 0 (local.get $d))))
-      (local.set $k (i32.add (local.get $k) (i32.const 1)))))
-    (if (i32x4.extract_lane 1 (local.get $in)) (then
-      (f64.store (i32.add (local.get $cand) (i32.shl (local.get $k) (i32.const 3))) (f64.promote_f32 (f32x4.extract_lane 1 (local.get $d))))
-      (local.set $k (i32.add (local.get $k) (i32.const 1)))))
-    (if (i32x4.extract_lane 2 (local.get $in)) (then
-      (f64.store (i32.add (local.get $cand) (i32.shl (local.get $k) (i32.const 3))) (f64.promote_f32 (f32x4.extract_lane 2 (local.get $d))))
-      (local.set $k (i32.add (local.get $k) (i32.const 1)))))
-    (if (i32x4.extract_lane 3 (local.get $in)) (then
-      (f64.store (i32.add (local.get $cand) (i32.shl (local.get $k) (i32.const 3))) (f64.promote_f32 (f32x4.extract_lane 3 (local.get $d))))
-      (local.set $k (i32.add (local.get $k) (i32.const 1)))))
     (local.get $k))
 
   ;; Adds the four int32 lanes of $v to the float64 at $at.
