@@ -58,6 +58,8 @@ const KEEP = process.argv.includes('--keep')
 // The seed's fine-tune: LoRA r = 64, alpha = 128 on the decoder's seven projections.
 const LORA = {r: 64, loraAlpha: 128, targetModules: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj']}
 const ONLY = argument('--only', null)
+// Otherwise nothing would run and the results file would be written empty.
+if (ONLY !== null && !PARTS.includes(ONLY)) throw new Error(`--only ${ONLY}: --size ${SIZE} runs ${PARTS.join(', ')}`)
 // The other methods, each timed against --method linear (target ≤ 1.5×). Model Stock needs two
 // fine-tunes: it merges the source with itself (the page cache holds it once, as for the others).
 const METHODS = [
