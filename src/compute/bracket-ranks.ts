@@ -14,6 +14,8 @@ const SAMPLE_RUN = 64
 const SEQUENTIAL_SAMPLE_VALUES = 16 * CHUNK_ELEMENTS
 /** Half a bracket's width, in standard deviations of the sampled quantile's position. */
 const MARGIN_SIGMAS = 5
+/** Ranks in the top share of a tensor whose bracket is settled from the values at least its lo (at most a few per cent more). */
+const TOP_SHARE = 1 / 32
 /** Passes before giving up (each missed one widens the bracket 8×), and most values held between a bracket's ends. */
 const MAX_PASSES = 3
 const MAX_CANDIDATES = 1 << 22
@@ -142,10 +144,11 @@ function countPass(context: JobContext, count: number, target: TensorLocation, s
     readChunk(context.files, target, start, n, kernels.a)
     readChunk(context.files, source, start, n, kernels.lanes[0])
     // Two brackets a call (the kernels have room for the values between of two), which share each
-    // reading of the chunk (Breadcrumbs' two cuts).
+    // reading of the chunk (Breadcrumbs' two cuts); the first in the same kernel pass as the second
+    // when it is near the top, from the few values at least its lo.
     for (let k = 0; k < brackets.length; k += 2) {
       const pair = brackets.slice(k, k + 2)
-      const found = kernels.bracketBf16(n, pair)
+      const found = kernels.bracketBf16(n, pair, pair.length === 2 && pair[0].rank <= TOP_SHARE * count && pair[0].lo > 0)
       for (let j = 0; j < pair.length; j++) {
         pair[j].held += found[j].length
         if (pair[j].held > MAX_CANDIDATES) return false

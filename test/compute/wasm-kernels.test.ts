@@ -221,5 +221,33 @@ describe('WebAssembly kernels', () => {
       }
     }
   })
-})
 
+  it('threshold counts: above hi (NaN among them), equal to each end and the values between, per bracket, one bracket a call or the first collected', () => {
+    const kernels = createKernels(4096)
+    const count = 3001
+    // Weights moved a few steps, some far (exponents more than 15 apart: counted in float64), a NaN and an infinity.
+    const t = Uint16Array.from({length: count}, () => finiteBits())
+    const s = t.map((bits, i) => (i % 97 === 0 ? finiteBits() : i % 11 === 0 ? bits ^ 0x0c00 : (bits + random.below(7) - 3) & 0xffff))
+    s[5] = 0x7fc0
+    s[6] = 0x7f80
+    const magnitudes = Array.from(t, (bits, i) => Math.abs(valueOf(s[i], BF16) - valueOf(bits, BF16)))
+    const finite = magnitudes.filter(Number.isFinite).sort((x, y) => y - x)
+    // Ends that are values of the data (ties at them) and float32 numbers.
+    const brackets = [
+      [finite[60], finite[20]],
+      [finite[1600], finite[1400]],
+    ].map(([lo, hi]) => ({lo: Math.fround(lo), hi: Math.fround(hi)}))
+    const expected = brackets.map(({lo, hi}) => ({
+      counts: [magnitudes.filter((m) => !(m <= hi)).length, magnitudes.filter((m) => m === hi).length, magnitudes.filter((m) => m === lo).length],
+      between: magnitudes.filter((m) => m > lo && m < hi),
+    }))
+    new Uint16Array(kernels.a.buffer, kernels.a.byteOffset, count).set(t)
+    new Uint16Array(kernels.lanes[0].buffer, kernels.lanes[0].byteOffset, count).set(s)
+    for (const collectFirst of [false, true]) {
+      const counted = brackets.map((b) => ({...b, counts: new Float64Array(3)}))
+      const between = kernels.bracketBf16(count, counted, collectFirst).map((values) => Array.from(values))
+      expect(counted.map((b, k) => ({counts: Array.from(b.counts), between: between[k]}))).toEqual(expected)
+    }
+    expect(expected[0].counts[0]).toBeGreaterThan(2)
+  })
+})

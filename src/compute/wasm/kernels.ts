@@ -179,8 +179,10 @@ export interface Kernels {
    * two brackets whose ends are float32 numbers (see `bracket_bf16` in kernels.wat): adds to each
    * bracket's `counts` how many are above `hi` (or NaN), equal to `hi` and equal to `lo`, and returns
    * for each the values strictly between, in order (views of the kernels' memory: valid until the next call).
+   * With `collectFirst`, two brackets take one reading: the first, which should hold few values at least
+   * its `lo` (a cut near the top), is settled from those, collected while the second is counted.
    */
-  bracketBf16(count: number, brackets: ReadonlyArray<{lo: number; hi: number; counts: Float64Array}>): Float64Array[]
+  bracketBf16(count: number, brackets: ReadonlyArray<{lo: number; hi: number; counts: Float64Array}>, collectFirst?: boolean): Float64Array[]
   /** DARE's mask `mask` for tensor indices start … start + count − 1: see `random_mask` in kernels.wat. */
   randomMask(count: number, mask: number, start: number, keys: readonly [number, number], below: number): void
   /**
@@ -207,7 +209,7 @@ interface Exports {
   abs_delta_bf16(t: number, s: number, m: number, n: number): void
   histogram_f64(m: number, n: number, low: number, width: number, prefixHi: number, prefixLo: number, hist: number, flags: number, keepFrom: number, keepTo: number, kept: number, keepCap: number, keptCount: number): void
   collect_f64(m: number, n: number, low: number, prefixHi: number, prefixLo: number): number
-  bracket_bf16(t: number, s: number, n: number, lo: number, hi: number, counts: number, cand: number): number
+  bracket_bf16(t: number, s: number, n: number, lo: number, hi: number, counts: number, cand: number, collect: number, least: number, kept: number): number
   tie_counts_bf16(t: number, s: number, n: number, upper: number, lower: number, res: number): void
   band_mask(m: number, t: number, s: number, fromBf16: number, mask: number, n: number, upper: number, skipUpper: number, lower: number, keepLower: number, seen: number, fast: number, dropAbove: number, dropBelow: number): void
   random_mask(mask: number, n: number, start: number, k0: number, k1: number, below: number): void
@@ -454,24 +456,45 @@ function thresholdCalls(wasm: Exports, buffer: ArrayBuffer, m: ThresholdMemory):
       wasm.tie_counts_bf16(a.byteOffset + 2 * from, lanes[lane].byteOffset + 2 * from, (count + 1) & ~1, band.upper, band.lower, results.byteOffset)
       return [results[0], results[1]]
     },
-    bracketBf16(count, brackets) {
+    bracketBf16(count, brackets, collectFirst = false) {
       // A multiple of 8 for the kernel: after the data, 0 − 0 (taken back below from the ties at a cut of 0).
       const padded = (count + 7) & ~7
       pad(a, 2 * count, 2 * padded)
       pad(lanes[0], 2 * count, 2 * padded)
-      const sums = new Float64Array(buffer, m.work, 3)
+      const sums = new Float64Array(buffer, m.work, 4)
       const padding = padded - count
-      // A call per bracket (Breadcrumbs' second reads the chunk again from the cache), each with its own room.
-      return brackets.map((bracket, k) => {
+      /** One kernel call counting `bracket`, its values between written at `room`; with `least`, also collecting from there into `out`. */
+      const count1 = (bracket: {lo: number; hi: number; counts: Float64Array}, room: Uint8Array, least?: number): Float64Array => {
         sums.fill(0)
-        const room = k === 0 ? b : out
-        const found = wasm.bracket_bf16(a.byteOffset, lanes[0].byteOffset, padded, bracket.lo, bracket.hi, m.work, room.byteOffset)
+        const found = wasm.bracket_bf16(a.byteOffset, lanes[0].byteOffset, padded, bracket.lo, bracket.hi, m.work, room.byteOffset, least === undefined ? 0 : 1, least ?? 0, out.byteOffset)
         const [atMost, equalHi, equalLo] = sums
         bracket.counts[0] += padded - atMost
         bracket.counts[1] += equalHi - (bracket.hi === 0 ? padding : 0)
         bracket.counts[2] += equalLo - (bracket.lo === 0 ? padding : 0)
         return new Float64Array(buffer, room.byteOffset, found)
-      })
+      }
+      if (!collectFirst || brackets.length !== 2) {
+        // A call per bracket (Breadcrumbs' second reads the chunk again from the cache), each with its own room.
+        return brackets.map((bracket, k) => count1(bracket, k === 0 ? b : out))
+      }
+      const [first, second] = brackets
+      const between = count1(second, b, first.lo)
+      // The padding comes last, collected when the first bracket reaches down to 0.
+      const kept = new Float64Array(buffer, out.byteOffset, sums[3] - (first.lo === 0 ? padding : 0))
+      const {lo, hi} = first
+      let [above, equalHi, equalLo, inside] = [0, 0, 0, 0]
+      for (let j = 0; j < kept.length; j++) {
+        const value = kept[j]
+        if (!(value <= hi)) above++
+        if (value === hi) equalHi++
+        if (value === lo) equalLo++
+        // Written over the kept values already read.
+        if (value > lo && value < hi) kept[inside++] = value
+      }
+      first.counts[0] += above
+      first.counts[1] += equalHi
+      first.counts[2] += equalLo
+      return [kept.subarray(0, inside), between]
     },
   }
 }

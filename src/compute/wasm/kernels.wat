@@ -204,14 +204,18 @@
   ;; [$lo, $hi] whose ends are float32 numbers: adds to three float64 counts at $counts how many values
   ;; are at most hi (not NaN: the caller counts the rest as above, NaN among them, its bits ordering
   ;; above every number), equal to hi and equal to lo; writes the values strictly between lo and hi at
-  ;; $cand, in order, and returns how many. Eight values a step in float32, where s − t is exact: when
+  ;; $cand, in order, and returns how many. With $collect it also writes every value at least $least,
+  ;; and NaN, at $kept, in order, and how many as float64 at 24 from $counts (a second bracket near the
+  ;; top, settled from those few). Eight values a step in float32, where s − t is exact: when
   ;; no two exponents differ by more than 15 (then s·2^g − t needs at most 23 bits); a step with such a
   ;; pair goes the float64 way. One bracket a call: a second one's vectors would not stay in registers.
-  (func (export "bracket_bf16") (param $t i32) (param $s i32) (param $n i32) (param $lo f64) (param $hi f64) (param $counts i32) (param $cand i32) (result i32)
-    (local $i i32) (local $k i32) (local $half i32) (local $tv v128) (local $sv v128) (local $d v128) (local $in v128)
-    (local $l v128) (local $h v128) (local $le v128) (local $eqHi v128) (local $eqLo v128)
+  (func (export "bracket_bf16") (param $t i32) (param $s i32) (param $n i32) (param $lo f64) (param $hi f64) (param $counts i32) (param $cand i32)
+      (param $collect i32) (param $least f64) (param $kept i32) (result i32)
+    (local $i i32) (local $k i32) (local $k2 i32) (local $half i32) (local $tv v128) (local $sv v128) (local $d v128) (local $in v128)
+    (local $l v128) (local $h v128) (local $le v128) (local $eqHi v128) (local $eqLo v128) (local $a v128)
     (local.set $l (f32x4.splat (f32.demote_f64 (local.get $lo))))
     (local.set $h (f32x4.splat (f32.demote_f64 (local.get $hi))))
+    (local.set $a (f32x4.splat (f32.demote_f64 (local.get $least))))
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
@@ -225,7 +229,11 @@
           (then
             (local.set $k (call $bracket_f64
               (i32.add (local.get $t) (i32.shl (local.get $i) (i32.const 1))) (i32.add (local.get $s) (i32.shl (local.get $i) (i32.const 1)))
-              (local.get $lo) (local.get $hi) (local.get $counts) (local.get $cand) (local.get $k))))
+              (local.get $lo) (local.get $hi) (local.get $counts) (local.get $cand) (local.get $k)))
+            (if (local.get $collect)
+              (then (local.set $k2 (call $collect_f64
+                (i32.add (local.get $t) (i32.shl (local.get $i) (i32.const 1))) (i32.add (local.get $s) (i32.shl (local.get $i) (i32.const 1)))
+                (local.get $least) (local.get $kept) (local.get $k2))))))
           (else
             (local.set $half (i32.const 0))
             (loop $quad
@@ -249,6 +257,20 @@
                   (local.set $k (i32.sub (local.get $k) (i32x4.extract_lane 2 (local.get $in))))
                   (f64.store (i32.add (local.get $cand) (i32.shl (local.get $k) (i32.const 3))) (f64.promote_f32 (f32x4.extract_lane 3 (local.get $d))))
                   (local.set $k (i32.sub (local.get $k) (i32x4.extract_lane 3 (local.get $in))))))
+              ;; with $collect, the values at least $least (and NaN) too, in the same way
+              (if (local.get $collect)
+                (then
+                  (local.set $in (v128.or (f32x4.ge (local.get $d) (local.get $a)) (f32x4.ne (local.get $d) (local.get $d))))
+                  (if (v128.any_true (local.get $in))
+                    (then
+                      (f64.store (i32.add (local.get $kept) (i32.shl (local.get $k2) (i32.const 3))) (f64.promote_f32 (f32x4.extract_lane 0 (local.get $d))))
+                      (local.set $k2 (i32.sub (local.get $k2) (i32x4.extract_lane 0 (local.get $in))))
+                      (f64.store (i32.add (local.get $kept) (i32.shl (local.get $k2) (i32.const 3))) (f64.promote_f32 (f32x4.extract_lane 1 (local.get $d))))
+                      (local.set $k2 (i32.sub (local.get $k2) (i32x4.extract_lane 1 (local.get $in))))
+                      (f64.store (i32.add (local.get $kept) (i32.shl (local.get $k2) (i32.const 3))) (f64.promote_f32 (f32x4.extract_lane 2 (local.get $d))))
+                      (local.set $k2 (i32.sub (local.get $k2) (i32x4.extract_lane 2 (local.get $in))))
+                      (f64.store (i32.add (local.get $kept) (i32.shl (local.get $k2) (i32.const 3))) (f64.promote_f32 (f32x4.extract_lane 3 (local.get $d))))
+                      (local.set $k2 (i32.sub (local.get $k2) (i32x4.extract_lane 3 (local.get $in))))))))
               (local.set $sv (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $sv) (local.get $sv)))
               (local.set $tv (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $tv) (local.get $tv)))
               (local.set $half (i32.add (local.get $half) (i32.const 1)))
@@ -258,6 +280,7 @@
     (call $add_count4 (local.get $counts) (local.get $le))
     (call $add_count4 (i32.add (local.get $counts) (i32.const 8)) (local.get $eqHi))
     (call $add_count4 (i32.add (local.get $counts) (i32.const 16)) (local.get $eqLo))
+    (f64.store offset=24 (local.get $counts) (f64.convert_i32_u (local.get $k2)))
     (local.get $k))
 
   ;; Adds the four int32 lanes of $v to the float64 at $at.
@@ -265,6 +288,24 @@
     (f64.store (local.get $at) (f64.add (f64.load (local.get $at))
       (f64.convert_i32_s (i32.add (i32.add (i32x4.extract_lane 0 (local.get $v)) (i32x4.extract_lane 1 (local.get $v)))
         (i32.add (i32x4.extract_lane 2 (local.get $v)) (i32x4.extract_lane 3 (local.get $v))))))))
+
+  ;; `bracket_bf16`'s collection for one step of 8 values in float64: writes those at least $least, and
+  ;; NaN, at $kept from index $k; returns the next index.
+  (func $collect_f64 (param $t i32) (param $s i32) (param $least f64) (param $kept i32) (param $k i32) (result i32)
+    (local $j i32) (local $m f64)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $j) (i32.const 8)))
+        (local.set $m (f64.abs (f64.sub
+          (f64.promote_f32 (f32.reinterpret_i32 (i32.shl (i32.load16_u (i32.add (local.get $s) (i32.shl (local.get $j) (i32.const 1)))) (i32.const 16))))
+          (f64.promote_f32 (f32.reinterpret_i32 (i32.shl (i32.load16_u (i32.add (local.get $t) (i32.shl (local.get $j) (i32.const 1)))) (i32.const 16)))))))
+        (if (i32.or (f64.ge (local.get $m) (local.get $least)) (f64.ne (local.get $m) (local.get $m)))
+          (then
+            (f64.store (i32.add (local.get $kept) (i32.shl (local.get $k) (i32.const 3))) (local.get $m))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $next)))
+    (local.get $k))
 
   ;; `bracket_bf16` for one step of 8 values in float64, exact whatever the exponents: adds the counts
   ;; at $counts, writes the values between at $cand from index $k, returns the next index.
