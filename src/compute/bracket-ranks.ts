@@ -1,3 +1,4 @@
+import {bf16Value} from './float-codecs'
 import {readChunk, type JobContext} from './job-context'
 import {CHUNK_ELEMENTS, type TensorLocation} from './jobs'
 import type {RankValue} from './rank-select'
@@ -72,14 +73,15 @@ function sampleMagnitudes(context: JobContext, count: number, target: TensorLoca
   if (count <= SEQUENTIAL_SAMPLE_VALUES) {
     const sample = new Float64Array(Math.min(count, SAMPLE_SIZE))
     let next = 0
+    const t = new Uint16Array(kernels.a.buffer, kernels.a.byteOffset, CHUNK_ELEMENTS)
+    const s = new Uint16Array(kernels.lanes[0].buffer, kernels.lanes[0].byteOffset, CHUNK_ELEMENTS)
     for (let start = 0; start < count; start += CHUNK_ELEMENTS) {
       const n = Math.min(CHUNK_ELEMENTS, count - start)
       readChunk(context.files, target, start, n, kernels.a)
       readChunk(context.files, source, start, n, kernels.lanes[0])
-      kernels.absDeltaBf16(0, n, 0)
-      // Place i of the sample is value ⌊i·count/size⌋.
+      // Place i of the sample is value ⌊i·count/size⌋: only those are computed (in float64, as the kernels do).
       for (let at = Math.floor((next * count) / sample.length); next < sample.length && at < start + n; at = Math.floor((++next * count) / sample.length)) {
-        sample[next] = kernels.magnitudes[at - start]
+        sample[next] = Math.abs(bf16Value(s[at - start]) - bf16Value(t[at - start]))
       }
     }
     return sample
