@@ -474,7 +474,7 @@ function thresholdCalls(wasm: Exports, buffer: ArrayBuffer, m: ThresholdMemory):
         return new Float64Array(buffer, room.byteOffset, found)
       }
       if (!collectFirst || brackets.length !== 2) {
-        // A call per bracket (Breadcrumbs' second reads the chunk again from the cache), each with its own room.
+        // A call per bracket (the second reads the chunk again from the cache), each with its own room.
         return brackets.map((bracket, k) => count1(bracket, k === 0 ? b : out))
       }
       const [first, second] = brackets

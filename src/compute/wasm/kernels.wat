@@ -208,7 +208,7 @@
   ;; and NaN, at $kept, in order, and how many as float64 at 24 from $counts (a second bracket near the
   ;; top, settled from those few). Eight values a step in float32, where s − t is exact: when
   ;; no two exponents differ by more than 15 (then s·2^g − t needs at most 23 bits); a step with such a
-  ;; pair goes the float64 way. One bracket a call: a second one's vectors would not stay in registers.
+  ;; pair goes the float64 way. One bracket counted a call: a second one's vectors would not stay in registers.
   (func (export "bracket_bf16") (param $t i32) (param $s i32) (param $n i32) (param $lo f64) (param $hi f64) (param $counts i32) (param $cand i32)
       (param $collect i32) (param $least f64) (param $kept i32) (result i32)
     (local $i i32) (local $k i32) (local $k2 i32) (local $half i32) (local $tv v128) (local $sv v128) (local $d v128) (local $in v128)
