@@ -5,14 +5,15 @@ import type {RankValue} from './rank-select'
 
 /** Values of |Δ| read to place the brackets: a sample's quantiles land within a few 1/√size of the true ones. */
 const SAMPLE_SIZE = 1 << 14
-/** Contiguous values per sampled read of a larger tensor (a read call each: about 3 µs, a seek on a cold disk). */
-const SAMPLE_RUN = 64
 /**
- * Most values of a tensor sampled from one read of it, in order: 16 chunks, 16 MiB a pair, cheaper on
- * a cold disk than the 512 seeks of the runs (which a cloud disk's I/O-operation budget can make
- * several milliseconds each), and about as cheap from the page cache.
+ * A tensor larger than SAMPLE_BLOCKS·SAMPLE_BLOCK_VALUES is sampled from that many blocks, evenly spread
+ * and read whole (from a cold disk a read costs its seek, tens of µs, about what 256 KB take to
+ * transfer), every 256th value of each; a smaller one from one read of it all, in order. Values 256
+ * apart span rows, whose scales differ: runs of contiguous values sample those rows' scales instead,
+ * and their quantiles scatter more (on the bench pair, runs of 64 missed more brackets than these blocks).
  */
-const SEQUENTIAL_SAMPLE_VALUES = 16 * CHUNK_ELEMENTS
+const SAMPLE_BLOCKS = 32
+const SAMPLE_BLOCK_VALUES = 1 << 17
 /** Half a bracket's width, in standard deviations of the sampled quantile's position. */
 const MARGIN_SIGMAS = 5
 /** Ranks in the top share of a tensor whose bracket is settled from the values at least its lo (at most a few per cent more). */
@@ -63,37 +64,38 @@ export function bracketRanks(context: JobContext, count: number, target: TensorL
   return open.length > 0 ? null : ranks.map((rank) => settled.get(rank)!)
 }
 
-/**
- * |s − t| at SAMPLE_SIZE places spread over the tensor: every place of a tensor no larger than that,
- * evenly spaced ones of a tensor of up to SEQUENTIAL_SAMPLE_VALUES (read whole, in order), runs of
- * SAMPLE_RUN values of a larger one.
- */
+/** |s − t| at SAMPLE_SIZE places spread over the tensor (every place of a tensor no larger than that). */
 function sampleMagnitudes(context: JobContext, count: number, target: TensorLocation, source: TensorLocation): Float64Array {
-  const kernels = context.scratch.kernels
-  if (count <= SEQUENTIAL_SAMPLE_VALUES) {
-    const sample = new Float64Array(Math.min(count, SAMPLE_SIZE))
-    let next = 0
-    const t = new Uint16Array(kernels.a.buffer, kernels.a.byteOffset, CHUNK_ELEMENTS)
-    const s = new Uint16Array(kernels.lanes[0].buffer, kernels.lanes[0].byteOffset, CHUNK_ELEMENTS)
-    for (let start = 0; start < count; start += CHUNK_ELEMENTS) {
-      const n = Math.min(CHUNK_ELEMENTS, count - start)
-      readChunk(context.files, target, start, n, kernels.a)
-      readChunk(context.files, source, start, n, kernels.lanes[0])
-      // Place i of the sample is value ⌊i·count/size⌋: only those are computed (in float64, as the kernels do).
-      for (let at = Math.floor((next * count) / sample.length); next < sample.length && at < start + n; at = Math.floor((++next * count) / sample.length)) {
-        sample[next] = Math.abs(bf16Value(s[at - start]) - bf16Value(t[at - start]))
-      }
-    }
+  const sample = new Float64Array(Math.min(count, SAMPLE_SIZE))
+  if (count <= SAMPLE_BLOCKS * SAMPLE_BLOCK_VALUES) {
+    sampleSpan(context, target, source, 0, count, sample)
     return sample
   }
-  const runs = SAMPLE_SIZE / SAMPLE_RUN
-  for (let r = 0; r < runs; r++) {
-    const start = Math.floor((r * (count - SAMPLE_RUN)) / (runs - 1))
-    readChunk(context.files, target, start, SAMPLE_RUN, kernels.a.subarray(2 * r * SAMPLE_RUN))
-    readChunk(context.files, source, start, SAMPLE_RUN, kernels.lanes[0].subarray(2 * r * SAMPLE_RUN))
+  const size = SAMPLE_SIZE / SAMPLE_BLOCKS
+  for (let b = 0; b < SAMPLE_BLOCKS; b++) {
+    const start = Math.floor((b * (count - SAMPLE_BLOCK_VALUES)) / (SAMPLE_BLOCKS - 1))
+    sampleSpan(context, target, source, start, SAMPLE_BLOCK_VALUES, sample.subarray(b * size, (b + 1) * size))
   }
-  kernels.absDeltaBf16(0, SAMPLE_SIZE, 0)
-  return kernels.magnitudes.slice(0, SAMPLE_SIZE)
+  return sample
+}
+
+/**
+ * Fills `sample` with |s − t| at evenly spaced places of values [start, start + length): place i is
+ * value start + ⌊i·length/size⌋, computed alone (in float64, as the kernels do) from a read of the span.
+ */
+function sampleSpan(context: JobContext, target: TensorLocation, source: TensorLocation, start: number, length: number, sample: Float64Array): void {
+  const kernels = context.scratch.kernels
+  const t = new Uint16Array(kernels.a.buffer, kernels.a.byteOffset, CHUNK_ELEMENTS)
+  const s = new Uint16Array(kernels.lanes[0].buffer, kernels.lanes[0].byteOffset, CHUNK_ELEMENTS)
+  let next = 0
+  for (let from = 0; from < length; from += CHUNK_ELEMENTS) {
+    const n = Math.min(CHUNK_ELEMENTS, length - from)
+    readChunk(context.files, target, start + from, n, kernels.a)
+    readChunk(context.files, source, start + from, n, kernels.lanes[0])
+    for (let at = Math.floor((next * length) / sample.length); next < sample.length && at < from + n; at = Math.floor((++next * length) / sample.length)) {
+      sample[next] = Math.abs(bf16Value(s[at - from]) - bf16Value(t[at - from]))
+    }
+  }
 }
 
 /** Where the sample puts `rank`, widened by `sigmas` standard deviations of a sampled quantile either way. */

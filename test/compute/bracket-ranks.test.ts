@@ -39,15 +39,18 @@ function expected(target: Uint16Array, source: Uint16Array, ranks: number[]): Ar
   })
 }
 
-/** Values of a tensor sampled in runs (more than 16 chunks of 2¹⁸). */
+/** Values of a tensor sampled from blocks (more than 16 chunks of 2¹⁸). */
 const LARGE = 16 * 2 ** 18 + 3
 
-/** Which places the sampled runs of 64 values (at r·(count − 64)/255, r < 256) cover in a tensor of LARGE values or more. */
+/**
+ * Which places the sample covers in a tensor of LARGE values or more: every 256th of 32 blocks of 2¹⁷
+ * values, block b from b·(count − 2¹⁷)/31.
+ */
 function sampledPlaces(count: number): Uint8Array {
   const places = new Uint8Array(count)
-  for (let r = 0; r < 256; r++) {
-    const start = Math.floor((r * (count - 64)) / 255)
-    places.fill(1, start, start + 64)
+  for (let b = 0; b < 32; b++) {
+    const start = Math.floor((b * (count - 2 ** 17)) / 31)
+    for (let i = 0; i < 512; i++) places[start + 256 * i] = 1
   }
   return places
 }
@@ -83,7 +86,7 @@ describe('bracketRanks', () => {
     ['the whole tensor is the sample', 5000],
     ['evenly spaced samples of a tensor that fits a chunk', 100_003],
     ['evenly spaced samples of a tensor of several chunks, read whole', 600_001],
-    ['runs sampled from a tensor larger than 16 chunks', LARGE],
+    ['blocks sampled from a tensor larger than 16 chunks', LARGE],
   ])('%s (%i values): every rank as a full sort gives it', (_, count) => {
     const {target, source} = count === LARGE ? largePair() : pair(count)
     const ranks = [0, 1, Math.floor(count * 0.01), Math.floor(count * 0.5), Math.floor(count * 0.9), count - 1]
@@ -138,7 +141,7 @@ describe('bracketRanks', () => {
     expect(run(target, source, [500])).toBeNull()
   })
 
-  it('a sample that misleads: the largest values hidden between the sampled runs, found by widening the brackets', () => {
+  it('a sample that misleads: the largest values hidden between the sampled places, found by widening the brackets', () => {
     // The sample sees only steps of one bf16 unit, and places the brackets far too low for these ranks.
     const count = LARGE
     const places = sampledPlaces(count)
