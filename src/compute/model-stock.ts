@@ -1,7 +1,7 @@
 import {dtypeSize, type FloatDType} from '../io/dtype'
 import {decodeFloats, encodeFloats} from './float-codecs'
 import {contextLane, readChunk, readValues, type JobContext} from './job-context'
-import {KERNEL_BLOCK, MAX_KERNEL_SOURCES} from './wasm/kernels'
+import {MAX_KERNEL_SOURCES} from './wasm/kernels'
 import {CHUNK_ELEMENTS, type MergeJobResult, type ModelStockJob} from './jobs'
 
 /** Floor of the norm product ‖Δᵢ‖·‖Δⱼ‖ in the cosine: mergekit's `clamp(min=1e-6)`, so tiny task vectors get mergekit's ratio. */
@@ -64,31 +64,49 @@ function gramMatrix(job: ModelStockJob, context: JobContext, simd: boolean): num
   const n = job.sources.length
   const {kernels} = context.scratch
   const gram = Array.from({length: n}, () => new Array<number>(n).fill(0))
-  for (let start = 0; start < job.count; start += CHUNK_ELEMENTS) {
+  /** Adds one chunk's sums of pair (a, b); the first pair that has a diagonal term keeps it. */
+  const add = (a: number, b: number, aa: number, bb: number, ab: number) => {
+    if (b === a + 1 && a === 0) gram[a][a] += aa
+    if (b === a + 1) gram[b][b] += bb
+    gram[a][b] += ab
+    gram[b][a] = gram[a][b]
+  }
+  for (let start = 0; start < job.count; ) {
     const count = Math.min(CHUNK_ELEMENTS, job.count - start)
-    if (simd) {
+    const paired = simd && 2 * n <= MAX_KERNEL_SOURCES && job.count - start >= 2 * CHUNK_ELEMENTS
+    if (paired) {
+      // Two whole chunks side by side (the second's sources in the lanes after the first's), each
+      // chunk's sums added to the matrix in order.
       readRaw(job, context, start, count)
-      // Pairs (a, a + 1), (a, a + 2) …: each call also sums both diagonal terms; the first call that has one keeps it.
+      readChunk(context.files, job.target, start + count, count, kernels.a2)
+      job.sources.forEach((source, i) => readChunk(context.files, source, start + count, count, kernels.lanes[n + i]))
+      for (let a = 0; a < n; a++) {
+        for (let b = a + 1; b < n; b++) {
+          const [aa, aa2, bb, bb2, ab, ab2] = kernels.deltaDotsPairBf16(count, a, b, n + a, n + b)
+          add(a, b, aa, bb, ab)
+          add(a, b, aa2, bb2, ab2)
+        }
+      }
+    } else if (simd) {
+      readRaw(job, context, start, count)
       for (let a = 0; a < n; a++) {
         for (let b = a + 1; b < n; b++) {
           const [aa, bb, ab] = kernels.deltaDotsBf16(count, a, b)
-          if (b === a + 1 && a === 0) gram[a][a] += aa
-          if (b === a + 1) gram[b][b] += bb
-          gram[a][b] += ab
+          add(a, b, aa, bb, ab)
+        }
+      }
+    } else {
+      const d = deltas(job, context, start, count)
+      for (let a = 0; a < n; a++) {
+        for (let b = a; b < n; b++) {
+          let dot = 0
+          for (let j = 0; j < count; j++) dot += d[a][j] * d[b][j]
+          gram[a][b] += dot
           gram[b][a] = gram[a][b]
         }
       }
-      continue
     }
-    const d = deltas(job, context, start, count)
-    for (let a = 0; a < n; a++) {
-      for (let b = a; b < n; b++) {
-        let dot = 0
-        for (let j = 0; j < count; j++) dot += d[a][j] * d[b][j]
-        gram[a][b] += dot
-        gram[b][a] = gram[a][b]
-      }
-    }
+    start += paired ? 2 * count : count
   }
   return gram
 }
@@ -108,8 +126,7 @@ function writeModelStock(job: ModelStockJob, context: JobContext, simd: boolean,
     if (simd) {
       readRaw(job, context, start, count)
       kernels.padInputs(count, n)
-      done = true
-      for (let from = 0; from < count; from += KERNEL_BLOCK) done = kernels.modelStockBf16(from, Math.min(KERNEL_BLOCK, count - from), n, ratio) && done
+      done = kernels.modelStockBf16(count, n, ratio)
     }
     if (!done) finite = writeChunkFloat64(job, context, simd, ratio, start, count, out) && finite
     context.files.writeAt(job.out.path, job.out.offset + start * outSize, out)

@@ -250,4 +250,40 @@ describe('WebAssembly kernels', () => {
     }
     expect(expected[0].counts[0]).toBeGreaterThan(2)
   })
+
+  it("Model Stock's dot products: Σ(a − t)², Σ(b − t)², Σ(a − t)(b − t) added one value after another, one chunk a call or two side by side", () => {
+    const count = 1000
+    const kernels = createKernels(count)
+    // Sequential float64 sums, as the float64 path adds them: every last bit must agree.
+    const sums = (t: number[], a: number[], b: number[]) => {
+      let [aa, bb, ab] = [0, 0, 0]
+      for (let i = 0; i < t.length; i++) {
+        const [da, db] = [valueOf(a[i], BF16) - valueOf(t[i], BF16), valueOf(b[i], BF16) - valueOf(t[i], BF16)]
+        aa += da * da
+        bb += db * db
+        ab += da * db
+      }
+      return [aa, bb, ab]
+    }
+    const chunk = () => {
+      const t = Array.from({length: count}, finiteBits)
+      const moved = () => t.map((bits) => (random.below(4) === 0 ? finiteBits() : (bits + random.below(9) - 4) & 0xffff))
+      return {t, a: moved(), b: moved()}
+    }
+    const [first, second] = [chunk(), chunk()]
+    const put = (view: Uint8Array, bits: number[]) => new Uint16Array(view.buffer, view.byteOffset, count).set(bits)
+    put(kernels.a, first.t)
+    put(kernels.lanes[0], first.a)
+    put(kernels.lanes[1], first.b)
+    put(kernels.a2, second.t)
+    put(kernels.lanes[2], second.a)
+    put(kernels.lanes[3], second.b)
+    const [one, two] = [sums(first.t, first.a, first.b), sums(second.t, second.a, second.b)]
+    expect(Array.from(kernels.deltaDotsPairBf16(count, 0, 1, 2, 3))).toEqual([one[0], two[0], one[1], two[1], one[2], two[2]])
+    expect(Array.from(kernels.deltaDotsBf16(count - 3, 0, 1))).toEqual(sums(first.t.slice(0, -3), first.a.slice(0, -3), first.b.slice(0, -3)))
+    // The data tells orders of addition apart: two halves summed apart and then added give other sums.
+    const h = count / 2
+    const halves = sums(first.t.slice(0, h), first.a.slice(0, h), first.b.slice(0, h)).map((x, k) => x + sums(first.t.slice(h), first.a.slice(h), first.b.slice(h))[k])
+    expect(halves).not.toEqual(one)
+  })
 })

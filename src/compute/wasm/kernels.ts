@@ -118,6 +118,8 @@ export function alikeCuts(band: Band, seen: Float64Array, ties: readonly [number
  */
 export interface Kernels {
   a: Uint8Array
+  /** Room for a second chunk of bf16 targets (the back half of region `a`), for `deltaDotsPairBf16`. */
+  a2: Uint8Array
   b: Uint8Array
   out: Uint8Array
   /** Region `b` as float64 values: the magnitudes a rank selection counts. */
@@ -197,8 +199,14 @@ export interface Kernels {
   mixBf16(count: number, a: number, b: number): boolean
   /** [Σ(laneA − t)², Σ(laneB − t)², Σ(laneA − t)(laneB − t)] over `count` values, target in region `a`, each sum from 0. */
   deltaDotsBf16(count: number, laneA: number, laneB: number): Float64Array
-  /** out = bf16(t + ratio·mean(laneₖ − t)) over the first `sources` lanes, `count` ≤ KERNEL_BLOCK values from `from` (inputs padded); false when a result is not finite. */
-  modelStockBf16(from: number, count: number, sources: number, ratio: number): boolean
+  /**
+   * `deltaDotsBf16` of two chunks of `count` values (a multiple of 4) at once, each summed as there:
+   * the first's target in region `a` and sources in lanes laneA and laneB, the second's target in
+   * `a2` and sources in lanes laneA2 and laneB2. [aa, aa₂, bb, bb₂, ab, ab₂], a view valid until the next call.
+   */
+  deltaDotsPairBf16(count: number, laneA: number, laneB: number, laneA2: number, laneB2: number): Float64Array
+  /** out = bf16(t + ratio·mean(laneₖ − t)) over the first `sources` lanes, for the first `count` values (inputs padded); false when a result is not finite. */
+  modelStockBf16(count: number, sources: number, ratio: number): boolean
 }
 
 interface Exports {
@@ -219,6 +227,8 @@ interface Exports {
   slerp_sums_bf16(t: number, s: number, n: number, res: number): void
   mix_bf16(t: number, s: number, o: number, n: number, a: number, b: number): number
   delta_dots_bf16(t: number, a: number, b: number, n: number, res: number): void
+  model_stock_bf16(t: number, s: number, stride: number, o: number, n: number, sources: number, ratio: number, exactDivisor: number): number
+  delta_dots2_bf16(t: number, a: number, b: number, t2: number, a2: number, b2: number, n: number, res: number): void
 }
 
 const RESULT_SLOTS = 8
@@ -266,8 +276,10 @@ export function createKernels(capacity: number): Kernels {
   const split = (prefix: bigint): [number, number] => [Number(prefix >> 32n), Number(prefix & 0xffffffffn)]
   const thresholds = thresholdCalls(wasm, buffer, {a, b, out, lanes, masks, magnitudes, results, work})
   const taskVector = taskVectorCalls(wasm, buffer, {params, scratch, rounding, a, out, lanes, masks})
+  const a2 = new Uint8Array(buffer, 4 * capacity, 2 * capacity + 16)
   return {
     a,
+    a2,
     b,
     out,
     magnitudes,
@@ -347,6 +359,10 @@ export function createKernels(capacity: number): Kernels {
       wasm.delta_dots_bf16(a.byteOffset, lanes[laneA].byteOffset, lanes[laneB].byteOffset, count, results.byteOffset)
       return results.subarray(0, 3)
     },
+    deltaDotsPairBf16(count, laneA, laneB, laneA2, laneB2) {
+      wasm.delta_dots2_bf16(a.byteOffset, lanes[laneA].byteOffset, lanes[laneB].byteOffset, a2.byteOffset, lanes[laneA2].byteOffset, lanes[laneB2].byteOffset, count, results.byteOffset)
+      return results.subarray(0, 6)
+    },
     modelStockBf16: taskVector.modelStockBf16,
   }
 }
@@ -363,7 +379,7 @@ interface TaskVectorMemory {
   masks: Uint8Array[]
 }
 
-/** The task-vector and Model Stock calls: each source described for the kernel, the kernel, then rounding. */
+/** The task-vector calls (each source described for the kernel, the kernel, then rounding) and Model Stock's. */
 function taskVectorCalls(wasm: Exports, buffer: ArrayBuffer, m: TaskVectorMemory): Pick<Kernels, 'taskVectorBf16' | 'modelStockBf16'> {
   const p = new DataView(buffer, m.params, PARAM_BYTES * MAX_KERNEL_SOURCES)
   /** Source k for the kernel: its values from `from`, mask (or every entry kept), weight, divisor and band. */
@@ -408,12 +424,10 @@ function taskVectorCalls(wasm: Exports, buffer: ArrayBuffer, m: TaskVectorMemory
       })
       return finite
     },
-    modelStockBf16(from, count, sources, ratio) {
-      // sum = 0 + (s₀ − t) + (s₁ − t) + … (weight 1, divisor 1, every entry kept), then t + ratio·sum/N
-      for (let k = 0; k < sources; k++) describe(k, from, 'all', 1, 1)
+    modelStockBf16(count, sources, ratio) {
       const padded = (count + 3) & ~3
-      wasm.task_vector_bf16(m.a.byteOffset + 2 * from, m.rounding, padded, sources, m.params, m.scratch, ratio, sources, 0, 0, 0, powerOfTwo(sources) ? 1 : 0)
-      return wasm.round_bf16(m.rounding, m.out.byteOffset + 2 * from, padded) === 0
+      const stride = m.lanes[1].byteOffset - m.lanes[0].byteOffset
+      return wasm.model_stock_bf16(m.a.byteOffset, m.lanes[0].byteOffset, stride, m.out.byteOffset, padded, sources, ratio, powerOfTwo(sources) ? 1 : 0) === 0
     },
   }
 }

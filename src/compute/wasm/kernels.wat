@@ -211,7 +211,7 @@
   ;; pair goes the float64 way. One bracket counted a call: a second one's vectors would not stay in registers.
   (func (export "bracket_bf16") (param $t i32) (param $s i32) (param $n i32) (param $lo f64) (param $hi f64) (param $counts i32) (param $cand i32)
       (param $collect i32) (param $least f64) (param $kept i32) (result i32)
-    (local $i i32) (local $k i32) (local $k2 i32) (local $half i32) (local $tv v128) (local $sv v128) (local $d v128) (local $in v128)
+    (local $i i32) (local $k i32) (local $k2 i32) (local $half i32) (local $tv v128) (local $sv v128) (local $tq v128) (local $sq v128) (local $d v128) (local $in v128)
     (local $l v128) (local $h v128) (local $le v128) (local $eqHi v128) (local $eqLo v128) (local $a v128)
     (local.set $l (f32x4.splat (f32.demote_f64 (local.get $lo))))
     (local.set $h (f32x4.splat (f32.demote_f64 (local.get $hi))))
@@ -235,11 +235,14 @@
                 (i32.add (local.get $t) (i32.shl (local.get $i) (i32.const 1))) (i32.add (local.get $s) (i32.shl (local.get $i) (i32.const 1)))
                 (local.get $least) (local.get $kept) (local.get $k2))))))
           (else
+            ;; bf16 → float32 bits: each 16-bit value above 16 zero bits (the low four, then the high four)
+            (local.set $sq (i8x16.shuffle 0 1 16 17 2 3 18 19 4 5 20 21 6 7 22 23 (v128.const i32x4 0 0 0 0) (local.get $sv)))
+            (local.set $tq (i8x16.shuffle 0 1 16 17 2 3 18 19 4 5 20 21 6 7 22 23 (v128.const i32x4 0 0 0 0) (local.get $tv)))
+            (local.set $sv (i8x16.shuffle 8 9 24 25 10 11 26 27 12 13 28 29 14 15 30 31 (v128.const i32x4 0 0 0 0) (local.get $sv)))
+            (local.set $tv (i8x16.shuffle 8 9 24 25 10 11 26 27 12 13 28 29 14 15 30 31 (v128.const i32x4 0 0 0 0) (local.get $tv)))
             (local.set $half (i32.const 0))
             (loop $quad
-              (local.set $d (f32x4.abs (f32x4.sub
-                (i32x4.shl (i32x4.extend_low_i16x8_u (local.get $sv)) (i32.const 16))
-                (i32x4.shl (i32x4.extend_low_i16x8_u (local.get $tv)) (i32.const 16)))))
+              (local.set $d (f32x4.abs (f32x4.sub (local.get $sq) (local.get $tq))))
               ;; comparison masks are −1: subtracting one counts one
               (local.set $le (i32x4.sub (local.get $le) (f32x4.le (local.get $d) (local.get $h))))
               (local.set $eqHi (i32x4.sub (local.get $eqHi) (f32x4.eq (local.get $d) (local.get $h))))
@@ -271,8 +274,8 @@
                       (local.set $k2 (i32.sub (local.get $k2) (i32x4.extract_lane 2 (local.get $in))))
                       (f64.store (i32.add (local.get $kept) (i32.shl (local.get $k2) (i32.const 3))) (f64.promote_f32 (f32x4.extract_lane 3 (local.get $d))))
                       (local.set $k2 (i32.sub (local.get $k2) (i32x4.extract_lane 3 (local.get $in))))))))
-              (local.set $sv (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $sv) (local.get $sv)))
-              (local.set $tv (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $tv) (local.get $tv)))
+              (local.set $sq (local.get $sv))
+              (local.set $tq (local.get $tv))
               (local.set $half (i32.add (local.get $half) (i32.const 1)))
               (br_if $quad (i32.lt_u (local.get $half) (i32.const 2))))))
         (local.set $i (i32.add (local.get $i) (i32.const 8)))
@@ -706,6 +709,50 @@
     (v128.store offset=64 align=8 (local.get $params) (local.get $tiesUp))
     (v128.store offset=80 align=8 (local.get $params) (local.get $tiesLo)))
 
+  ;; Model Stock's merge, rounded into bf16 at $o as it goes: t + ratio·(sum/N) with sum = 0 + (s₀ − t) +
+  ;; (s₁ − t) + … over N = $sources bf16 sources from $s, $stride bytes apart (the float64 operations of
+  ;; task_vector_bf16 with weights and divisors of 1, every entry kept: 1·x is x). The sum is
+  ;; multiplied by 1/N when N is a power of two ($exactDivisor), else divided by N. Returns 1 when a
+  ;; result is not finite.
+  (func (export "model_stock_bf16") (param $t i32) (param $s i32) (param $stride i32) (param $o i32) (param $n i32) (param $sources i32)
+      (param $ratio f64) (param $exactDivisor i32) (result i32)
+    (local $i i32) (local $k i32) (local $at i32) (local $tv v128) (local $sv v128) (local $tlo v128) (local $thi v128)
+    (local $alo v128) (local $ahi v128) (local $lam v128) (local $q v128) (local $special v128)
+    (local.set $lam (f64x2.splat (local.get $ratio)))
+    (local.set $q (f64x2.splat (if (result f64) (local.get $exactDivisor)
+      (then (f64.div (f64.const 1) (f64.convert_i32_u (local.get $sources)))) (else (f64.convert_i32_u (local.get $sources))))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $at (i32.shl (local.get $i) (i32.const 1)))
+        (local.set $tv (i32x4.shl (v128.load16x4_u align=2 (i32.add (local.get $t) (local.get $at))) (i32.const 16)))
+        (local.set $tlo (f64x2.promote_low_f32x4 (local.get $tv)))
+        (local.set $thi (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $tv) (local.get $tv))))
+        (local.set $alo (v128.const f64x2 0 0))
+        (local.set $ahi (v128.const f64x2 0 0))
+        (local.set $k (i32.const 0))
+        (loop $term
+          (local.set $sv (i32x4.shl (v128.load16x4_u align=2
+            (i32.add (i32.add (local.get $s) (i32.mul (local.get $k) (local.get $stride))) (local.get $at))) (i32.const 16)))
+          (local.set $alo (f64x2.add (local.get $alo) (f64x2.sub (f64x2.promote_low_f32x4 (local.get $sv)) (local.get $tlo))))
+          (local.set $ahi (f64x2.add (local.get $ahi)
+            (f64x2.sub (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $sv) (local.get $sv))) (local.get $thi))))
+          (local.set $k (i32.add (local.get $k) (i32.const 1)))
+          (br_if $term (i32.lt_u (local.get $k) (local.get $sources))))
+        (if (local.get $exactDivisor)
+          (then
+            (local.set $alo (f64x2.mul (local.get $alo) (local.get $q)))
+            (local.set $ahi (f64x2.mul (local.get $ahi) (local.get $q))))
+          (else
+            (local.set $alo (f64x2.div (local.get $alo) (local.get $q)))
+            (local.set $ahi (f64x2.div (local.get $ahi) (local.get $q)))))
+        (local.set $special (v128.or (local.get $special) (call $store_rounded (i32.add (local.get $o) (local.get $at))
+          (f64x2.add (local.get $tlo) (f64x2.mul (local.get $lam) (local.get $alo)))
+          (f64x2.add (local.get $thi) (f64x2.mul (local.get $lam) (local.get $ahi))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $next)))
+    (v128.any_true (local.get $special)))
+
   ;; The $n float64 values at $x (a multiple of 4) rounded once to bf16 at $o; 1 when one is not finite.
   (func (export "round_bf16") (param $x i32) (param $o i32) (param $n i32) (result i32)
     (local $i i32) (local $at i32) (local $special v128)
@@ -837,4 +884,57 @@
     (f64.store (local.get $res) (local.get $aa))
     (f64.store offset=8 (local.get $res) (local.get $bb))
     (f64.store offset=16 (local.get $res) (local.get $ab)))
+
+  ;; `delta_dots_bf16` of two chunks at once ($t, $a, $b and $t2, $a2, $b2, $n values each, a multiple
+  ;; of 4), each chunk's sums added one value after another as there: lane 0 of each float64 pair is
+  ;; the first chunk's, lane 1 the second's. The three sums are chains of additions, each waiting for
+  ;; the one before; two chunks' chains side by side take the time of one. At $res: Σ(a − t)², Σ(b − t)²
+  ;; and Σ(a − t)(b − t), each a pair (first chunk, second chunk).
+  (func (export "delta_dots2_bf16") (param $t i32) (param $a i32) (param $b i32) (param $t2 i32) (param $a2 i32) (param $b2 i32) (param $n i32) (param $res i32)
+    (local $i i32) (local $at i32) (local $t4 v128) (local $a4 v128) (local $b4 v128) (local $u4 v128) (local $c4 v128) (local $d4 v128)
+    (local $tlo v128) (local $ulo v128) (local $da1 v128) (local $db1 v128) (local $da2 v128) (local $db2 v128) (local $x v128) (local $y v128)
+    (local $aa v128) (local $bb v128) (local $ab v128) (local $half i32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $at (i32.shl (local.get $i) (i32.const 1)))
+        (local.set $t4 (i32x4.shl (v128.load16x4_u align=2 (i32.add (local.get $t) (local.get $at))) (i32.const 16)))
+        (local.set $a4 (i32x4.shl (v128.load16x4_u align=2 (i32.add (local.get $a) (local.get $at))) (i32.const 16)))
+        (local.set $b4 (i32x4.shl (v128.load16x4_u align=2 (i32.add (local.get $b) (local.get $at))) (i32.const 16)))
+        (local.set $u4 (i32x4.shl (v128.load16x4_u align=2 (i32.add (local.get $t2) (local.get $at))) (i32.const 16)))
+        (local.set $c4 (i32x4.shl (v128.load16x4_u align=2 (i32.add (local.get $a2) (local.get $at))) (i32.const 16)))
+        (local.set $d4 (i32x4.shl (v128.load16x4_u align=2 (i32.add (local.get $b2) (local.get $at))) (i32.const 16)))
+        ;; the low two values of each chunk, then the high two
+        (local.set $half (i32.const 0))
+        (loop $pair
+          (local.set $tlo (f64x2.promote_low_f32x4 (local.get $t4)))
+          (local.set $ulo (f64x2.promote_low_f32x4 (local.get $u4)))
+          (local.set $da1 (f64x2.sub (f64x2.promote_low_f32x4 (local.get $a4)) (local.get $tlo)))
+          (local.set $db1 (f64x2.sub (f64x2.promote_low_f32x4 (local.get $b4)) (local.get $tlo)))
+          (local.set $da2 (f64x2.sub (f64x2.promote_low_f32x4 (local.get $c4)) (local.get $ulo)))
+          (local.set $db2 (f64x2.sub (f64x2.promote_low_f32x4 (local.get $d4)) (local.get $ulo)))
+          ;; value 0 of both chunks, then value 1
+          (local.set $x (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $da1) (local.get $da2)))
+          (local.set $y (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $db1) (local.get $db2)))
+          (local.set $aa (f64x2.add (local.get $aa) (f64x2.mul (local.get $x) (local.get $x))))
+          (local.set $bb (f64x2.add (local.get $bb) (f64x2.mul (local.get $y) (local.get $y))))
+          (local.set $ab (f64x2.add (local.get $ab) (f64x2.mul (local.get $x) (local.get $y))))
+          (local.set $x (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $da1) (local.get $da2)))
+          (local.set $y (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $db1) (local.get $db2)))
+          (local.set $aa (f64x2.add (local.get $aa) (f64x2.mul (local.get $x) (local.get $x))))
+          (local.set $bb (f64x2.add (local.get $bb) (f64x2.mul (local.get $y) (local.get $y))))
+          (local.set $ab (f64x2.add (local.get $ab) (f64x2.mul (local.get $x) (local.get $y))))
+          (local.set $t4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $t4) (local.get $t4)))
+          (local.set $a4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $a4) (local.get $a4)))
+          (local.set $b4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $b4) (local.get $b4)))
+          (local.set $u4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $u4) (local.get $u4)))
+          (local.set $c4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $c4) (local.get $c4)))
+          (local.set $d4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $d4) (local.get $d4)))
+          (local.set $half (i32.add (local.get $half) (i32.const 1)))
+          (br_if $pair (i32.lt_u (local.get $half) (i32.const 2))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $next)))
+    (v128.store align=8 (local.get $res) (local.get $aa))
+    (v128.store offset=16 align=8 (local.get $res) (local.get $bb))
+    (v128.store offset=32 align=8 (local.get $res) (local.get $ab)))
 )

@@ -29,9 +29,9 @@ function bf16(x: number): number {
   return u32[0] >>> 16
 }
 
-// One tensor larger than a chunk (262,144 values), lengths that are not multiples of 4.
+// One tensor larger than two chunks (262,144 values each), lengths that are not multiples of 4.
 const LAYOUT = [
-  {name: 'model.layers.0.mlp.up_proj.weight', count: 300_007},
+  {name: 'model.layers.0.mlp.up_proj.weight', count: 600_007},
   {name: 'visual.blocks.0.mlp.fc1.weight', count: 1001},
   {name: 'visual.merger.mlp.0.weight', count: 7},
   {name: 'model.embed_tokens.weight', count: 4099},
@@ -89,6 +89,7 @@ describe('bf16 merges in the SIMD kernels', () => {
     ['task_arithmetic', 3, {lambda: 0.8}, [0.6, 0.3, 0.1]],
     ['slerp', 1, {t: 0.3}, null],
     ['model_stock', 3, {}, null],
+    ['model_stock', 2, {}, null],
   ]
 
   it.each(cases)('%s with %i source(s) writes the bytes of the float64 path', async (method, sources, params, weights) => {
