@@ -3,14 +3,21 @@ import {readChunk, type JobContext} from './job-context'
 import {CHUNK_ELEMENTS, type TensorLocation} from './jobs'
 import type {RankValue} from './rank-select'
 
-/** Values of |Δ| read to place the brackets: a sample's quantiles land within a few 1/√size of the true ones. */
-const SAMPLE_SIZE = 1 << 14
+/**
+ * Values of |Δ| read to place the brackets: a sample's quantiles land within a few 1/√size of the true
+ * ones, so a larger sample leaves fewer values between a bracket's ends to select from (about 2/√size
+ * of the tensor), but costs more to place the brackets (a selection over the sample, about 12 ns a
+ * value: |Δ| ties abound). The power of two nearest count^⅔ balances the two, within these bounds.
+ */
+const MIN_SAMPLE = 1 << 14
+const MAX_SAMPLE = 1 << 16
 /**
  * A tensor larger than SAMPLE_BLOCKS·SAMPLE_BLOCK_VALUES is sampled from that many blocks, evenly spread
  * and read whole (from a cold disk a read costs its seek, tens of µs, about what 256 KB take to
- * transfer), every 256th value of each; a smaller one from one read of it all, in order. Values 256
- * apart span rows, whose scales differ: runs of contiguous values sample those rows' scales instead,
- * and their quantiles scatter more (on the bench pair, runs of 64 missed more brackets than these blocks).
+ * transfer), at evenly spaced values of each (64 to 256 apart); a smaller one from one read of it all,
+ * in order. Values that far apart span rows, whose scales differ: runs of contiguous values sample
+ * those rows' scales instead, and their quantiles scatter more (on the bench pair, runs of 64 missed
+ * more brackets than these blocks).
  */
 const SAMPLE_BLOCKS = 32
 const SAMPLE_BLOCK_VALUES = 1 << 17
@@ -64,19 +71,24 @@ export function bracketRanks(context: JobContext, count: number, target: TensorL
   return open.length > 0 ? null : ranks.map((rank) => settled.get(rank)!)
 }
 
-/** |s − t| at SAMPLE_SIZE places spread over the tensor (every place of a tensor no larger than that). */
+/** |s − t| at sampleSize(count) places spread over the tensor (every place of a tensor no larger than that). */
 function sampleMagnitudes(context: JobContext, count: number, target: TensorLocation, source: TensorLocation): Float64Array {
-  const sample = new Float64Array(Math.min(count, SAMPLE_SIZE))
+  const sample = new Float64Array(Math.min(count, sampleSize(count)))
   if (count <= SAMPLE_BLOCKS * SAMPLE_BLOCK_VALUES) {
     sampleSpan(context, target, source, 0, count, sample)
     return sample
   }
-  const size = SAMPLE_SIZE / SAMPLE_BLOCKS
+  const size = sample.length / SAMPLE_BLOCKS
   for (let b = 0; b < SAMPLE_BLOCKS; b++) {
     const start = Math.floor((b * (count - SAMPLE_BLOCK_VALUES)) / (SAMPLE_BLOCKS - 1))
     sampleSpan(context, target, source, start, SAMPLE_BLOCK_VALUES, sample.subarray(b * size, (b + 1) * size))
   }
   return sample
+}
+
+function sampleSize(count: number): number {
+  const size = 2 ** Math.round(Math.log2(count) * (2 / 3))
+  return Math.min(MAX_SAMPLE, Math.max(MIN_SAMPLE, size))
 }
 
 /**
@@ -106,11 +118,15 @@ function placeBracket(sample: Float64Array, count: number, rank: number, sigmas:
   const above = Math.floor(p * size - margin)
   const below = Math.ceil(p * size + margin)
   const values = Float64Array.from(sample)
+  const hi = above < 0 ? Number.POSITIVE_INFINITY : kthLargest(values, above)
+  // The selection left the values after `above` no larger: the one at `below` is among them.
+  const from = Math.max(above, 0)
+  const lo = below >= size ? 0 : kthLargest(values.subarray(from), below - from)
   return {
     rank,
     // Widened to float32 numbers, which the counting kernel compares in float32.
-    hi: above < 0 ? Number.POSITIVE_INFINITY : float32AtLeast(kthLargest(values, above)),
-    lo: below >= size ? 0 : float32AtMost(kthLargest(values, below)),
+    hi: float32AtLeast(hi),
+    lo: float32AtMost(lo),
     counts: new Float64Array(3),
     between: [],
     held: 0,

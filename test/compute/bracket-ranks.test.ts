@@ -43,14 +43,14 @@ function expected(target: Uint16Array, source: Uint16Array, ranks: number[]): Ar
 const LARGE = 16 * 2 ** 18 + 3
 
 /**
- * Which places the sample covers in a tensor of LARGE values or more: every 256th of 32 blocks of 2¹⁷
- * values, block b from b·(count − 2¹⁷)/31.
+ * Which places the sample covers in a tensor of LARGE values (2²² + 3): 2¹⁵ of them (the power of two
+ * nearest count^⅔), every 128th of 32 blocks of 2¹⁷ values, block b from b·(count − 2¹⁷)/31.
  */
 function sampledPlaces(count: number): Uint8Array {
   const places = new Uint8Array(count)
   for (let b = 0; b < 32; b++) {
     const start = Math.floor((b * (count - 2 ** 17)) / 31)
-    for (let i = 0; i < 512; i++) places[start + 256 * i] = 1
+    for (let i = 0; i < 1024; i++) places[start + 128 * i] = 1
   }
   return places
 }
