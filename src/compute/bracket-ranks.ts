@@ -35,14 +35,18 @@ interface Bracket {
   hi: number
   /** Values above hi (NaN among them), equal to hi, equal to lo. */
   counts: Float64Array
-  between: Float64Array[]
+  /** The values strictly between the ends, in order: the first `held` (grown as needed). */
+  between: Float64Array
   held: number
+  /** Per chunk: the values equal to hi and to lo, and where its values between end in `between`. */
+  chunkTies: Float64Array
+  chunkHeld: Float64Array
   result: RankValue | null
 }
 
 /**
- * The values at descending ranks (0 = the largest) of |s − t| for a bf16 pair, and how many values are
- * strictly larger, from a sample and usually one pass: the sample's quantiles give, for each rank, a
+ * The values at descending ranks (0 = the largest) of |s − t| for a bf16 pair, how many values are
+ * strictly larger and how many each chunk holds equal to it, from a sample and usually one pass: the sample's quantiles give, for each rank, a
  * bracket [lo, hi] that should hold it; the pass counts the values above hi and equal to either end
  * and keeps those strictly between, which settle the rank when it fell inside. NaN orders above every
  * number, as in `RankSelector`. Null when the sample holds a value that is not finite, or the brackets
@@ -53,8 +57,11 @@ export function bracketRanks(context: JobContext, count: number, target: TensorL
   const sample = sampleMagnitudes(context, count, target, source)
   if (!sample.every(Number.isFinite)) return null
   if (sample.length === count) {
-    // The sample (a copy) is the tensor: each rank straight from it.
-    return ranks.map((rank) => rankOf(sample, rank, 0))
+    // The sample (a copy) is the tensor, one chunk: each rank straight from it.
+    return ranks.map((rank) => {
+      const {value, greater} = rankOf(sample, rank, 0)
+      return {value, greater, ties: Float64Array.of(sample.filter((x) => x === value).length)}
+    })
   }
   let sigmas = MARGIN_SIGMAS
   let open = ranks.map((rank) => placeBracket(sample, count, rank, sigmas))
@@ -128,8 +135,10 @@ function placeBracket(sample: Float64Array, count: number, rank: number, sigmas:
     hi: float32AtLeast(hi),
     lo: float32AtMost(lo),
     counts: new Float64Array(3),
-    between: [],
+    between: new Float64Array(0),
     held: 0,
+    chunkTies: new Float64Array(2 * Math.ceil(count / CHUNK_ELEMENTS)),
+    chunkHeld: new Float64Array(Math.ceil(count / CHUNK_ELEMENTS) + 1),
     result: null,
   }
 }
@@ -156,13 +165,16 @@ function countPass(context: JobContext, count: number, target: TensorLocation, s
   const kernels = context.scratch.kernels
   for (const bracket of brackets) {
     bracket.counts.fill(0)
-    bracket.between = []
     bracket.held = 0
   }
-  for (let start = 0; start < count; start += CHUNK_ELEMENTS) {
+  for (let start = 0, chunk = 0; start < count; start += CHUNK_ELEMENTS, chunk++) {
     const n = Math.min(CHUNK_ELEMENTS, count - start)
     readChunk(context.files, target, start, n, kernels.a)
     readChunk(context.files, source, start, n, kernels.lanes[0])
+    for (const bracket of brackets) {
+      bracket.chunkTies[2 * chunk] = -bracket.counts[1]
+      bracket.chunkTies[2 * chunk + 1] = -bracket.counts[2]
+    }
     // Two brackets a call (the kernels have room for the values between of two), which share each
     // reading of the chunk (Breadcrumbs' two cuts); the first in the same kernel pass as the second
     // when it is near the top, from the few values at least its lo.
@@ -170,35 +182,46 @@ function countPass(context: JobContext, count: number, target: TensorLocation, s
       const pair = brackets.slice(k, k + 2)
       const found = kernels.bracketBf16(n, pair, pair.length === 2 && pair[0].rank <= TOP_SHARE * count && pair[0].lo > 0)
       for (let j = 0; j < pair.length; j++) {
-        pair[j].held += found[j].length
-        if (pair[j].held > MAX_CANDIDATES) return false
-        if (found[j].length > 0) pair[j].between.push(found[j].slice())
+        const bracket = pair[j]
+        const held = bracket.held + found[j].length
+        if (held > MAX_CANDIDATES) return false
+        if (held > bracket.between.length) {
+          const grown = new Float64Array(Math.min(MAX_CANDIDATES, Math.max(held, 2 * bracket.between.length)))
+          grown.set(bracket.between.subarray(0, bracket.held))
+          bracket.between = grown
+        }
+        bracket.between.set(found[j], bracket.held)
+        bracket.held = held
+        bracket.chunkTies[2 * chunk] += bracket.counts[1]
+        bracket.chunkTies[2 * chunk + 1] += bracket.counts[2]
+        bracket.chunkHeld[chunk + 1] = held
       }
     }
   }
   return true
 }
 
-/** The rank's value and how many are larger, when it fell inside the bracket. */
+/** The rank's value, how many are larger and each chunk's values equal to it, when it fell inside the bracket. */
 function settle(bracket: Bracket): RankValue | null {
   const [above, equalHi, equalLo] = bracket.counts
+  const chunks = bracket.chunkHeld.length - 1
   let at = bracket.rank - above
   if (at < 0) return null
-  if (at < equalHi) return {value: bracket.hi, greater: above}
+  if (at < equalHi) return {value: bracket.hi, greater: above, ties: bracket.chunkTies.filter((_, i) => i % 2 === 0)}
   // With lo = hi, the values equal to it were counted twice.
   if (bracket.lo === bracket.hi) return null
   at -= equalHi
   if (at < bracket.held) {
-    const between = new Float64Array(bracket.held)
-    let filled = 0
-    for (const part of bracket.between) {
-      between.set(part, filled)
-      filled += part.length
+    // Selected from a copy: the values between stay in order, chunk by chunk, to count the ties.
+    const {value, greater} = rankOf(bracket.between.slice(0, bracket.held), at, above + equalHi)
+    const ties = new Float64Array(chunks)
+    for (let c = 0; c < chunks; c++) {
+      for (let i = bracket.chunkHeld[c]; i < bracket.chunkHeld[c + 1]; i++) if (bracket.between[i] === value) ties[c]++
     }
-    return rankOf(between, at, above + equalHi)
+    return {value, greater, ties}
   }
   at -= bracket.held
-  return at < equalLo ? {value: bracket.lo, greater: above + equalHi + bracket.held} : null
+  return at < equalLo ? {value: bracket.lo, greater: above + equalHi + bracket.held, ties: bracket.chunkTies.filter((_, i) => i % 2 === 1)} : null
 }
 
 /** The value at descending rank `rank` of finite `values` (reordered), and `offset` + how many are larger. */

@@ -4,6 +4,8 @@ import {HISTOGRAM_DIGITS, KEPT_VALUES, type Kernels} from './wasm/kernels'
 export interface RankValue {
   value: number
   greater: number
+  /** How many values equal to it each chunk (CHUNK_ELEMENTS values) of the stream holds, where known. */
+  ties?: Float64Array
 }
 
 /**

@@ -33,6 +33,12 @@ interface Band {
   keepLower: number
   /** How many entries equal to each threshold were met so far. */
   seen: Float64Array
+  /**
+   * How many entries equal to each threshold (upper, lower) each chunk holds, when the threshold
+   * search counted them: a chunk where the ties at both cuts are all treated alike is then cut with
+   * plain comparisons throughout, without counting ties block by block.
+   */
+  chunkTies: Float64Array | null
 }
 
 /** How each source's entries are thinned: a band of magnitudes, DARE's random draw, every entry kept, or none. */
@@ -56,7 +62,7 @@ export function taskVector(job: TaskVectorJob, context: JobContext, progress: (b
   // DARE's rescale divides each kept entry, by one factor per source (keptDivisors).
   const divisors = keptDivisors(job, context, thinning)
   // Per block: the bands cut in the kernel, and their counts of ties before it.
-  const bands: Array<{band: Band; cuts: Cuts; seen: Float64Array} | null> = job.sources.map(() => null)
+  const bands: Array<BandCut | null> = job.sources.map(() => null)
   const seenBefore = new Float64Array(2 * job.sources.length)
   const mixing = {
     bands,
@@ -82,6 +88,8 @@ export function taskVector(job: TaskVectorJob, context: JobContext, progress: (b
     const n = Math.min(CHUNK_ELEMENTS, job.count - start)
     const out = context.bytes.out.subarray(0, n * outSize)
     if (simd) {
+      const chunk = start / CHUNK_ELEMENTS
+      const chunkCuts = thinning.kind === 'band' ? thinning.bands.map((band) => cutChunk(band, chunk)) : null
       readChunk(context.files, job.target, start, n, kernels.a)
       for (let i = 0; i < job.sources.length; i++) readChunk(context.files, job.sources[i], start, n, kernels.lanes[i])
       kernels.padInputs(n, job.sources.length)
@@ -89,7 +97,7 @@ export function taskVector(job: TaskVectorJob, context: JobContext, progress: (b
         const m = Math.min(KERNEL_BLOCK, n - from)
         // A band whose ties are alike in this block is cut in the kernel; every other thinning is a mask.
         for (let i = 0; i < job.sources.length; i++) {
-          bands[i] = thinning.kind === 'band' ? cutInKernel(kernels, thinning.bands[i], i, from, m) : null
+          bands[i] = thinning.kind === 'band' ? (chunkCuts![i] ?? cutInKernel(kernels, thinning.bands[i], i, from, m)) : null
           if (bands[i]) seenBefore.set(bands[i]!.seen, 2 * i)
           else thin(kernels, thinning, i, i, start, from, m, true)
         }
@@ -107,6 +115,11 @@ export function taskVector(job: TaskVectorJob, context: JobContext, progress: (b
         })
         finite = mixFloat64(t, deltas, m, mixing, outDtype, out.subarray(2 * from)) && finite
       }
+      chunkCuts?.forEach((cut) => {
+        if (!cut) return
+        cut.seen[0] += cut.band.chunkTies![2 * chunk]
+        cut.seen[1] += cut.band.chunkTies![2 * chunk + 1]
+      })
     } else {
       const t = readValues(context, 0, job.target, start, n)
       const deltas: Float64Array[] = []
@@ -125,13 +138,27 @@ export function taskVector(job: TaskVectorJob, context: JobContext, progress: (b
   return {finite}
 }
 
+/** A band cut in the kernel with plain comparisons for a block; the kernel counts the ties at the cuts into `seen` with `count`. */
+type BandCut = {band: Band; cuts: Cuts; seen: Float64Array; count: boolean}
+
 /**
  * Source i's band with its cuts as plain comparisons for the `count` values from `from` of the lanes,
  * when `alikeCuts` gives them: from their count alone, else from their ties, counted.
  */
-function cutInKernel(kernels: Kernels, band: Band, i: number, from: number, count: number): {band: Band; cuts: Cuts; seen: Float64Array} | null {
+function cutInKernel(kernels: Kernels, band: Band, i: number, from: number, count: number): BandCut | null {
   const cuts = alikeCuts(band, band.seen, [count, count]) ?? alikeCuts(band, band.seen, kernels.tieCountsBf16(from, count, i, band))
-  return cuts ? {band, cuts, seen: band.seen} : null
+  return cuts ? {band, cuts, seen: band.seen, count: true} : null
+}
+
+/**
+ * The band's cuts for a whole chunk, when the threshold search counted each chunk's ties and those of
+ * this chunk are all treated alike: its blocks then count no ties (`seen`, as at the chunk's start,
+ * gains the chunk's ties after it).
+ */
+function cutChunk(band: Band, chunk: number): BandCut | null {
+  if (!band.chunkTies) return null
+  const cuts = alikeCuts(band, band.seen, [band.chunkTies[2 * chunk], band.chunkTies[2 * chunk + 1]])
+  return cuts ? {band, cuts, seen: band.seen, count: false} : null
 }
 
 /** mergekit's tolerance: below it, ‖Δ‖₁ or ‖kept‖₁ is too small to rescale by. */
@@ -262,12 +289,16 @@ function selectBand(job: TaskVectorJob, i: number, context: JobContext, ranks: {
   const results = (wanted.length > 0 && simd ? bracketRanks(context, n, job.target, job.sources[i], wanted) : null) ?? radixRanks(job, i, context, wanted, simd)
   const upper = ranks.from > 0 ? results[0] : null
   const lower = ranks.to < n ? results[results.length - 1] : null
+  const counted = (upper === null || upper.ties !== undefined) && (lower === null || lower.ties !== undefined)
+  const chunks = Math.ceil(n / CHUNK_ELEMENTS)
   return {
     upper: upper ? upper.value : Number.POSITIVE_INFINITY,
     skipUpper: upper ? ranks.from - upper.greater : 0,
     lower: lower ? lower.value : Number.NEGATIVE_INFINITY,
     keepLower: lower ? ranks.to - lower.greater : 0,
     seen: new Float64Array(2),
+    // An absent cut has no ties.
+    chunkTies: counted ? Float64Array.from({length: 2 * chunks}, (_, k) => (k % 2 === 0 ? upper?.ties![k >> 1] : lower?.ties![k >> 1]) ?? 0) : null,
   }
 }
 

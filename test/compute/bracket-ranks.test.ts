@@ -27,15 +27,22 @@ function location(bits: Uint16Array): TensorLocation {
   return {path: '(memory)', offset: 0, dtype: 'BF16', memory: new Uint8Array(bits.buffer)}
 }
 
-/** The expected answer, from a full sort (a typed array's sort puts NaN last: first once reversed). */
-function expected(target: Uint16Array, source: Uint16Array, ranks: number[]): Array<{value: number; greater: number}> {
-  const sorted = new Float64Array(target.length)
-  for (let i = 0; i < target.length; i++) sorted[i] = Math.abs(value(source[i]) - value(target[i]))
-  sorted.sort().reverse()
+/**
+ * The expected answer, from a full sort (a typed array's sort puts NaN last: first once reversed), and
+ * each chunk's (2¹⁸ values) count of values equal to it, from a scan in order.
+ */
+function expected(target: Uint16Array, source: Uint16Array, ranks: number[]): Array<{value: number; greater: number; ties: Float64Array}> {
+  const magnitudes = new Float64Array(target.length)
+  for (let i = 0; i < target.length; i++) magnitudes[i] = Math.abs(value(source[i]) - value(target[i]))
+  const sorted = magnitudes.slice().sort().reverse()
   return ranks.map((rank) => {
     const v = sorted[rank]
+    const ties = new Float64Array(Math.ceil(target.length / 2 ** 18))
+    magnitudes.forEach((m, i) => {
+      if (m === v) ties[Math.floor(i / 2 ** 18)]++
+    })
     // Sorted descending: the values before the first one equal to v are the larger ones.
-    return {value: v, greater: Number.isNaN(v) ? 0 : sorted.indexOf(v)}
+    return {value: v, greater: Number.isNaN(v) ? 0 : sorted.indexOf(v), ties}
   })
 }
 

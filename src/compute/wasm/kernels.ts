@@ -79,10 +79,10 @@ export interface TaskVectorKernelOptions {
   normalize: boolean
   /**
    * Per source: thinned by its mask (null or absent), or by a band of |Δ| cut in the kernel, for a
-   * block where `alikeCuts` gave the cuts; the ties met at each cut are added to `seen` (by the
-   * one-source kernel only until both cuts' turns have passed: after that they are not needed).
+   * block where `alikeCuts` gave the cuts; with `count`, the ties met at each cut are added to `seen`
+   * (by the one-source kernel only until both cuts' turns have passed: after that they are not needed).
    */
-  bands?: Array<{band: Band; cuts: Cuts; seen: Float64Array} | null>
+  bands?: Array<{band: Band; cuts: Cuts; seen: Float64Array; count: boolean} | null>
   /** Every entry of every source kept: no mask is read. */
   everyEntryKept?: boolean
 }
@@ -407,7 +407,7 @@ function taskVectorCalls(wasm: Exports, buffer: ArrayBuffer, m: TaskVectorMemory
       if (o.sources === 1) {
         const w = o.weights[0]
         const band = o.bands?.[0]
-        const counting = band && (band.seen[0] < band.band.skipUpper || band.seen[1] < band.band.keepLower) ? 1 : 0
+        const counting = band && band.count && (band.seen[0] < band.band.skipUpper || band.seen[1] < band.band.keepLower) ? 1 : 0
         wasm.task_vector1_bf16(t, m.rounding, padded, m.params, o.lambda, o.divisor, consensus, normalize, powerOfTwo(w) ? 1 : 0, powerOfTwo(o.divisor) ? 1 : 0, w === 1 ? 1 : 0, o.lambda === 1 ? 1 : 0, counting)
       } else {
         // Without consensus the sum starts at −0, so that −0 + d₀ is d₀ exactly (mixed = d₀ + d₁ + …);
@@ -417,7 +417,7 @@ function taskVectorCalls(wasm: Exports, buffer: ArrayBuffer, m: TaskVectorMemory
       }
       const finite = wasm.round_bf16(m.rounding, m.out.byteOffset + 2 * from, padded) === 0
       o.bands?.forEach((band, k) => {
-        if (!band) return
+        if (!band?.count) return
         // Two int64 lanes of counts per cut (each below 2³²: a block is short).
         band.seen[0] += p.getUint32(PARAM_BYTES * k + 64, true) + p.getUint32(PARAM_BYTES * k + 72, true)
         band.seen[1] += p.getUint32(PARAM_BYTES * k + 80, true) + p.getUint32(PARAM_BYTES * k + 88, true)

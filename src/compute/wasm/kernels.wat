@@ -263,7 +263,7 @@
               ;; with $collect, the values at least $least (and NaN) too, in the same way
               (if (local.get $collect)
                 (then
-                  (local.set $in (v128.or (f32x4.ge (local.get $d) (local.get $a)) (f32x4.ne (local.get $d) (local.get $d))))
+                  (local.set $in (v128.not (f32x4.lt (local.get $d) (local.get $a))))
                   (if (v128.any_true (local.get $in))
                     (then
                       (f64.store (i32.add (local.get $kept) (i32.shl (local.get $k2) (i32.const 3))) (f64.promote_f32 (f32x4.extract_lane 0 (local.get $d))))
