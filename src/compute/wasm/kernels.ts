@@ -218,6 +218,7 @@ interface Exports {
   histogram_f64(m: number, n: number, low: number, width: number, prefixHi: number, prefixLo: number, hist: number, flags: number, keepFrom: number, keepTo: number, kept: number, keepCap: number, keptCount: number): void
   collect_f64(m: number, n: number, low: number, prefixHi: number, prefixLo: number): number
   bracket_bf16(t: number, s: number, n: number, lo: number, hi: number, counts: number, cand: number, collect: number, least: number, kept: number): number
+  bracket_values_f64(m: number, n: number, lo: number, hi: number, counts: number): number
   tie_counts_bf16(t: number, s: number, n: number, upper: number, lower: number, res: number): void
   band_mask(m: number, t: number, s: number, fromBf16: number, mask: number, n: number, upper: number, skipUpper: number, lower: number, keepLower: number, seen: number, fast: number, dropAbove: number, dropBelow: number): void
   random_mask(mask: number, n: number, start: number, k0: number, k1: number, below: number): void
@@ -494,21 +495,14 @@ function thresholdCalls(wasm: Exports, buffer: ArrayBuffer, m: ThresholdMemory):
       const [first, second] = brackets
       const between = count1(second, b, first.lo)
       // The padding comes last, collected when the first bracket reaches down to 0.
-      const kept = new Float64Array(buffer, out.byteOffset, sums[3] - (first.lo === 0 ? padding : 0))
-      const {lo, hi} = first
-      let [above, equalHi, equalLo, inside] = [0, 0, 0, 0]
-      for (let j = 0; j < kept.length; j++) {
-        const value = kept[j]
-        if (!(value <= hi)) above++
-        if (value === hi) equalHi++
-        if (value === lo) equalLo++
-        // Written over the kept values already read.
-        if (value > lo && value < hi) kept[inside++] = value
-      }
-      first.counts[0] += above
+      const kept = sums[3] - (first.lo === 0 ? padding : 0)
+      sums.fill(0)
+      const inside = wasm.bracket_values_f64(out.byteOffset, kept, first.lo, first.hi, m.work)
+      const [atMost, equalHi, equalLo] = sums
+      first.counts[0] += kept - atMost
       first.counts[1] += equalHi
       first.counts[2] += equalLo
-      return [kept.subarray(0, inside), between]
+      return [new Float64Array(buffer, out.byteOffset, inside), between]
     },
   }
 }

@@ -200,6 +200,28 @@
         (br $next)))
     (local.get $k))
 
+  ;; `bracket_bf16`'s counts for $n float64 values at $m (those it collected): adds to the float64
+  ;; counts at $counts how many are at most $hi (not NaN), equal to $hi and equal to $lo; moves those
+  ;; strictly between to the front, in order, and returns how many. No branch per value: each is
+  ;; stored where the next value between goes, which moves on past it when it is one.
+  (func (export "bracket_values_f64") (param $m i32) (param $n i32) (param $lo f64) (param $hi f64) (param $counts i32) (result i32)
+    (local $i i32) (local $k i32) (local $x f64) (local $le i32) (local $eqHi i32) (local $eqLo i32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $x (f64.load (i32.add (local.get $m) (i32.shl (local.get $i) (i32.const 3)))))
+        (local.set $le (i32.add (local.get $le) (f64.le (local.get $x) (local.get $hi))))
+        (local.set $eqHi (i32.add (local.get $eqHi) (f64.eq (local.get $x) (local.get $hi))))
+        (local.set $eqLo (i32.add (local.get $eqLo) (f64.eq (local.get $x) (local.get $lo))))
+        (f64.store (i32.add (local.get $m) (i32.shl (local.get $k) (i32.const 3))) (local.get $x))
+        (local.set $k (i32.add (local.get $k) (i32.and (f64.gt (local.get $x) (local.get $lo)) (f64.lt (local.get $x) (local.get $hi)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $next)))
+    (f64.store (local.get $counts) (f64.add (f64.load (local.get $counts)) (f64.convert_i32_u (local.get $le))))
+    (f64.store offset=8 (local.get $counts) (f64.add (f64.load offset=8 (local.get $counts)) (f64.convert_i32_u (local.get $eqHi))))
+    (f64.store offset=16 (local.get $counts) (f64.add (f64.load offset=16 (local.get $counts)) (f64.convert_i32_u (local.get $eqLo))))
+    (local.get $k))
+
   ;; One pass of a threshold search over |s − t| for $n bf16 pairs ($n a multiple of 8), for one bracket
   ;; [$lo, $hi] whose ends are float32 numbers: adds to three float64 counts at $counts how many values
   ;; are at most hi (not NaN: the caller counts the rest as above, NaN among them, its bits ordering
