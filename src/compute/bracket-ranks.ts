@@ -180,7 +180,7 @@ function countPass(context: JobContext, count: number, target: TensorLocation, s
     // when it is near the top, from the few values at least its lo.
     for (let k = 0; k < brackets.length; k += 2) {
       const pair = brackets.slice(k, k + 2)
-      const found = kernels.bracketBf16(n, pair, pair.length === 2 && pair[0].rank <= TOP_SHARE * count && pair[0].lo > 0)
+      const found = kernels.bracketBf16(n, pair, pair.length === 2 && pair[0].rank <= TOP_SHARE * count && pair[0].lo > 0 && pair[0].lo >= pair[1].hi)
       for (let j = 0; j < pair.length; j++) {
         const bracket = pair[j]
         const held = bracket.held + found[j].length

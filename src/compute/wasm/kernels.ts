@@ -182,7 +182,8 @@ export interface Kernels {
    * bracket's `counts` how many are above `hi` (or NaN), equal to `hi` and equal to `lo`, and returns
    * for each the values strictly between, in order (views of the kernels' memory: valid until the next call).
    * With `collectFirst`, two brackets take one reading: the first, which should hold few values at least
-   * its `lo` (a cut near the top), is settled from those, collected while the second is counted.
+   * its `lo` (a cut near the top), is settled from those, collected while the second is counted; its
+   * `lo` must be at least the second's `hi` (no value between the second's ends is collected).
    */
   bracketBf16(count: number, brackets: ReadonlyArray<{lo: number; hi: number; counts: Float64Array}>, collectFirst?: boolean): Float64Array[]
   /** DARE's mask `mask` for tensor indices start … start + count − 1: see `random_mask` in kernels.wat. */
@@ -217,7 +218,8 @@ interface Exports {
   abs_delta_bf16(t: number, s: number, m: number, n: number): void
   histogram_f64(m: number, n: number, low: number, width: number, prefixHi: number, prefixLo: number, hist: number, flags: number, keepFrom: number, keepTo: number, kept: number, keepCap: number, keptCount: number): void
   collect_f64(m: number, n: number, low: number, prefixHi: number, prefixLo: number): number
-  bracket_bf16(t: number, s: number, n: number, lo: number, hi: number, counts: number, cand: number, collect: number, least: number, kept: number): number
+  bracket_bf16(t: number, s: number, n: number, lo: number, hi: number, counts: number, cand: number, collect: number, least: number): number
+  split_f64(m: number, n: number, least: number, out: number): number
   bracket_values_f64(m: number, n: number, lo: number, hi: number, counts: number): number
   tie_counts_bf16(t: number, s: number, n: number, upper: number, lower: number, res: number): void
   band_mask(m: number, t: number, s: number, fromBf16: number, mask: number, n: number, upper: number, skipUpper: number, lower: number, keepLower: number, seen: number, fast: number, dropAbove: number, dropBelow: number): void
@@ -478,10 +480,10 @@ function thresholdCalls(wasm: Exports, buffer: ArrayBuffer, m: ThresholdMemory):
       pad(lanes[0], 2 * count, 2 * padded)
       const sums = new Float64Array(buffer, m.work, 4)
       const padding = padded - count
-      /** One kernel call counting `bracket`, its values between written at `room`; with `least`, also collecting from there into `out`. */
+      /** One kernel call counting `bracket`, its values between written at `room`; with `least`, the values from there too. */
       const count1 = (bracket: {lo: number; hi: number; counts: Float64Array}, room: Uint8Array, least?: number): Float64Array => {
         sums.fill(0)
-        const found = wasm.bracket_bf16(a.byteOffset, lanes[0].byteOffset, padded, bracket.lo, bracket.hi, m.work, room.byteOffset, least === undefined ? 0 : 1, least ?? 0, out.byteOffset)
+        const found = wasm.bracket_bf16(a.byteOffset, lanes[0].byteOffset, padded, bracket.lo, bracket.hi, m.work, room.byteOffset, least === undefined ? 0 : 1, least ?? 0)
         const [atMost, equalHi, equalLo] = sums
         bracket.counts[0] += padded - atMost
         bracket.counts[1] += equalHi - (bracket.hi === 0 ? padding : 0)
@@ -493,9 +495,12 @@ function thresholdCalls(wasm: Exports, buffer: ArrayBuffer, m: ThresholdMemory):
         return brackets.map((bracket, k) => count1(bracket, k === 0 ? b : out))
       }
       const [first, second] = brackets
-      const between = count1(second, b, first.lo)
-      // The padding comes last, collected when the first bracket reaches down to 0.
-      const kept = sums[3] - (first.lo === 0 ? padding : 0)
+      const found = count1(second, b, first.lo)
+      // The values from the first's lo (none of them between the second's ends) apart, in order; the
+      // padding comes last, collected when the first bracket reaches down to 0.
+      const collected = wasm.split_f64(b.byteOffset, found.length, first.lo, out.byteOffset)
+      const between = found.subarray(0, found.length - collected)
+      const kept = collected - (first.lo === 0 ? padding : 0)
       sums.fill(0)
       const inside = wasm.bracket_values_f64(out.byteOffset, kept, first.lo, first.hi, m.work)
       const [atMost, equalHi, equalLo] = sums

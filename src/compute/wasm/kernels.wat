@@ -222,18 +222,36 @@
     (f64.store offset=16 (local.get $counts) (f64.add (f64.load offset=16 (local.get $counts)) (f64.convert_i32_u (local.get $eqLo))))
     (local.get $k))
 
+  ;; Moves the $n float64 values at $m that are at least $least, or NaN, to $out, in order, and the
+  ;; others to the front of $m, in order; returns how many moved. No branch per value: each is stored
+  ;; at both places, and only one of the two moves on past it.
+  (func (export "split_f64") (param $m i32) (param $n i32) (param $least f64) (param $out i32) (result i32)
+    (local $i i32) (local $j i32) (local $k i32) (local $x f64) (local $top i32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $x (f64.load (i32.add (local.get $m) (i32.shl (local.get $i) (i32.const 3)))))
+        (local.set $top (i32.eqz (f64.lt (local.get $x) (local.get $least))))
+        (f64.store (i32.add (local.get $out) (i32.shl (local.get $k) (i32.const 3))) (local.get $x))
+        (f64.store (i32.add (local.get $m) (i32.shl (local.get $j) (i32.const 3))) (local.get $x))
+        (local.set $k (i32.add (local.get $k) (local.get $top)))
+        (local.set $j (i32.add (local.get $j) (i32.xor (local.get $top) (i32.const 1))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $next)))
+    (local.get $k))
+
   ;; One pass of a threshold search over |s − t| for $n bf16 pairs ($n a multiple of 8), for one bracket
   ;; [$lo, $hi] whose ends are float32 numbers: adds to three float64 counts at $counts how many values
   ;; are at most hi (not NaN: the caller counts the rest as above, NaN among them, its bits ordering
   ;; above every number), equal to hi and equal to lo; writes the values strictly between lo and hi at
-  ;; $cand, in order, and returns how many. With $collect it also writes every value at least $least,
-  ;; and NaN, at $kept, in order, and how many as float64 at 24 from $counts (a second bracket near the
-  ;; top, settled from those few). Eight values a step in float32, where s − t is exact: when
+  ;; $cand, in order, and returns how many. With $collect it also writes there every value at least
+  ;; $least, and NaN (for a second bracket near the top, settled from those few: split_f64 parts the
+  ;; two), in the same branch: both are rare. Eight values a step in float32, where s − t is exact: when
   ;; no two exponents differ by more than 15 (then s·2^g − t needs at most 23 bits); a step with such a
   ;; pair goes the float64 way. One bracket counted a call: a second one's vectors would not stay in registers.
   (func (export "bracket_bf16") (param $t i32) (param $s i32) (param $n i32) (param $lo f64) (param $hi f64) (param $counts i32) (param $cand i32)
-      (param $collect i32) (param $least f64) (param $kept i32) (result i32)
-    (local $i i32) (local $k i32) (local $k2 i32) (local $half i32) (local $tv v128) (local $sv v128) (local $tq v128) (local $sq v128) (local $d v128) (local $in v128)
+      (param $collect i32) (param $least f64) (result i32)
+    (local $i i32) (local $k i32) (local $half i32) (local $tv v128) (local $sv v128) (local $tq v128) (local $sq v128) (local $d v128) (local $in v128)
     (local $l v128) (local $h v128) (local $le v128) (local $eqHi v128) (local $eqLo v128) (local $a v128)
     (local.set $l (f32x4.splat (f32.demote_f64 (local.get $lo))))
     (local.set $h (f32x4.splat (f32.demote_f64 (local.get $hi))))
@@ -253,9 +271,9 @@
               (i32.add (local.get $t) (i32.shl (local.get $i) (i32.const 1))) (i32.add (local.get $s) (i32.shl (local.get $i) (i32.const 1)))
               (local.get $lo) (local.get $hi) (local.get $counts) (local.get $cand) (local.get $k)))
             (if (local.get $collect)
-              (then (local.set $k2 (call $collect_f64
+              (then (local.set $k (call $collect_f64
                 (i32.add (local.get $t) (i32.shl (local.get $i) (i32.const 1))) (i32.add (local.get $s) (i32.shl (local.get $i) (i32.const 1)))
-                (local.get $least) (local.get $kept) (local.get $k2))))))
+                (local.get $least) (local.get $cand) (local.get $k))))))
           (else
             ;; bf16 → float32 bits: each 16-bit value above 16 zero bits (the low four, then the high four)
             (local.set $sq (i8x16.shuffle 0 1 16 17 2 3 18 19 4 5 20 21 6 7 22 23 (v128.const i32x4 0 0 0 0) (local.get $sv)))
@@ -270,6 +288,9 @@
               (local.set $eqHi (i32x4.sub (local.get $eqHi) (f32x4.eq (local.get $d) (local.get $h))))
               (local.set $eqLo (i32x4.sub (local.get $eqLo) (f32x4.eq (local.get $d) (local.get $l))))
               (local.set $in (v128.and (f32x4.gt (local.get $d) (local.get $l)) (f32x4.lt (local.get $d) (local.get $h))))
+              ;; with $collect, the values at least $least (and NaN) too
+              (if (local.get $collect)
+                (then (local.set $in (v128.or (local.get $in) (v128.not (f32x4.lt (local.get $d) (local.get $a)))))))
               ;; each lane stored where the next value goes, which moves on past the lanes inside: no
               ;; branch per lane (a few values in a hundred are inside, at random)
               (if (v128.any_true (local.get $in))
@@ -282,20 +303,6 @@
                   (local.set $k (i32.sub (local.get $k) (i32x4.extract_lane 2 (local.get $in))))
                   (f64.store (i32.add (local.get $cand) (i32.shl (local.get $k) (i32.const 3))) (f64.promote_f32 (f32x4.extract_lane 3 (local.get $d))))
                   (local.set $k (i32.sub (local.get $k) (i32x4.extract_lane 3 (local.get $in))))))
-              ;; with $collect, the values at least $least (and NaN) too, in the same way
-              (if (local.get $collect)
-                (then
-                  (local.set $in (v128.not (f32x4.lt (local.get $d) (local.get $a))))
-                  (if (v128.any_true (local.get $in))
-                    (then
-                      (f64.store (i32.add (local.get $kept) (i32.shl (local.get $k2) (i32.const 3))) (f64.promote_f32 (f32x4.extract_lane 0 (local.get $d))))
-                      (local.set $k2 (i32.sub (local.get $k2) (i32x4.extract_lane 0 (local.get $in))))
-                      (f64.store (i32.add (local.get $kept) (i32.shl (local.get $k2) (i32.const 3))) (f64.promote_f32 (f32x4.extract_lane 1 (local.get $d))))
-                      (local.set $k2 (i32.sub (local.get $k2) (i32x4.extract_lane 1 (local.get $in))))
-                      (f64.store (i32.add (local.get $kept) (i32.shl (local.get $k2) (i32.const 3))) (f64.promote_f32 (f32x4.extract_lane 2 (local.get $d))))
-                      (local.set $k2 (i32.sub (local.get $k2) (i32x4.extract_lane 2 (local.get $in))))
-                      (f64.store (i32.add (local.get $kept) (i32.shl (local.get $k2) (i32.const 3))) (f64.promote_f32 (f32x4.extract_lane 3 (local.get $d))))
-                      (local.set $k2 (i32.sub (local.get $k2) (i32x4.extract_lane 3 (local.get $in))))))))
               (local.set $sq (local.get $sv))
               (local.set $tq (local.get $tv))
               (local.set $half (i32.add (local.get $half) (i32.const 1)))
@@ -305,7 +312,6 @@
     (call $add_count4 (local.get $counts) (local.get $le))
     (call $add_count4 (i32.add (local.get $counts) (i32.const 8)) (local.get $eqHi))
     (call $add_count4 (i32.add (local.get $counts) (i32.const 16)) (local.get $eqLo))
-    (f64.store offset=24 (local.get $counts) (f64.convert_i32_u (local.get $k2)))
     (local.get $k))
 
   ;; Adds the four int32 lanes of $v to the float64 at $at.
