@@ -366,7 +366,10 @@ export function createKernels(capacity: number): Kernels {
       wasm.delta_dots2_bf16(a.byteOffset, lanes[laneA].byteOffset, lanes[laneB].byteOffset, a2.byteOffset, lanes[laneA2].byteOffset, lanes[laneB2].byteOffset, count, results.byteOffset)
       return results.subarray(0, 6)
     },
-    modelStockBf16: taskVector.modelStockBf16,
+    modelStockBf16(count, sources, ratio) {
+      const padded = (count + 3) & ~3
+      return wasm.model_stock_bf16(a.byteOffset, lanes[0].byteOffset, laneBytes, out.byteOffset, padded, sources, ratio, powerOfTwo(sources) ? 1 : 0) === 0
+    },
   }
 }
 
@@ -382,8 +385,8 @@ interface TaskVectorMemory {
   masks: Uint8Array[]
 }
 
-/** The task-vector calls (each source described for the kernel, the kernel, then rounding) and Model Stock's. */
-function taskVectorCalls(wasm: Exports, buffer: ArrayBuffer, m: TaskVectorMemory): Pick<Kernels, 'taskVectorBf16' | 'modelStockBf16'> {
+/** The task-vector calls: each source described for the kernel, the kernel, then rounding. */
+function taskVectorCalls(wasm: Exports, buffer: ArrayBuffer, m: TaskVectorMemory): Pick<Kernels, 'taskVectorBf16'> {
   const p = new DataView(buffer, m.params, PARAM_BYTES * MAX_KERNEL_SOURCES)
   /** Source k for the kernel: its values from `from`, mask (or every entry kept), weight, divisor and band. */
   const describe = (k: number, from: number, mask: number | 'all', w: number, divisor: number, band?: {band: Band; cuts: Cuts} | null) => {
@@ -426,11 +429,6 @@ function taskVectorCalls(wasm: Exports, buffer: ArrayBuffer, m: TaskVectorMemory
         band.seen[1] += p.getUint32(PARAM_BYTES * k + 80, true) + p.getUint32(PARAM_BYTES * k + 88, true)
       })
       return finite
-    },
-    modelStockBf16(count, sources, ratio) {
-      const padded = (count + 3) & ~3
-      const stride = m.lanes[1].byteOffset - m.lanes[0].byteOffset
-      return wasm.model_stock_bf16(m.a.byteOffset, m.lanes[0].byteOffset, stride, m.out.byteOffset, padded, sources, ratio, powerOfTwo(sources) ? 1 : 0) === 0
     },
   }
 }

@@ -269,11 +269,7 @@
           (then
             (local.set $k (call $bracket_f64
               (i32.add (local.get $t) (i32.shl (local.get $i) (i32.const 1))) (i32.add (local.get $s) (i32.shl (local.get $i) (i32.const 1)))
-              (local.get $lo) (local.get $hi) (local.get $counts) (local.get $cand) (local.get $k)))
-            (if (local.get $collect)
-              (then (local.set $k (call $collect_f64
-                (i32.add (local.get $t) (i32.shl (local.get $i) (i32.const 1))) (i32.add (local.get $s) (i32.shl (local.get $i) (i32.const 1)))
-                (local.get $least) (local.get $cand) (local.get $k))))))
+              (local.get $lo) (local.get $hi) (local.get $counts) (local.get $cand) (local.get $k) (local.get $collect) (local.get $least))))
           (else
             ;; bf16 → float32 bits: each 16-bit value above 16 zero bits (the low four, then the high four)
             (local.set $sq (i8x16.shuffle 0 1 16 17 2 3 18 19 4 5 20 21 6 7 22 23 (v128.const i32x4 0 0 0 0) (local.get $sv)))
@@ -320,27 +316,11 @@
       (f64.convert_i32_s (i32.add (i32.add (i32x4.extract_lane 0 (local.get $v)) (i32x4.extract_lane 1 (local.get $v)))
         (i32.add (i32x4.extract_lane 2 (local.get $v)) (i32x4.extract_lane 3 (local.get $v))))))))
 
-  ;; `bracket_bf16`'s collection for one step of 8 values in float64: writes those at least $least, and
-  ;; NaN, at $kept from index $k; returns the next index.
-  (func $collect_f64 (param $t i32) (param $s i32) (param $least f64) (param $kept i32) (param $k i32) (result i32)
-    (local $j i32) (local $m f64)
-    (block $done
-      (loop $next
-        (br_if $done (i32.ge_u (local.get $j) (i32.const 8)))
-        (local.set $m (f64.abs (f64.sub
-          (f64.promote_f32 (f32.reinterpret_i32 (i32.shl (i32.load16_u (i32.add (local.get $s) (i32.shl (local.get $j) (i32.const 1)))) (i32.const 16))))
-          (f64.promote_f32 (f32.reinterpret_i32 (i32.shl (i32.load16_u (i32.add (local.get $t) (i32.shl (local.get $j) (i32.const 1)))) (i32.const 16)))))))
-        (if (i32.or (f64.ge (local.get $m) (local.get $least)) (f64.ne (local.get $m) (local.get $m)))
-          (then
-            (f64.store (i32.add (local.get $kept) (i32.shl (local.get $k) (i32.const 3))) (local.get $m))
-            (local.set $k (i32.add (local.get $k) (i32.const 1)))))
-        (local.set $j (i32.add (local.get $j) (i32.const 1)))
-        (br $next)))
-    (local.get $k))
-
   ;; `bracket_bf16` for one step of 8 values in float64, exact whatever the exponents: adds the counts
-  ;; at $counts, writes the values between at $cand from index $k, returns the next index.
-  (func $bracket_f64 (param $t i32) (param $s i32) (param $lo f64) (param $hi f64) (param $counts i32) (param $cand i32) (param $k i32) (result i32)
+  ;; at $counts, writes the values between (with $collect, and those at least $least, and NaN) at $cand
+  ;; from index $k, returns the next index.
+  (func $bracket_f64 (param $t i32) (param $s i32) (param $lo f64) (param $hi f64) (param $counts i32) (param $cand i32) (param $k i32)
+      (param $collect i32) (param $least f64) (result i32)
     (local $j i32) (local $m f64)
     (block $done
       (loop $next
@@ -354,7 +334,8 @@
           (then (f64.store offset=8 (local.get $counts) (f64.add (f64.load offset=8 (local.get $counts)) (f64.const 1)))))
         (if (f64.eq (local.get $m) (local.get $lo))
           (then (f64.store offset=16 (local.get $counts) (f64.add (f64.load offset=16 (local.get $counts)) (f64.const 1)))))
-        (if (i32.and (f64.gt (local.get $m) (local.get $lo)) (f64.lt (local.get $m) (local.get $hi)))
+        (if (i32.or (i32.and (f64.gt (local.get $m) (local.get $lo)) (f64.lt (local.get $m) (local.get $hi)))
+              (i32.and (local.get $collect) (i32.eqz (f64.lt (local.get $m) (local.get $least)))))
           (then
             (f64.store (i32.add (local.get $cand) (i32.shl (local.get $k) (i32.const 3))) (local.get $m))
             (local.set $k (i32.add (local.get $k) (i32.const 1)))))
