@@ -226,6 +226,7 @@ interface Exports {
   random_mask(mask: number, n: number, start: number, k0: number, k1: number, below: number): void
   task_vector_bf16(t: number, o: number, n: number, sources: number, params: number, scratch: number, lambda: number, divisor: number, base: number, consensus: number, normalize: number, exactDivisor: number): void
   round_bf16(x: number, o: number, n: number): number
+  band1_bf16(t: number, s: number, o: number, n: number, above: number, below: number, w: number, c: number, q: number, lambda: number): void
   task_vector1_bf16(t: number, o: number, n: number, params: number, lambda: number, divisor: number, consensus: number, normalize: number, exactW: number, exactDivisor: number, unitW: number, unitLambda: number, countTies: number): void
   slerp_sums_bf16(t: number, s: number, n: number, res: number): void
   mix_bf16(t: number, s: number, o: number, n: number, a: number, b: number): number
@@ -414,7 +415,16 @@ function taskVectorCalls(wasm: Exports, buffer: ArrayBuffer, m: TaskVectorMemory
         const w = o.weights[0]
         const band = o.bands?.[0]
         const counting = band && band.count && (band.seen[0] < band.band.skipUpper || band.seen[1] < band.band.keepLower) ? 1 : 0
-        wasm.task_vector1_bf16(t, m.rounding, padded, m.params, o.lambda, o.divisor, consensus, normalize, powerOfTwo(w) ? 1 : 0, powerOfTwo(o.divisor) ? 1 : 0, w === 1 ? 1 : 0, o.lambda === 1 ? 1 : 0, counting)
+        if (band && !counting && o.divisors[0] === 1 && w >= 2 ** -400 && w <= 2 ** 400) {
+          // task_vector1_bf16's last steps as factors: with consensus, normalised by × 1/w (exact) or ÷ w;
+          // without, the sum ÷ the divisor, or × its reciprocal when exact.
+          const q = o.consensus ? (o.normalize ? w : 1) : o.divisor
+          const [c, divideBy] = powerOfTwo(q) ? [1 / q, 1] : [1, q]
+          const below = o.consensus ? Math.max(band.cuts.dropBelow, Number.MIN_VALUE) : band.cuts.dropBelow
+          wasm.band1_bf16(t, m.lanes[0].byteOffset + 2 * from, m.rounding, padded, band.cuts.dropAbove, below, w, c, divideBy, o.lambda)
+        } else {
+          wasm.task_vector1_bf16(t, m.rounding, padded, m.params, o.lambda, o.divisor, consensus, normalize, powerOfTwo(w) ? 1 : 0, powerOfTwo(o.divisor) ? 1 : 0, w === 1 ? 1 : 0, o.lambda === 1 ? 1 : 0, counting)
+        }
       } else {
         // Without consensus the sum starts at −0, so that −0 + d₀ is d₀ exactly (mixed = d₀ + d₁ + …);
         // the election's total starts at 0 (total = 0; total += dᵢ).

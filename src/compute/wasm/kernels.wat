@@ -251,7 +251,7 @@
   ;; pair goes the float64 way. One bracket counted a call: a second one's vectors would not stay in registers.
   (func (export "bracket_bf16") (param $t i32) (param $s i32) (param $n i32) (param $lo f64) (param $hi f64) (param $counts i32) (param $cand i32)
       (param $collect i32) (param $least f64) (result i32)
-    (local $i i32) (local $k i32) (local $half i32) (local $tv v128) (local $sv v128) (local $tq v128) (local $sq v128) (local $d v128) (local $in v128)
+    (local $i i32) (local $k i32) (local $tv v128) (local $sv v128) (local $tq v128) (local $sq v128) (local $d v128) (local $in v128)
     (local $l v128) (local $h v128) (local $le v128) (local $eqHi v128) (local $eqLo v128) (local $a v128)
     (local.set $l (f32x4.splat (f32.demote_f64 (local.get $lo))))
     (local.set $h (f32x4.splat (f32.demote_f64 (local.get $hi))))
@@ -276,33 +276,44 @@
             (local.set $tq (i8x16.shuffle 0 1 16 17 2 3 18 19 4 5 20 21 6 7 22 23 (v128.const i32x4 0 0 0 0) (local.get $tv)))
             (local.set $sv (i8x16.shuffle 8 9 24 25 10 11 26 27 12 13 28 29 14 15 30 31 (v128.const i32x4 0 0 0 0) (local.get $sv)))
             (local.set $tv (i8x16.shuffle 8 9 24 25 10 11 26 27 12 13 28 29 14 15 30 31 (v128.const i32x4 0 0 0 0) (local.get $tv)))
-            (local.set $half (i32.const 0))
-            (loop $quad
-              (local.set $d (f32x4.abs (f32x4.sub (local.get $sq) (local.get $tq))))
-              ;; comparison masks are −1: subtracting one counts one
-              (local.set $le (i32x4.sub (local.get $le) (f32x4.le (local.get $d) (local.get $h))))
-              (local.set $eqHi (i32x4.sub (local.get $eqHi) (f32x4.eq (local.get $d) (local.get $h))))
-              (local.set $eqLo (i32x4.sub (local.get $eqLo) (f32x4.eq (local.get $d) (local.get $l))))
-              (local.set $in (v128.and (f32x4.gt (local.get $d) (local.get $l)) (f32x4.lt (local.get $d) (local.get $h))))
-              ;; with $collect, the values at least $least (and NaN) too
-              (if (local.get $collect)
-                (then (local.set $in (v128.or (local.get $in) (v128.not (f32x4.lt (local.get $d) (local.get $a)))))))
-              ;; each lane stored where the next value goes, which moves on past the lanes inside: no
-              ;; branch per lane (a few values in a hundred are inside, at random)
-              (if (v128.any_true (local.get $in))
-                (then
-                  (f64.store (i32.add (local.get $cand) (i32.shl (local.get $k) (i32.const 3))) (f64.promote_f32 (f32x4.extract_lane 0 (local.get $d))))
-                  (local.set $k (i32.sub (local.get $k) (i32x4.extract_lane 0 (local.get $in))))
-                  (f64.store (i32.add (local.get $cand) (i32.shl (local.get $k) (i32.const 3))) (f64.promote_f32 (f32x4.extract_lane 1 (local.get $d))))
-                  (local.set $k (i32.sub (local.get $k) (i32x4.extract_lane 1 (local.get $in))))
-                  (f64.store (i32.add (local.get $cand) (i32.shl (local.get $k) (i32.const 3))) (f64.promote_f32 (f32x4.extract_lane 2 (local.get $d))))
-                  (local.set $k (i32.sub (local.get $k) (i32x4.extract_lane 2 (local.get $in))))
-                  (f64.store (i32.add (local.get $cand) (i32.shl (local.get $k) (i32.const 3))) (f64.promote_f32 (f32x4.extract_lane 3 (local.get $d))))
-                  (local.set $k (i32.sub (local.get $k) (i32x4.extract_lane 3 (local.get $in))))))
-              (local.set $sq (local.get $sv))
-              (local.set $tq (local.get $tv))
-              (local.set $half (i32.add (local.get $half) (i32.const 1)))
-              (br_if $quad (i32.lt_u (local.get $half) (i32.const 2))))))
+            ;; each four written out, stores too (a loop over the two, or a call to store them, cost a fifth
+            ;; more): comparison masks are −1, subtracting one counts one; with $collect, the values at
+            ;; least $least (and NaN) are inside too; each lane inside is stored where the next value goes,
+            ;; which moves on past the lanes inside: no branch per lane (a few values in a hundred are inside)
+            (local.set $d (f32x4.abs (f32x4.sub (local.get $sq) (local.get $tq))))
+            (local.set $le (i32x4.sub (local.get $le) (f32x4.le (local.get $d) (local.get $h))))
+            (local.set $eqHi (i32x4.sub (local.get $eqHi) (f32x4.eq (local.get $d) (local.get $h))))
+            (local.set $eqLo (i32x4.sub (local.get $eqLo) (f32x4.eq (local.get $d) (local.get $l))))
+            (local.set $in (v128.and (f32x4.gt (local.get $d) (local.get $l)) (f32x4.lt (local.get $d) (local.get $h))))
+            (if (local.get $collect)
+              (then (local.set $in (v128.or (local.get $in) (v128.not (f32x4.lt (local.get $d) (local.get $a)))))))
+            (if (v128.any_true (local.get $in))
+              (then
+                (f64.store (i32.add (local.get $cand) (i32.shl (local.get $k) (i32.const 3))) (f64.promote_f32 (f32x4.extract_lane 0 (local.get $d))))
+                (local.set $k (i32.sub (local.get $k) (i32x4.extract_lane 0 (local.get $in))))
+                (f64.store (i32.add (local.get $cand) (i32.shl (local.get $k) (i32.const 3))) (f64.promote_f32 (f32x4.extract_lane 1 (local.get $d))))
+                (local.set $k (i32.sub (local.get $k) (i32x4.extract_lane 1 (local.get $in))))
+                (f64.store (i32.add (local.get $cand) (i32.shl (local.get $k) (i32.const 3))) (f64.promote_f32 (f32x4.extract_lane 2 (local.get $d))))
+                (local.set $k (i32.sub (local.get $k) (i32x4.extract_lane 2 (local.get $in))))
+                (f64.store (i32.add (local.get $cand) (i32.shl (local.get $k) (i32.const 3))) (f64.promote_f32 (f32x4.extract_lane 3 (local.get $d))))
+                (local.set $k (i32.sub (local.get $k) (i32x4.extract_lane 3 (local.get $in))))))
+            (local.set $d (f32x4.abs (f32x4.sub (local.get $sv) (local.get $tv))))
+            (local.set $le (i32x4.sub (local.get $le) (f32x4.le (local.get $d) (local.get $h))))
+            (local.set $eqHi (i32x4.sub (local.get $eqHi) (f32x4.eq (local.get $d) (local.get $h))))
+            (local.set $eqLo (i32x4.sub (local.get $eqLo) (f32x4.eq (local.get $d) (local.get $l))))
+            (local.set $in (v128.and (f32x4.gt (local.get $d) (local.get $l)) (f32x4.lt (local.get $d) (local.get $h))))
+            (if (local.get $collect)
+              (then (local.set $in (v128.or (local.get $in) (v128.not (f32x4.lt (local.get $d) (local.get $a)))))))
+            (if (v128.any_true (local.get $in))
+              (then
+                (f64.store (i32.add (local.get $cand) (i32.shl (local.get $k) (i32.const 3))) (f64.promote_f32 (f32x4.extract_lane 0 (local.get $d))))
+                (local.set $k (i32.sub (local.get $k) (i32x4.extract_lane 0 (local.get $in))))
+                (f64.store (i32.add (local.get $cand) (i32.shl (local.get $k) (i32.const 3))) (f64.promote_f32 (f32x4.extract_lane 1 (local.get $d))))
+                (local.set $k (i32.sub (local.get $k) (i32x4.extract_lane 1 (local.get $in))))
+                (f64.store (i32.add (local.get $cand) (i32.shl (local.get $k) (i32.const 3))) (f64.promote_f32 (f32x4.extract_lane 2 (local.get $d))))
+                (local.set $k (i32.sub (local.get $k) (i32x4.extract_lane 2 (local.get $in))))
+                (f64.store (i32.add (local.get $cand) (i32.shl (local.get $k) (i32.const 3))) (f64.promote_f32 (f32x4.extract_lane 3 (local.get $d))))
+                (local.set $k (i32.sub (local.get $k) (i32x4.extract_lane 3 (local.get $in))))))))
         (local.set $i (i32.add (local.get $i) (i32.const 8)))
         (br $next)))
     (call $add_count4 (local.get $counts) (local.get $le))
@@ -717,6 +728,62 @@
         (br $next)))
     (v128.store offset=64 align=8 (local.get $params) (local.get $tiesUp))
     (v128.store offset=80 align=8 (local.get $params) (local.get $tiesLo)))
+
+;; task_vector1_bf16 for a band with its cuts known (no ties to count) and a weight above 2⁻⁴⁰⁰ and
+  ;; below 2⁴⁰⁰, in fewer operations; float64 results at $o. Kept: Δ with $below ≤ |Δ| ≤ $above (and NaN,
+  ;; whose non-finite result sends the chunk to the slower path). With such a weight a kept Δ ≠ 0 gives
+  ;; w·Δ ≠ 0, so consensus, which drops w·Δ = 0, is a $below of at least the least double; and a dropped
+  ;; +0 keeps its sign through the positive factors. Then d·$w, d·$c, d ÷ $q, $lambda·d in that order,
+  ;; each skipped when its factor is 1 (x·1 and x ÷ 1 are x): the same operations on every kept Δ.
+  (func (export "band1_bf16") (param $t i32) (param $s i32) (param $o i32) (param $n i32) (param $above f64) (param $below f64)
+      (param $w f64) (param $c f64) (param $q f64) (param $lambda f64)
+    (local $i i32) (local $in i32) (local $byW i32) (local $byC i32) (local $byQ i32) (local $byLambda i32)
+    (local $tv v128) (local $sv v128) (local $tlo v128) (local $thi v128) (local $dlo v128) (local $dhi v128) (local $mlo v128) (local $mhi v128)
+    (local $av v128) (local $bv v128) (local $wv v128) (local $cv v128) (local $qv v128) (local $lv v128)
+    (local.set $byW (f64.ne (local.get $w) (f64.const 1)))
+    (local.set $byC (f64.ne (local.get $c) (f64.const 1)))
+    (local.set $byQ (f64.ne (local.get $q) (f64.const 1)))
+    (local.set $byLambda (f64.ne (local.get $lambda) (f64.const 1)))
+    (local.set $av (f64x2.splat (local.get $above)))
+    (local.set $bv (f64x2.splat (local.get $below)))
+    (local.set $wv (f64x2.splat (local.get $w)))
+    (local.set $cv (f64x2.splat (local.get $c)))
+    (local.set $qv (f64x2.splat (local.get $q)))
+    (local.set $lv (f64x2.splat (local.get $lambda)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $in (i32.shl (local.get $i) (i32.const 1)))
+        (local.set $tv (i32x4.shl (v128.load16x4_u align=2 (i32.add (local.get $t) (local.get $in))) (i32.const 16)))
+        (local.set $sv (i32x4.shl (v128.load16x4_u align=2 (i32.add (local.get $s) (local.get $in))) (i32.const 16)))
+        (local.set $tlo (f64x2.promote_low_f32x4 (local.get $tv)))
+        (local.set $thi (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $tv) (local.get $tv))))
+        (local.set $dlo (f64x2.sub (f64x2.promote_low_f32x4 (local.get $sv)) (local.get $tlo)))
+        (local.set $dhi (f64x2.sub (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $sv) (local.get $sv))) (local.get $thi)))
+        (local.set $mlo (f64x2.abs (local.get $dlo)))
+        (local.set $mhi (f64x2.abs (local.get $dhi)))
+        (local.set $dlo (v128.andnot (local.get $dlo) (v128.or (f64x2.gt (local.get $mlo) (local.get $av)) (f64x2.lt (local.get $mlo) (local.get $bv)))))
+        (local.set $dhi (v128.andnot (local.get $dhi) (v128.or (f64x2.gt (local.get $mhi) (local.get $av)) (f64x2.lt (local.get $mhi) (local.get $bv)))))
+        (if (local.get $byW)
+          (then
+            (local.set $dlo (f64x2.mul (local.get $wv) (local.get $dlo)))
+            (local.set $dhi (f64x2.mul (local.get $wv) (local.get $dhi)))))
+        (if (local.get $byC)
+          (then
+            (local.set $dlo (f64x2.mul (local.get $dlo) (local.get $cv)))
+            (local.set $dhi (f64x2.mul (local.get $dhi) (local.get $cv)))))
+        (if (local.get $byQ)
+          (then
+            (local.set $dlo (f64x2.div (local.get $dlo) (local.get $qv)))
+            (local.set $dhi (f64x2.div (local.get $dhi) (local.get $qv)))))
+        (if (local.get $byLambda)
+          (then
+            (local.set $dlo (f64x2.mul (local.get $lv) (local.get $dlo)))
+            (local.set $dhi (f64x2.mul (local.get $lv) (local.get $dhi)))))
+        (v128.store align=8 (i32.add (local.get $o) (i32.shl (local.get $i) (i32.const 3))) (f64x2.add (local.get $tlo) (local.get $dlo)))
+        (v128.store offset=16 align=8 (i32.add (local.get $o) (i32.shl (local.get $i) (i32.const 3))) (f64x2.add (local.get $thi) (local.get $dhi)))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $next))))
 
   ;; Model Stock's merge, rounded into bf16 at $o as it goes: t + ratio·(sum/N) with sum = 0 + (s₀ − t) +
   ;; (s₁ − t) + … over N = $sources bf16 sources from $s, $stride bytes apart (the float64 operations of

@@ -73,12 +73,19 @@ describe('bf16 merges in the SIMD kernels', () => {
     return dirs
   }
 
-  const cases: Array<[string, number, Record<string, number | string>, number[] | null]> = [
+  // One source with a band takes its own kernel for a positive weight between 2⁻⁴⁰⁰ and 2⁴⁰⁰: each
+  // of its factors (× w, × 1/w or ÷ w, ÷ the divisor, × λ) in some case, and weights outside it.
+  const cases: Array<[string, number, Record<string, number | string | boolean>, number[] | null]> = [
     ['ties', 3, {density: 0.3, lambda: 0.9}, [1, 0.5, 2]],
     ['ties', 1, {density: 0.5}, null],
     ['ties', 1, {density: 0.4, lambda: 0.9}, [0.7]],
     ['ties', 1, {density: 0.4}, [-0.5]],
+    ['ties', 1, {density: 0.6}, [0.25]],
+    ['ties', 1, {density: 0.6, lambda: 1.3, normalize: false}, [0.7]],
+    ['ties', 1, {density: 0.5}, [1e-130]],
     ['breadcrumbs', 1, {density: 0.5, gamma: 0.02}, [3]],
+    ['breadcrumbs', 1, {density: 0.4, gamma: 0.05, lambda: 0.8, normalize: true}, [0.7]],
+    ['breadcrumbs', 1, {density: 0.4, gamma: 0.05, normalize: true}, [0.5]],
     ['dare_ties', 1, {density: 0.5}, [0.25]],
     ['dare_linear', 1, {density: 0.3, lambda: 1.2}, null],
     ['task_arithmetic', 1, {}, [0.6]],
@@ -92,16 +99,16 @@ describe('bf16 merges in the SIMD kernels', () => {
     ['model_stock', 2, {}, null],
   ]
 
-  it.each(cases)('%s with %i source(s) writes the bytes of the float64 path', async (method, sources, params, weights) => {
+  it.each(cases)('%s with %i source(s) %j, weights %j: writes the bytes of the float64 path', async (method, sources, params, weights) => {
     await expectSameBytes(method, sources, params, weights, false)
   })
 
-  it.each(cases)('%s: a chunk holding a NaN is redone in float64, the other chunks stay in SIMD', async (method, sources, params, weights) => {
+  it.each(cases)('%s with %i source(s) %j, weights %j: a chunk holding a NaN is redone in float64, the other chunks stay in SIMD', async (method, sources, params, weights) => {
     await expectSameBytes(method, sources, params, weights, true)
   })
 
-  async function expectSameBytes(method: string, sources: number, params: Record<string, number | string>, weights: number[] | null, nan: boolean): Promise<void> {
-    const {rescale, ...numbers} = params
+  async function expectSameBytes(method: string, sources: number, params: Record<string, number | string | boolean>, weights: number[] | null, nan: boolean): Promise<void> {
+    const {rescale, normalize, ...numbers} = params
     const dirs = await writeModels(tmp(), sources, nan)
     const merge = async (kind: 'bf16' | 'f32') => {
       const output = join(tmp(), `out-${kind}`)
@@ -113,7 +120,7 @@ describe('bf16 merges in the SIMD kernels', () => {
           output,
           seed: 9,
           weights,
-          normalize: method === 'task_arithmetic' ? true : null,
+          normalize: (normalize as boolean | undefined) ?? (method === 'task_arithmetic' ? true : null),
           params: Object.fromEntries(Object.entries(numbers).map(([k, v]) => [k, {default: v as number, components: {}}])),
           rescale: rescale as RescaleMode | undefined,
           dtype: kind === 'bf16' ? 'keep' : 'BF16',
