@@ -729,7 +729,7 @@
     (v128.store offset=64 align=8 (local.get $params) (local.get $tiesUp))
     (v128.store offset=80 align=8 (local.get $params) (local.get $tiesLo)))
 
-;; task_vector1_bf16 for a band with its cuts known (no ties to count) and a weight above 2⁻⁴⁰⁰ and
+  ;; task_vector1_bf16 for a band with its cuts known (no ties to count) and a weight above 2⁻⁴⁰⁰ and
   ;; below 2⁴⁰⁰, in fewer operations; float64 results at $o. Kept: Δ with $below ≤ |Δ| ≤ $above (and NaN,
   ;; whose non-finite result sends the chunk to the slower path). With such a weight a kept Δ ≠ 0 gives
   ;; w·Δ ≠ 0, so consensus, which drops w·Δ = 0, is a $below of at least the least double; and a dropped
