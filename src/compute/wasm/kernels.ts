@@ -408,30 +408,32 @@ function taskVectorCalls(wasm: Exports, buffer: ArrayBuffer, m: TaskVectorMemory
   }
   return {
     taskVectorBf16(from, count, o) {
-      for (let k = 0; k < o.sources; k++) describe(k, from, o.everyEntryKept ? 'all' : k, o.weights[k], o.divisors[k], o.bands?.[k])
       const padded = (count + 3) & ~3
       const [t, consensus, normalize] = [m.a.byteOffset + 2 * from, o.consensus ? 1 : 0, o.normalize ? 1 : 0]
+      const out = m.out.byteOffset + 2 * from
+      const w = o.weights[0]
+      const band = o.sources === 1 ? o.bands?.[0] : null
+      const counting = band && band.count && (band.seen[0] < band.band.skipUpper || band.seen[1] < band.band.keepLower) ? 1 : 0
+      if (band && !counting && o.divisors[0] === 1 && w >= 2 ** -400 && w <= 2 ** 400) {
+        // No source description and no ties to count: task_vector1_bf16's last steps as factors. With
+        // consensus, normalised by × 1/w (exact) or ÷ w; without, the sum ÷ the divisor, or × its
+        // reciprocal when exact.
+        const q = o.consensus ? (o.normalize ? w : 1) : o.divisor
+        const [c, divideBy] = powerOfTwo(q) ? [1 / q, 1] : [1, q]
+        const below = o.consensus ? Math.max(band.cuts.dropBelow, Number.MIN_VALUE) : band.cuts.dropBelow
+        wasm.band1_bf16(t, m.lanes[0].byteOffset + 2 * from, m.rounding, padded, band.cuts.dropAbove, below, w, c, divideBy, o.lambda)
+        return wasm.round_bf16(m.rounding, out, padded) === 0
+      }
+      for (let k = 0; k < o.sources; k++) describe(k, from, o.everyEntryKept ? 'all' : k, o.weights[k], o.divisors[k], o.bands?.[k])
       if (o.sources === 1) {
-        const w = o.weights[0]
-        const band = o.bands?.[0]
-        const counting = band && band.count && (band.seen[0] < band.band.skipUpper || band.seen[1] < band.band.keepLower) ? 1 : 0
-        if (band && !counting && o.divisors[0] === 1 && w >= 2 ** -400 && w <= 2 ** 400) {
-          // task_vector1_bf16's last steps as factors: with consensus, normalised by × 1/w (exact) or ÷ w;
-          // without, the sum ÷ the divisor, or × its reciprocal when exact.
-          const q = o.consensus ? (o.normalize ? w : 1) : o.divisor
-          const [c, divideBy] = powerOfTwo(q) ? [1 / q, 1] : [1, q]
-          const below = o.consensus ? Math.max(band.cuts.dropBelow, Number.MIN_VALUE) : band.cuts.dropBelow
-          wasm.band1_bf16(t, m.lanes[0].byteOffset + 2 * from, m.rounding, padded, band.cuts.dropAbove, below, w, c, divideBy, o.lambda)
-        } else {
-          wasm.task_vector1_bf16(t, m.rounding, padded, m.params, o.lambda, o.divisor, consensus, normalize, powerOfTwo(w) ? 1 : 0, powerOfTwo(o.divisor) ? 1 : 0, w === 1 ? 1 : 0, o.lambda === 1 ? 1 : 0, counting)
-        }
+        wasm.task_vector1_bf16(t, m.rounding, padded, m.params, o.lambda, o.divisor, consensus, normalize, powerOfTwo(w) ? 1 : 0, powerOfTwo(o.divisor) ? 1 : 0, w === 1 ? 1 : 0, o.lambda === 1 ? 1 : 0, counting)
       } else {
         // Without consensus the sum starts at −0, so that −0 + d₀ is d₀ exactly (mixed = d₀ + d₁ + …);
         // the election's total starts at 0 (total = 0; total += dᵢ).
         const base = o.consensus ? 0 : -0
         wasm.task_vector_bf16(t, m.rounding, padded, o.sources, m.params, m.scratch, o.lambda, o.divisor, base, consensus, normalize, powerOfTwo(o.divisor) ? 1 : 0)
       }
-      const finite = wasm.round_bf16(m.rounding, m.out.byteOffset + 2 * from, padded) === 0
+      const finite = wasm.round_bf16(m.rounding, out, padded) === 0
       o.bands?.forEach((band, k) => {
         if (!band?.count) return
         // Two int64 lanes of counts per cut (each below 2³²: a block is short).
