@@ -1,4 +1,4 @@
-import {bf16Value} from './float-codecs'
+import {bf16Value, float32AtLeast, float32AtMost} from './float-codecs'
 import {readChunk, type JobContext} from './job-context'
 import {CHUNK_ELEMENTS, type TensorLocation} from './jobs'
 import type {RankValue} from './rank-select'
@@ -143,23 +143,6 @@ function placeBracket(sample: Float64Array, count: number, rank: number, sigmas:
     chunkHeld: new Float64Array(Math.ceil(count / CHUNK_ELEMENTS) + 1),
     result: null,
   }
-}
-
-const single = new Float32Array(1)
-const singleBits = new Int32Array(single.buffer)
-
-/** The least float32 number at least x (x ≥ 0). */
-function float32AtLeast(x: number): number {
-  single[0] = x
-  if (single[0] < x) singleBits[0]++
-  return single[0]
-}
-
-/** The greatest float32 number at most x (x ≥ 0). */
-function float32AtMost(x: number): number {
-  single[0] = x
-  if (single[0] > x) singleBits[0]--
-  return single[0]
 }
 
 /** One read of the tensor counting for every open bracket; false when one holds too many values. */

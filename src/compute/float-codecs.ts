@@ -25,6 +25,20 @@ const F16_TABLE = (() => {
   return table
 })()
 
+/** The least float32 number at least x (x ≥ 0 or −∞). */
+export function float32AtLeast(x: number): number {
+  f32[0] = x
+  if (f32[0] < x) u32[0]++
+  return f32[0]
+}
+
+/** The greatest float32 number at most x (x ≥ 0). */
+export function float32AtMost(x: number): number {
+  f32[0] = x
+  if (f32[0] > x) u32[0]--
+  return f32[0]
+}
+
 /** The value of one bfloat16 bit pattern. */
 export function bf16Value(bits: number): number {
   u32[0] = bits << 16

@@ -1,3 +1,4 @@
+import {float32AtLeast, float32AtMost} from '../float-codecs'
 import {KERNELS_WASM_BASE64} from './kernels-binary'
 
 // Node has WebAssembly; TypeScript's ES2022 lib and @types/node 20 do not declare it.
@@ -149,7 +150,7 @@ export interface Kernels {
    * bf16 sources in region `a` and targets in region `b`, in float64 (the caller adds the tail).
    */
   momentsBf16(count: number, shiftS: number, shiftT: number): Float64Array
-  /** Zeros after `count` bf16 values of region `a` and the first `sources` lanes, up to a multiple of 4. */
+  /** Zeros after `count` bf16 values of region `a` and the first `sources` lanes, up to a multiple of 8. */
   padInputs(count: number, sources: number): void
   /** magnitudes[0..count) = |lane − a| in float64, for the bf16 values from `from` of source lane `lane` and target region `a`. */
   absDeltaBf16(from: number, count: number, lane: number): void
@@ -227,6 +228,7 @@ interface Exports {
   task_vector_bf16(t: number, o: number, n: number, sources: number, params: number, scratch: number, lambda: number, divisor: number, base: number, consensus: number, normalize: number, exactDivisor: number): void
   round_bf16(x: number, o: number, n: number): number
   band1_bf16(t: number, s: number, o: number, n: number, above: number, below: number, w: number, c: number, q: number, lambda: number): void
+  select1_bf16(t: number, s: number, o: number, n: number, above: number, below: number): number
   task_vector1_bf16(t: number, o: number, n: number, params: number, lambda: number, divisor: number, consensus: number, normalize: number, exactW: number, exactDivisor: number, unitW: number, unitLambda: number, countTies: number): void
   slerp_sums_bf16(t: number, s: number, n: number, res: number): void
   mix_bf16(t: number, s: number, o: number, n: number, a: number, b: number): number
@@ -313,7 +315,7 @@ export function createKernels(capacity: number): Kernels {
       return results
     },
     padInputs(count, sources) {
-      const padded = (count + 3) & ~3
+      const padded = (count + 7) & ~7
       pad(a, 2 * count, 2 * padded)
       for (let k = 0; k < sources; k++) pad(lanes[k], 2 * count, 2 * padded)
     },
@@ -421,7 +423,9 @@ function taskVectorCalls(wasm: Exports, buffer: ArrayBuffer, m: TaskVectorMemory
         const q = o.consensus ? (o.normalize ? w : 1) : o.divisor
         const [c, divideBy] = powerOfTwo(q) ? [1 / q, 1] : [1, q]
         const below = o.consensus ? Math.max(band.cuts.dropBelow, Number.MIN_VALUE) : band.cuts.dropBelow
-        wasm.band1_bf16(t, m.lanes[0].byteOffset + 2 * from, m.rounding, padded, band.cuts.dropAbove, below, w, c, divideBy, o.lambda)
+        const s = m.lanes[0].byteOffset + 2 * from
+        if (w === 1 && c === 1 && divideBy === 1 && o.lambda === 1 && wasm.select1_bf16(t, s, out, (count + 7) & ~7, float32AtMost(band.cuts.dropAbove), float32AtLeast(below)) === 0) return true
+        wasm.band1_bf16(t, s, m.rounding, padded, band.cuts.dropAbove, below, w, c, divideBy, o.lambda)
         return wasm.round_bf16(m.rounding, out, padded) === 0
       }
       for (let k = 0; k < o.sources; k++) describe(k, from, o.everyEntryKept ? 'all' : k, o.weights[k], o.divisors[k], o.bands?.[k])

@@ -785,6 +785,51 @@
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $next))))
 
+  ;; band1_bf16 with every factor 1 (one source at weight 1, λ 1), straight into bf16 at $o, 8 values a
+  ;; step: t + Δ is then the source's value where Δ is kept and the target's where it is dropped, except
+  ;; that a zero sum is +0; so the result is selected, with no arithmetic and no rounding. That holds
+  ;; where s − t is exact, as it is in float32 (which the band is compared in: $above and $below are
+  ;; float32 numbers with the same outcome as the float64 cuts) when the exponents differ by at most 15
+  ;; or a value is zero. Returns 1, leaving $o unspecified, when a step has a pair outside that or a
+  ;; value that is not finite: the caller then runs band1_bf16.
+  (func (export "select1_bf16") (param $t i32) (param $s i32) (param $o i32) (param $n i32) (param $above f32) (param $below f32) (result i32)
+    (local $i i32) (local $at i32) (local $tv v128) (local $sv v128) (local $te v128) (local $se v128) (local $d v128) (local $e v128)
+    (local $drop v128) (local $r v128) (local $flag v128) (local $av v128) (local $bv v128)
+    (local.set $av (f32x4.splat (local.get $above)))
+    (local.set $bv (f32x4.splat (local.get $below)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $at (i32.shl (local.get $i) (i32.const 1)))
+        (local.set $tv (v128.load align=2 (i32.add (local.get $t) (local.get $at))))
+        (local.set $sv (v128.load align=2 (i32.add (local.get $s) (local.get $at))))
+        (local.set $te (v128.and (i16x8.shr_u (local.get $tv) (i32.const 7)) (v128.const i16x8 255 255 255 255 255 255 255 255)))
+        (local.set $se (v128.and (i16x8.shr_u (local.get $sv) (i32.const 7)) (v128.const i16x8 255 255 255 255 255 255 255 255)))
+        (local.set $flag (v128.or (local.get $flag) (v128.or
+          (v128.and (i16x8.gt_s (i16x8.abs (i16x8.sub (local.get $se) (local.get $te))) (v128.const i16x8 15 15 15 15 15 15 15 15))
+            (v128.not (v128.or
+              (i16x8.eq (v128.and (local.get $tv) (v128.const i16x8 0x7fff 0x7fff 0x7fff 0x7fff 0x7fff 0x7fff 0x7fff 0x7fff)) (v128.const i16x8 0 0 0 0 0 0 0 0))
+              (i16x8.eq (v128.and (local.get $sv) (v128.const i16x8 0x7fff 0x7fff 0x7fff 0x7fff 0x7fff 0x7fff 0x7fff 0x7fff)) (v128.const i16x8 0 0 0 0 0 0 0 0)))))
+          (v128.or (i16x8.eq (local.get $te) (v128.const i16x8 255 255 255 255 255 255 255 255))
+            (i16x8.eq (local.get $se) (v128.const i16x8 255 255 255 255 255 255 255 255))))))
+        ;; |Δ| of the low four and the high four, each 16-bit value above 16 zero bits (float32)
+        (local.set $d (f32x4.abs (f32x4.sub
+          (i8x16.shuffle 0 1 16 17 2 3 18 19 4 5 20 21 6 7 22 23 (v128.const i32x4 0 0 0 0) (local.get $sv))
+          (i8x16.shuffle 0 1 16 17 2 3 18 19 4 5 20 21 6 7 22 23 (v128.const i32x4 0 0 0 0) (local.get $tv)))))
+        (local.set $e (f32x4.abs (f32x4.sub
+          (i8x16.shuffle 8 9 24 25 10 11 26 27 12 13 28 29 14 15 30 31 (v128.const i32x4 0 0 0 0) (local.get $sv))
+          (i8x16.shuffle 8 9 24 25 10 11 26 27 12 13 28 29 14 15 30 31 (v128.const i32x4 0 0 0 0) (local.get $tv)))))
+        (local.set $drop (i16x8.narrow_i32x4_s
+          (v128.or (f32x4.gt (local.get $d) (local.get $av)) (f32x4.lt (local.get $d) (local.get $bv)))
+          (v128.or (f32x4.gt (local.get $e) (local.get $av)) (f32x4.lt (local.get $e) (local.get $bv)))))
+        (local.set $r (v128.bitselect (local.get $tv) (local.get $sv) (local.get $drop)))
+        (v128.store align=2 (i32.add (local.get $o) (local.get $at))
+          (v128.andnot (local.get $r)
+            (i16x8.eq (v128.and (local.get $r) (v128.const i16x8 0x7fff 0x7fff 0x7fff 0x7fff 0x7fff 0x7fff 0x7fff 0x7fff)) (v128.const i16x8 0 0 0 0 0 0 0 0))))
+        (local.set $i (i32.add (local.get $i) (i32.const 8)))
+        (br $next)))
+    (v128.any_true (local.get $flag)))
+
   ;; Model Stock's merge, rounded into bf16 at $o as it goes: t + ratio·(sum/N) with sum = 0 + (s₀ − t) +
   ;; (s₁ − t) + … over N = $sources bf16 sources from $s, $stride bytes apart (the float64 operations of
   ;; task_vector_bf16 with weights and divisors of 1, every entry kept: 1·x is x). The sum is

@@ -37,15 +37,33 @@ const LAYOUT = [
   {name: 'model.embed_tokens.weight', count: 4099},
 ]
 
-/** Target bits, and fine-tunes that move a value by a few bf16 steps (exact ties of |Δ| abound) or by a lot. */
+/**
+ * Values that make the kernels' shortcuts wrong if taken unguarded: zeros of either sign (a zero sum
+ * is +0), and values far below the target's (s − t then rounds, in float32 and even in float64), of
+ * which subnormals are farthest. Far values are only in a tensor's first eighth and subnormals only in
+ * its first sixteenth, so that blocks without them remain.
+ */
+const ZEROS = [0x0000, 0x8000]
+const FAR = [bf16(1e-30), bf16(-3e-20), bf16(2e-7)]
+const SUBNORMAL = [0x0001, 0x8003]
+
+/**
+ * Target bits (every 101st a zero, alternately −0 and +0), and fine-tunes that keep a value, move it
+ * by a few bf16 steps (exact ties of |Δ| abound) or by a lot, or make it a zero, far or subnormal value.
+ */
 function modelBits(count: number, seed: number, sources: number): Uint16Array[] {
   const random = lcg(seed)
-  const target = Uint16Array.from({length: count}, () => bf16((random() - 0.5) * 0.1))
+  const target = Uint16Array.from({length: count}, (_, i) => (i % 101 === 0 ? (i % 202 === 0 ? 0x8000 : 0) : bf16((random() - 0.5) * 0.1)))
   const fineTunes = Array.from({length: sources}, () =>
-    target.map((bits) => {
+    target.map((bits, i) => {
       const r = random()
+      if (r < 0.01) {
+        const special = [...ZEROS, ...(i < count / 8 ? FAR : []), ...(i < count / 16 ? SUBNORMAL : [])]
+        return special[Math.floor(random() * special.length)]
+      }
       if (r < 0.1) return bits
-      if (r < 0.8) return (bits + Math.floor(random() * 7) - 3) & 0xffff
+      // A step off a zero would wrap into NaN.
+      if (r < 0.8) return (bits & 0x7fff) === 0 ? bits : (bits + Math.floor(random() * 7) - 3) & 0xffff
       return bf16((random() - 0.5) * 0.2)
     }),
   )
@@ -74,10 +92,13 @@ describe('bf16 merges in the SIMD kernels', () => {
   }
 
   // One source with a band takes its own kernel for a positive weight between 2⁻⁴⁰⁰ and 2⁴⁰⁰: each
-  // of its factors (× w, × 1/w or ÷ w, ÷ the divisor, × λ) in some case, and weights outside it.
+  // of its factors (× w, × 1/w or ÷ w, ÷ the divisor, × λ) in some case, and weights outside it; with
+  // every factor 1 (weight 1, λ 1), a kernel that selects each value.
   const cases: Array<[string, number, Record<string, number | string | boolean>, number[] | null]> = [
     ['ties', 3, {density: 0.3, lambda: 0.9}, [1, 0.5, 2]],
     ['ties', 1, {density: 0.5}, null],
+    ['breadcrumbs', 1, {density: 0.5, gamma: 0.02}, null],
+    ['breadcrumbs', 1, {density: 0.3, gamma: 0.1, normalize: false}, null],
     ['ties', 1, {density: 0.4, lambda: 0.9}, [0.7]],
     ['ties', 1, {density: 0.4}, [-0.5]],
     ['ties', 1, {density: 0.6}, [0.25]],
