@@ -233,7 +233,7 @@ interface Exports {
   slerp_sums_bf16(t: number, s: number, n: number, res: number): void
   mix_bf16(t: number, s: number, o: number, n: number, a: number, b: number): number
   delta_dots_bf16(t: number, a: number, b: number, n: number, res: number): void
-  model_stock_bf16(t: number, s: number, stride: number, o: number, n: number, sources: number, ratio: number, exactDivisor: number): number
+  model_stock_bf16(t: number, s: number, stride: number, o: number, n: number, sources: number, ratio: number, exactDivisor: number): void
   delta_dots2_bf16(t: number, a: number, b: number, t2: number, a2: number, b2: number, n: number, res: number): void
 }
 
@@ -371,7 +371,13 @@ export function createKernels(capacity: number): Kernels {
     },
     modelStockBf16(count, sources, ratio) {
       const padded = (count + 3) & ~3
-      return wasm.model_stock_bf16(a.byteOffset, lanes[0].byteOffset, laneBytes, out.byteOffset, padded, sources, ratio, powerOfTwo(sources) ? 1 : 0) === 0
+      let special = 0
+      for (let from = 0; from < padded; from += KERNEL_BLOCK) {
+        const n = Math.min(KERNEL_BLOCK, padded - from)
+        wasm.model_stock_bf16(a.byteOffset + 2 * from, lanes[0].byteOffset + 2 * from, laneBytes, rounding, n, sources, ratio, powerOfTwo(sources) ? 1 : 0)
+        special |= wasm.round_bf16(rounding, out.byteOffset + 2 * from, n)
+      }
+      return special === 0
     },
   }
 }
