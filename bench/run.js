@@ -51,7 +51,7 @@ const SIZES = {
     targets: {rssMiB: 768, fullVsNumpy: 2, linearVsNumpy: 1},
     // The pair does not fit the page cache, so what a command finds there is whatever the one before
     // left, and reclaiming it costs system time: each command starts with the cache dropped instead,
-    // where that is allowed (as root), the state of a first merge after a download.
+    // where that is allowed (as root), so that every command starts from the same state.
     cold: true,
   },
 }
