@@ -371,10 +371,11 @@ export function createKernels(capacity: number): Kernels {
     },
     modelStockBf16(count, sources, ratio) {
       const padded = (count + 3) & ~3
+      const exactDivisor = powerOfTwo(sources) ? 1 : 0
       let special = 0
       for (let from = 0; from < padded; from += KERNEL_BLOCK) {
         const n = Math.min(KERNEL_BLOCK, padded - from)
-        wasm.model_stock_bf16(a.byteOffset + 2 * from, lanes[0].byteOffset + 2 * from, laneBytes, rounding, n, sources, ratio, powerOfTwo(sources) ? 1 : 0)
+        wasm.model_stock_bf16(a.byteOffset + 2 * from, lanes[0].byteOffset + 2 * from, laneBytes, rounding, n, sources, ratio, exactDivisor)
         special |= wasm.round_bf16(rounding, out.byteOffset + 2 * from, n)
       }
       return special === 0
@@ -430,7 +431,7 @@ function taskVectorCalls(wasm: Exports, buffer: ArrayBuffer, m: TaskVectorMemory
         const [c, divideBy] = powerOfTwo(q) ? [1 / q, 1] : [1, q]
         const below = o.consensus ? Math.max(band.cuts.dropBelow, Number.MIN_VALUE) : band.cuts.dropBelow
         const s = m.lanes[0].byteOffset + 2 * from
-        if (w === 1 && c === 1 && divideBy === 1 && o.lambda === 1 && wasm.select1_bf16(t, s, out, (count + 7) & ~7, float32AtMost(band.cuts.dropAbove), float32AtLeast(below)) === 0) return true
+        if (w === 1 && q === 1 && o.lambda === 1 && wasm.select1_bf16(t, s, out, (count + 7) & ~7, float32AtMost(band.cuts.dropAbove), float32AtLeast(below)) === 0) return true
         wasm.band1_bf16(t, s, m.rounding, padded, band.cuts.dropAbove, below, w, c, divideBy, o.lambda)
         return wasm.round_bf16(m.rounding, out, padded) === 0
       }
